@@ -1,0 +1,198 @@
+"""The desk configuration (`desk.toml`): pools, demo agents, routing, SLA policy and
+acknowledgement templates, validated at start-up with errors that name the key."""
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+CATEGORIES = ("security", "transaction", "account", "technical", "complaint",
+              "promotion", "policy", "feedback", "general")
+URGENCIES = ("critical", "high", "normal", "low")
+CHANNELS = ("email", "telegram", "chat", "webform")
+LANGUAGES = ("zh", "en", "other")
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> float:
+    """'90s', '10m', '4h', '2d' or a number of seconds -> seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"not a duration: {value!r} (use e.g. '90s', '10m', '4h', '2d')")
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError("a duration must be positive")
+    return seconds
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DeskInfo(Strict):
+    name: str
+    default_language: str = "en"
+
+
+class Mailbox(Strict):
+    address: str
+
+    @model_validator(mode="after")
+    def _looks_like_address(self) -> "Mailbox":
+        if "@" not in self.address:
+            raise ValueError(f"not an email address: {self.address!r}")
+        return self
+
+
+class Pool(Strict):
+    description: str = ""
+    escalation: str | None = None
+
+
+class Agent(Strict):
+    name: str = Field(pattern=r"^[a-z0-9_.-]+$")
+    display_name: str = ""
+    email: str = ""
+    pools: list[str]
+    languages: list[str] = ["zh", "en"]
+    capacity: int = Field(default=10, ge=0, le=1000)
+
+
+class RoutingRule(Strict):
+    category: str
+    pool: str
+    language: str = "*"
+
+
+class SlaRule(Strict):
+    channel: str = "*"
+    urgency: str = "*"
+    first_reply: Duration
+    next_reply: Duration
+    resolution: Duration
+
+
+class Template(Strict):
+    subject: str
+    body: str
+    secret_notice: str
+
+
+class Acknowledgement(Strict):
+    max_per_customer: int = Field(default=3, ge=0)
+    window: Duration = 6 * 3600
+    templates: dict[str, Template]
+
+
+class Desk(Strict):
+    desk: DeskInfo
+    mailboxes: list[Mailbox]
+    pools: dict[str, Pool]
+    agents: list[Agent] = []
+    routing: list[RoutingRule]
+    sla: list[SlaRule]
+    acknowledgement: Acknowledgement
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Desk":
+        _check_names(self)
+        return self
+
+    def mailbox_addresses(self) -> frozenset[str]:
+        return frozenset(m.address.lower() for m in self.mailboxes)
+
+    def route(self, category: str, language: str) -> tuple[str, int]:
+        """The pool for a category and language, and the index of the rule that chose it."""
+        for index, rule in enumerate(self.routing):
+            if rule.category in ("*", category) and rule.language in ("*", language):
+                return rule.pool, index
+        raise LookupError(f"no routing rule matches category {category!r}")
+
+    def sla_for(self, urgency: str, channel: str) -> tuple[SlaRule, int]:
+        for index, rule in enumerate(self.sla):
+            if rule.urgency in ("*", urgency) and rule.channel in ("*", channel):
+                return rule, index
+        raise LookupError(f"no SLA rule matches urgency {urgency!r} on {channel!r}")
+
+
+def _check_names(desk: Desk) -> None:
+    """Every pool, category, urgency and language named anywhere must exist."""
+    def fail(key: str, message: str) -> None:
+        raise ValueError(f"{key}: {message}")
+
+    pools = desk.pools
+    for name, pool in pools.items():
+        if pool.escalation is not None and pool.escalation not in pools:
+            fail(f"pools.{name}.escalation", f"unknown pool {pool.escalation!r}")
+    for i, agent in enumerate(desk.agents):
+        for pool in agent.pools:
+            if pool not in pools:
+                fail(f"agents[{i}].pools", f"unknown pool {pool!r}")
+        for lang in agent.languages:
+            if lang not in LANGUAGES:
+                fail(f"agents[{i}].languages", f"unknown language {lang!r}")
+    for i, rule in enumerate(desk.routing):
+        if rule.pool not in pools:
+            fail(f"routing[{i}].pool", f"unknown pool {rule.pool!r}")
+        if rule.category != "*" and rule.category not in CATEGORIES:
+            fail(f"routing[{i}].category", f"unknown category {rule.category!r}")
+        if rule.language != "*" and rule.language not in LANGUAGES:
+            fail(f"routing[{i}].language", f"unknown language {rule.language!r}")
+    if not any(r.category == "*" and r.language == "*" for r in desk.routing):
+        fail("routing", "needs a final catch-all rule with category = \"*\"")
+    for i, rule in enumerate(desk.sla):
+        if rule.channel != "*" and rule.channel not in CHANNELS:
+            fail(f"sla[{i}].channel", f"unknown channel {rule.channel!r}")
+        if rule.urgency != "*" and rule.urgency not in URGENCIES:
+            fail(f"sla[{i}].urgency", f"unknown urgency {rule.urgency!r}")
+    if not any(r.channel == "*" and r.urgency == "*" for r in desk.sla):
+        fail("sla", "needs a final catch-all rule with channel = \"*\" and urgency = \"*\"")
+    if desk.desk.default_language not in desk.acknowledgement.templates:
+        fail("acknowledgement.templates", f"no template for the default language "
+             f"{desk.desk.default_language!r}")
+
+
+class DeskConfigError(ValueError):
+    """The desk configuration is wrong; the message names the file and the key."""
+
+
+def _format(path: Path, error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in item["loc"])
+        key = key.replace(".[", "[")
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{path.name}: {key or '(top level)'}: {message}")
+    return "\n".join(lines)
+
+
+def load_desk(path: Path) -> Desk:
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeskConfigError(f"desk configuration not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DeskConfigError(f"{Path(path).name}: not valid TOML: {exc}") from None
+    try:
+        return Desk.model_validate(data)
+    except ValidationError as exc:
+        raise DeskConfigError(_format(Path(path), exc)) from None
+
+
+@lru_cache(maxsize=4)
+def get_desk(path: Path | None = None) -> Desk:
+    from config.settings import get_settings
+
+    return load_desk(path or get_settings().desk_config)
