@@ -1,0 +1,173 @@
+"""The tables: customers and their channel identities, pools and agents, conversations,
+messages in and out, attachments, and the append-only event log.
+
+Times are timezone-aware UTC (`router.clock.utcnow`); SQLModel stores them as
+timestamptz on PostgreSQL and as UTC text on SQLite.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from router.clock import utcnow
+
+
+class Customer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = ""
+    language: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Identity(SQLModel, table=True):
+    """One address of a customer on one channel (an email address, a Telegram chat id)."""
+
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_identity_channel_address"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    channel: str
+    address: str
+    # Set when the channel told us it can never deliver there (bounce, blocked bot).
+    undeliverable: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Pool(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    description: str = ""
+    escalation: str | None = None
+
+
+class Agent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    display_name: str = ""
+    email: str = ""
+    # sha256 of the API token; tokens are 256-bit random, so a fast hash is enough.
+    token_hash: str | None = Field(default=None, index=True)
+    status: str = "online"  # online | away | offline
+    capacity: int = 10
+    languages: str = "zh,en"  # comma-separated
+    # Kept in step with assignments in the same transaction, so a claim can be one
+    # atomic UPDATE ... WHERE open_count < capacity.
+    open_count: int = 0
+    last_assigned_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    pool_id: int = Field(foreign_key="pool.id", primary_key=True)
+
+
+class Conversation(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_conversation_queue", "pool_id", "state", "due_at"),
+        Index("ix_conversation_assignee", "assignee_id", "state", "due_at"),
+        Index("ix_conversation_due", "state", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    channel: str
+    subject: str = ""
+    state: str = "open"  # open | waiting_customer | resolved
+    category: str = "general"
+    urgency: str = "normal"
+    language: str = "en"
+    contains_secret: bool = False
+    pool_id: int | None = Field(default=None, foreign_key="pool.id")
+    assignee_id: int | None = Field(default=None, foreign_key="agent.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    last_inbound_at: datetime | None = None
+    first_replied_at: datetime | None = None
+    resolved_at: datetime | None = None
+    # Deadlines are columns, not broker ETAs: tick scans `due_at` with one indexed query.
+    first_reply_due_at: datetime | None = None
+    next_reply_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    due_at: datetime | None = None  # the earliest open deadline
+    # Why the conversation is where it is: [{"step": ..., "reason": ...}, ...]
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Message(SQLModel, table=True):
+    """A message in (from a customer) or out (from an agent or the desk's automation).
+
+    Inbound: pending -> processing -> done | failed. Outbound: queued -> sending -> sent | failed.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_message_channel_external_id"),
+        Index("ix_message_work", "direction", "status", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id", index=True)
+    direction: str  # in | out
+    channel: str
+    external_id: str
+    status: str
+    sender: str = ""
+    sender_name: str = ""
+    recipient: str = ""
+    subject: str = ""
+    text: str = ""  # redacted before it was ever written
+    language: str | None = None
+    category: str | None = None
+    urgency: str | None = None
+    secret_kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    auto_submitted: bool = False  # inbound written by a machine: never answered automatically
+    automatic: bool = False  # outbound written by us automatically (acknowledgement)
+    author_id: int | None = Field(default=None, foreign_key="agent.id")
+    in_reply_to: str = ""
+    references: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    parse_notes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    received_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
+    processed_at: datetime | None = None
+    attempts: int = 0
+    error: str | None = None
+    failed_step: str | None = None
+
+
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    filename: str
+    content_type: str
+    size: int
+    sha256: str = ""
+    # None when the file was larger than the limit: its name and size are still shown.
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class Event(SQLModel, table=True):
+    """Append-only history of a conversation: never updated, never deleted."""
+
+    __table_args__ = (Index("ix_event_conversation", "conversation_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id")
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    kind: str
+    actor: str = "system"
+    at: datetime = Field(default_factory=utcnow)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Correction(SQLModel, table=True):
+    """An agent's correction of a message's labels: the desk's own training data."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    agent_id: int = Field(foreign_key="agent.id")
+    category: str
+    urgency: str
+    previous_category: str | None = None
+    previous_urgency: str | None = None
+    at: datetime = Field(default_factory=utcnow)
