@@ -1,0 +1,36 @@
+"""Email channel: MIME in (`parse`), threaded replies out (`send`) through the relay.
+
+The SMTP server that feeds `parse` is `channels.email.server`; IMAP polling joins it.
+"""
+from __future__ import annotations
+
+from channels.base import DeliveryResult, Inbound, Outbound
+from channels.email import relay
+from channels.email.compose import new_message_id
+from channels.email.mime import parse as _parse_mime
+from config.settings import get_settings
+
+# Email threads by Message-ID and subject token, never by "the customer's last case".
+THREADS_BY_CUSTOMER = False
+
+
+def parse(raw: bytes, envelope_from: str = "", envelope_to: str = "") -> Inbound:
+    return _parse_mime(raw, max_attachment_bytes=get_settings().max_attachment_bytes,
+                       envelope_from=envelope_from, envelope_to=envelope_to)
+
+
+def send(outbound: Outbound) -> DeliveryResult:
+    s = get_settings()
+    return relay.send(outbound, host=s.relay_host, port=s.relay_port, from_addr=s.mail_from,
+                      from_name=_desk_name(), username=s.relay_username, password=s.relay_password,
+                      starttls=s.relay_starttls, timeout=s.relay_timeout_seconds)
+
+
+def new_external_id(conversation_id: int | None) -> str:
+    return new_message_id(get_settings().mail_domain, conversation_id)
+
+
+def _desk_name() -> str:
+    from config.desk import get_desk
+
+    return get_desk().desk.name
