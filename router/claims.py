@@ -1,0 +1,43 @@
+"""Claiming work rows: a batch of messages moves to an in-progress status atomically.
+
+On PostgreSQL two workers never claim the same row (FOR UPDATE SKIP LOCKED); on SQLite
+the write lock serialises claims. A claim whose worker died is claimed again after the
+lease, which is what makes a killed worker lose nothing.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlmodel import Session
+
+from router.models import Message
+
+# direction -> (status waiting for work, status while being worked on)
+STATUSES = {"in": ("pending", "processing"), "out": ("queued", "sending")}
+
+
+def claimable(direction: str, now: datetime, lease_seconds: int):  # noqa: ANN201
+    waiting, working = STATUSES[direction]
+    expired = now - timedelta(seconds=lease_seconds)
+    ready = Message.status == waiting
+    if direction == "out":
+        # Outbound rows waiting for a retry carry their next attempt time in claimed_at.
+        ready = and_(ready, or_(Message.claimed_at.is_(None), Message.claimed_at <= now))
+    return and_(Message.direction == direction,
+                or_(ready, and_(Message.status == working, Message.claimed_at < expired)))
+
+
+def claim(session: Session, direction: str, limit: int, now: datetime, lease_seconds: int) -> list[int]:
+    """Mark up to `limit` rows as being worked on and return their ids, oldest first."""
+    _, working = STATUSES[direction]
+    pick = select(Message.id).where(claimable(direction, now, lease_seconds)) \
+        .order_by(Message.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = update(Message).where(Message.id.in_(pick.scalar_subquery())) \
+        .values(status=working, claimed_at=now, attempts=Message.attempts + 1) \
+        .returning(Message.id)
+    ids = list(session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
+    ids.sort()
+    return ids

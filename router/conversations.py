@@ -1,0 +1,94 @@
+"""What agents do to a conversation: reply, resolve, reassign. Each writes the rows, the
+events and the deadline columns in one transaction; the caller rings after commit."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from router import deadlines
+from router.assign import assign_to, fill_queues, try_assign, unassign
+from router.clock import utcnow
+from router.events import record
+from router.models import Agent, Conversation, Membership, Message, Pool
+from router.outbound_guard import check_reply
+from router.outbox import queue_outbound
+from router.redact import redact
+
+_TOKEN = re.compile(r"\[#\d+\]")
+
+
+class ActionError(ValueError):
+    """The action is not allowed as asked; the message says why (shown to the agent)."""
+
+
+def reply_subject(conversation: Conversation) -> str:
+    subject = conversation.subject or "Your request"
+    if not subject.lower().startswith(("re:", "回复:", "回复：")):
+        subject = f"Re: {subject}"
+    return subject if _TOKEN.search(subject) else f"{subject} [#{conversation.id}]"
+
+
+def reply(session: Session, conversation: Conversation, agent: Agent, text: str) -> Message:
+    if conversation.state == "resolved":
+        raise ActionError("the conversation is resolved; reopen it by writing to the customer in a new case")
+    check_reply(text)  # raises OutboundRefused for a reply that asks for secrets
+    now = utcnow()
+    # An agent pasting a customer's secret back must not store it either.
+    row = queue_outbound(session, conversation, redact(text).text, subject=reply_subject(conversation),
+                         now=now, author_id=agent.id)
+    deadlines.on_agent_reply(conversation, now)
+    conversation.updated_at = now
+    record(session, "replied", conversation_id=conversation.id, message_id=row.id, actor=agent.name)
+    return row
+
+
+def resolve(session: Session, conversation: Conversation, agent: Agent) -> None:
+    if conversation.state == "resolved":
+        return  # resolving twice is the same state
+    now = utcnow()
+    pool_ids = _agent_pools(session, conversation.assignee_id)
+    unassign(session, conversation, reason="resolved", actor=agent.name)
+    deadlines.on_resolve(conversation, now)
+    conversation.updated_at = now
+    record(session, "resolved", conversation_id=conversation.id, actor=agent.name)
+    fill_queues(session, now, pool_ids)  # the freed capacity takes the next waiting case
+
+
+def reassign(session: Session, conversation: Conversation, actor: Agent, *,
+             agent_name: str | None = None, pool_name: str | None = None) -> None:
+    if conversation.state == "resolved":
+        raise ActionError("a resolved conversation cannot be reassigned")
+    now = utcnow()
+    if pool_name is not None:
+        pool = session.execute(select(Pool).where(Pool.name == pool_name)).scalars().first()
+        if pool is None:
+            raise ActionError(f"unknown pool {pool_name!r}")
+        if pool.id != conversation.pool_id:
+            conversation.pool_id = pool.id
+            record(session, "routed", conversation_id=conversation.id, actor=actor.name,
+                   data={"pool": pool.name, "manual": True})
+    if agent_name is not None:
+        target = session.execute(select(Agent).where(Agent.name == agent_name)).scalars().first()
+        if target is None:
+            raise ActionError(f"unknown agent {agent_name!r}")
+        if session.get(Membership, (target.id, conversation.pool_id)) is None:
+            raise ActionError(f"{agent_name} is not a member of this conversation's pool")
+        if target.id == conversation.assignee_id:
+            return
+        unassign(session, conversation, reason=f"reassigned to {agent_name}", actor=actor.name)
+        # A person's explicit choice may exceed capacity; the count stays true.
+        target.open_count += 1
+        target.last_assigned_at = now
+        assign_to(session, conversation, target.id, target.name, now, actor=actor.name)
+    elif pool_name is not None:
+        unassign(session, conversation, reason=f"moved to pool {pool_name}", actor=actor.name)
+        try_assign(session, conversation, now)
+    conversation.updated_at = now
+
+
+def _agent_pools(session: Session, agent_id: int | None) -> list[int]:
+    if agent_id is None:
+        return []
+    return list(session.execute(select(Membership.pool_id).where(Membership.agent_id == agent_id)).scalars())

@@ -1,0 +1,31 @@
+"""Logging set-up: every record passes through the redactor before any handler sees it,
+so a secret that reaches a log call (an exception message quoting a customer, a
+library's debug line) is still never written."""
+from __future__ import annotations
+
+import logging
+
+from router.redact import redact
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message).text
+        if record.exc_info and record.exc_info[1] is not None:
+            # Render the traceback now, redacted, and drop the live exception.
+            cleaned += "\n" + redact(logging.Formatter().formatException(record.exc_info)).text
+            record.exc_info = None
+            record.exc_text = None
+        record.msg, record.args = cleaned, ()
+        return True
+
+
+def configure(level: str = "INFO", stream=None) -> logging.Handler:  # noqa: ANN001
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    return handler

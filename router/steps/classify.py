@@ -1,0 +1,51 @@
+"""classify: category, urgency and language of the message, with the reasons.
+
+A new conversation takes the message's labels. A later message can only raise the
+conversation's urgency; when it does and its category differs, the conversation is
+re-routed (a customer whose fee question turns into "my wallet was emptied").
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from config.settings import get_settings
+from router.classify import classify, load_model
+from router.context import Context
+from router.events import record
+
+URGENCY_RANK = {"low": 0, "normal": 1, "high": 2, "critical": 3}
+
+
+@lru_cache(maxsize=1)
+def triage_model():  # noqa: ANN201
+    """The trained model, when `msgrouter train` has written one; rules alone otherwise."""
+    return load_model(get_settings().model_path)
+
+
+def _text_for_triage(ctx: Context) -> str:
+    from channels.email.mime import strip_quoted  # quoted history is not the customer's news
+
+    return strip_quoted(ctx.message.text) if ctx.message.channel == "email" else ctx.message.text
+
+
+def run(ctx: Context) -> None:
+    message, conversation = ctx.message, ctx.conversation
+    result = classify(_text_for_triage(ctx), subject=message.subject, channel=message.channel,
+                      secret_kinds=tuple(message.secret_kinds), model=triage_model())
+    ctx.classification = result
+    message.category, message.urgency, message.language = result.category, result.urgency, result.language
+    for reason in result.reasons:
+        ctx.reason("classify", reason)
+    if message.secret_kinds:
+        conversation.contains_secret = True
+    if ctx.is_new_conversation:
+        conversation.category, conversation.urgency = result.category, result.urgency
+        conversation.language = result.language
+    elif URGENCY_RANK[result.urgency] > URGENCY_RANK[conversation.urgency]:
+        ctx.reason("classify", f"urgency raised {conversation.urgency} -> {result.urgency} by message {message.id}")
+        conversation.urgency = result.urgency
+        if result.category != conversation.category:
+            conversation.category = result.category
+            ctx.reroute = True
+    record(ctx.session, "classified", conversation_id=conversation.id, message_id=message.id,
+           data={"category": result.category, "urgency": result.urgency, "language": result.language})

@@ -1,0 +1,1 @@
+"""Celery glue: the app and thin tasks that call into `router/`."""

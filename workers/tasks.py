@@ -1,0 +1,25 @@
+"""The tasks: ids and counts in, counts out; all the work is in `router/`."""
+from __future__ import annotations
+
+from router import drain as drain_work
+from router import outbox
+from router import tick as tick_work
+from workers.app import app
+
+
+@app.task(name="msgrouter.drain")
+def drain() -> int:
+    """Process pending inbound messages, batch after batch, until none is left."""
+    return drain_work.drain_inbound()
+
+
+@app.task(name="msgrouter.deliver")
+def deliver() -> int:
+    """Send queued outbound messages through their channels."""
+    return outbox.deliver_pending()
+
+
+@app.task(name="msgrouter.tick")
+def tick() -> dict:
+    """Periodic chores: re-ring lost doorbells, assign waiting conversations."""
+    return tick_work.run()
