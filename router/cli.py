@@ -1,0 +1,178 @@
+"""The `msgrouter` command: run everything in one process, or each part on its own."""
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import typer
+
+from config.settings import get_settings
+
+app = typer.Typer(help="msgrouter: a multichannel message router for support desks.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _prepare(upgrade: bool = True) -> None:
+    """Logging, a valid desk configuration, the schema, and the desk's pools and agents."""
+    from config.desk import DeskConfigError, get_desk
+    from router import logs
+
+    settings = get_settings()
+    logs.configure(settings.log_level)
+    try:
+        desk = get_desk()
+    except DeskConfigError as exc:
+        typer.echo(f"msgrouter: invalid desk configuration ({settings.desk_config}):\n{exc}", err=True)
+        raise typer.Exit(2) from None
+    if upgrade:
+        from router.db import session_scope
+        from router.desk_sync import sync_desk
+        from router.migrate import upgrade as migrate
+
+        migrate()
+        with session_scope() as session:
+            sync_desk(session, desk)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the schema migrations (Alembic) to MSGROUTER_DATABASE_URL and sync the desk."""
+    _prepare(upgrade=True)
+    typer.echo("database schema at head; pools and agents synced from the desk configuration")
+
+
+@app.command()
+def run(workers: int = typer.Option(4, help="worker threads")) -> None:
+    """Everything in one process: SQLite, in-process broker and worker, SMTP and web."""
+    import uvicorn
+
+    from channels.email.server import make_controller
+    from router.web.app import create_app
+    from workers.embedded import EmbeddedWorker
+
+    settings = get_settings()
+    _prepare()
+    worker = EmbeddedWorker(concurrency=workers, tick_seconds=settings.tick_seconds)
+    worker.start()
+    smtp = make_controller(settings)
+    smtp.start()
+    typer.echo(f"msgrouter is running\n"
+               f"  database   {settings.database_url}\n"
+               f"  broker     {settings.broker_url} (worker in this process, {workers} threads)\n"
+               f"  SMTP in    {settings.smtp_host}:{settings.smtp_port}  "
+               f"(mailboxes: {', '.join(sorted(_mailboxes()))})\n"
+               f"  SMTP out   relay {settings.relay_host}:{settings.relay_port}\n"
+               f"  web / API  http://{settings.web_host}:{settings.web_port}  (docs at /docs)\n"
+               f"  API token  msgrouter token alice")
+    try:
+        uvicorn.run(create_app(), host=settings.web_host, port=settings.web_port,
+                    log_level="warning", log_config=None)
+    finally:
+        smtp.stop()
+        worker.stop()
+
+
+def _mailboxes() -> frozenset[str]:
+    from config.desk import get_desk
+
+    return get_desk().mailbox_addresses()
+
+
+@app.command()
+def web() -> None:
+    """The web app (agent API) alone."""
+    import uvicorn
+
+    from router.web.app import create_app
+
+    settings = get_settings()
+    _prepare(upgrade=False)
+    uvicorn.run(create_app(), host=settings.web_host, port=settings.web_port, log_config=None)
+
+
+@app.command()
+def smtp() -> None:
+    """The SMTP server alone."""
+    from channels.email.server import make_controller
+
+    settings = get_settings()
+    _prepare(upgrade=False)
+    controller = make_controller(settings)
+    controller.start()
+    typer.echo(f"SMTP listening on {settings.smtp_host}:{settings.smtp_port}")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    controller.stop()
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def worker(ctx: typer.Context) -> None:
+    """A Celery worker (extra arguments go to `celery worker`)."""
+    from workers.app import app as celery_app
+
+    _prepare(upgrade=False)
+    celery_app.worker_main(["worker", "--loglevel", get_settings().log_level, *ctx.args])
+
+
+@app.command()
+def beat() -> None:
+    """Celery beat: runs `tick` every MSGROUTER_TICK_SECONDS."""
+    from workers.app import app as celery_app
+
+    _prepare(upgrade=False)
+    Path("var").mkdir(exist_ok=True)
+    celery_app.start(["beat", "--loglevel", get_settings().log_level])
+
+
+@app.command()
+def token(agent: str) -> None:
+    """Issue a new API token for an agent (printed once; the old one stops working)."""
+    from router.db import session_scope
+    from router.tokens import issue_token
+
+    _prepare()
+    try:
+        with session_scope() as session:
+            typer.echo(issue_token(session, agent))
+    except LookupError as exc:
+        typer.echo(f"msgrouter: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def replay(message_id: int) -> None:
+    """Run the pipeline again on a failed message."""
+    from sqlalchemy import update
+
+    from router.db import session_scope
+    from router.models import Message
+    from router.pipeline import process_batch
+
+    _prepare(upgrade=False)
+    with session_scope() as session:
+        changed = session.execute(update(Message).where(
+            Message.id == message_id, Message.direction == "in", Message.status == "failed")
+            .values(status="processing", error=None, failed_step=None)).rowcount
+    if not changed:
+        typer.echo(f"msgrouter: message {message_id} is not a failed inbound message", err=True)
+        raise typer.Exit(1)
+    result = process_batch([message_id])
+    typer.echo(f"message {message_id}: {'done' if result.done else 'failed again'}")
+    if result.outbound:
+        from router.doorbell import get_doorbell
+
+        get_doorbell().ring("outbound")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

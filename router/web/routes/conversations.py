@@ -1,0 +1,102 @@
+"""Agent API for one conversation: read it, reply, resolve, reassign."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from sqlalchemy import select
+
+from router import conversations as actions
+from router.clock import iso
+from router.db import session_scope
+from router.doorbell import get_doorbell
+from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool
+from router.outbound_guard import OutboundRefused
+from router.web.deps import current_agent
+from router.web.schemas import ReassignIn, ReplyIn, event_out, message_out, seconds_left
+
+router = APIRouter(prefix="/api/conversations", tags=["conversations"])
+
+
+def _get(session, conversation_id: int) -> Conversation:  # noqa: ANN001
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation #{conversation_id}")
+    return conversation
+
+
+def _attachments(session, message_ids: list[int]) -> dict[int, list]:  # noqa: ANN001
+    # Names and sizes only: the files themselves stay in the database.
+    rows = session.execute(select(Attachment.id, Attachment.message_id, Attachment.filename,
+                                  Attachment.content_type, Attachment.size,
+                                  Attachment.data.is_not(None).label("stored"))
+                           .where(Attachment.message_id.in_(message_ids))).all()
+    found: dict[int, list] = {}
+    for row in rows:
+        found.setdefault(row.message_id, []).append(row)
+    return found
+
+
+@router.get("/{conversation_id}")
+def show(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict:
+    with session_scope() as session:
+        c = _get(session, conversation_id)
+        agents = dict(session.execute(select(Agent.id, Agent.name)).all())
+        messages = list(session.execute(select(Message).where(Message.conversation_id == c.id)
+                                        .order_by(Message.id)).scalars())
+        attachments = _attachments(session, [m.id for m in messages])
+        events = session.execute(select(Event).where(Event.conversation_id == c.id).order_by(Event.id)).scalars()
+        customer = session.get(Customer, c.customer_id)
+        identities = session.execute(select(Identity).where(Identity.customer_id == c.customer_id)).scalars()
+        pool = session.get(Pool, c.pool_id) if c.pool_id else None
+        return {
+            "id": c.id, "subject": c.subject, "channel": c.channel, "state": c.state,
+            "category": c.category, "urgency": c.urgency, "language": c.language,
+            "contains_secret": c.contains_secret, "pool": pool.name if pool else None,
+            "assignee": agents.get(c.assignee_id),
+            "customer": {"id": customer.id, "name": customer.display_name,
+                         "identities": [{"channel": i.channel, "address": i.address,
+                                         "undeliverable": i.undeliverable} for i in identities]},
+            "created_at": iso(c.created_at), "first_replied_at": iso(c.first_replied_at),
+            "resolved_at": iso(c.resolved_at),
+            "deadlines": {"due_at": iso(c.due_at), "seconds_left": seconds_left(c.due_at),
+                          "first_reply_due_at": iso(c.first_reply_due_at),
+                          "next_reply_due_at": iso(c.next_reply_due_at),
+                          "resolution_due_at": iso(c.resolution_due_at)},
+            "reasons": c.reasons,
+            "messages": [message_out(m, attachments.get(m.id, []), agents) for m in messages],
+            "events": [event_out(e) for e in events],
+        }
+
+
+@router.post("/{conversation_id}/reply", status_code=status.HTTP_201_CREATED)
+def reply(conversation_id: int, body: ReplyIn, agent: Agent = Depends(current_agent)) -> dict:
+    try:
+        with session_scope() as session:
+            row = actions.reply(session, _get(session, conversation_id), agent, body.text)
+            result = {"message_id": row.id, "status": row.status, "external_id": row.external_id}
+    except OutboundRefused as exc:
+        raise HTTPException(422, str(exc)) from None
+    except actions.ActionError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    get_doorbell().ring("outbound")
+    return result
+
+
+@router.post("/{conversation_id}/resolve")
+def resolve(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict:
+    with session_scope() as session:
+        c = _get(session, conversation_id)
+        actions.resolve(session, c, agent)
+        return {"id": c.id, "state": c.state}
+
+
+@router.post("/{conversation_id}/reassign")
+def reassign(conversation_id: int, body: ReassignIn, agent: Agent = Depends(current_agent)) -> dict:
+    try:
+        with session_scope() as session:
+            c = _get(session, conversation_id)
+            actions.reassign(session, c, agent, agent_name=body.agent, pool_name=body.pool)
+            names = dict(session.execute(select(Agent.id, Agent.name)).all())
+            pool = session.get(Pool, c.pool_id)
+            return {"id": c.id, "pool": pool.name if pool else None, "assignee": names.get(c.assignee_id)}
+    except actions.ActionError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None

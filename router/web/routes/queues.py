@@ -1,0 +1,73 @@
+"""Agent API for lists: pools and their queues, and my own conversations."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from sqlalchemy import func, select
+
+from router.db import session_scope
+from router.models import Agent, Conversation, Customer, Membership, Message, Pool
+from router.web.deps import current_agent
+from router.web.schemas import queue_row
+
+router = APIRouter(prefix="/api", tags=["queues"])
+
+
+def _rows(session, conversations: list[Conversation]) -> list[dict]:  # noqa: ANN001
+    ids = [c.id for c in conversations]
+    pools = dict(session.execute(select(Pool.id, Pool.name)).all())
+    agents = dict(session.execute(select(Agent.id, Agent.name)).all())
+    customers = dict(session.execute(select(Customer.id, Customer.display_name).where(
+        Customer.id.in_({c.customer_id for c in conversations}))).all())
+    last = select(func.max(Message.id)).where(Message.conversation_id.in_(ids),
+                                              Message.direction == "in") \
+        .group_by(Message.conversation_id).scalar_subquery()
+    previews = {cid: (text or "").strip().split("\n", 1)[0][:140] for cid, text in session.execute(
+        select(Message.conversation_id, Message.text).where(Message.id.in_(last))).all()}
+    return [queue_row(c, pools, agents, customers, previews) for c in conversations]
+
+
+def _open_ordered(query):  # noqa: ANN001, ANN202
+    return query.where(Conversation.state != "resolved") \
+        .order_by(Conversation.due_at.nulls_last(), Conversation.id)
+
+
+@router.get("/me")
+def me(agent: Agent = Depends(current_agent)) -> dict:
+    with session_scope() as session:
+        pools = session.execute(select(Pool.name).join(Membership, Membership.pool_id == Pool.id)
+                                .where(Membership.agent_id == agent.id)).scalars().all()
+    return {"name": agent.name, "display_name": agent.display_name, "status": agent.status,
+            "capacity": agent.capacity, "open": agent.open_count, "pools": pools,
+            "languages": agent.languages.split(",")}
+
+
+@router.get("/me/conversations")
+def my_conversations(agent: Agent = Depends(current_agent),
+                     limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
+    with session_scope() as session:
+        query = _open_ordered(select(Conversation).where(Conversation.assignee_id == agent.id))
+        return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))
+
+
+@router.get("/pools")
+def pools(agent: Agent = Depends(current_agent)) -> list[dict]:
+    with session_scope() as session:
+        depth = dict(session.execute(select(Conversation.pool_id, func.count()).where(
+            Conversation.state != "resolved").group_by(Conversation.pool_id)).all())
+        return [{"name": p.name, "description": p.description, "open": depth.get(p.id, 0),
+                 "escalation": p.escalation}
+                for p in session.execute(select(Pool).order_by(Pool.name)).scalars()]
+
+
+@router.get("/pools/{name}/queue")
+def pool_queue(name: str, agent: Agent = Depends(current_agent),
+               unassigned: bool = Query(False, description="only conversations nobody has yet"),
+               limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
+    with session_scope() as session:
+        pool = session.execute(select(Pool).where(Pool.name == name)).scalars().first()
+        if pool is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no pool named {name!r}")
+        query = _open_ordered(select(Conversation).where(Conversation.pool_id == pool.id))
+        if unassigned:
+            query = query.where(Conversation.assignee_id.is_(None))
+        return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))

@@ -1,0 +1,58 @@
+"""The JSON shapes of the agent API, and how rows become them."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+
+from router.clock import iso, utcnow
+from router.models import Attachment, Conversation, Event, Message
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=50_000)
+
+
+class ReassignIn(BaseModel):
+    agent: str | None = Field(default=None, max_length=100)
+    pool: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "ReassignIn":
+        if self.agent is None and self.pool is None:
+            raise ValueError("give an agent, a pool, or both")
+        return self
+
+
+def seconds_left(due: datetime | None) -> int | None:
+    return None if due is None else int((due - utcnow()).total_seconds())
+
+
+def queue_row(c: Conversation, pools: dict[int, str], agents: dict[int, str],
+              customers: dict[int, str], previews: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": c.id, "subject": c.subject, "channel": c.channel, "state": c.state,
+        "category": c.category, "urgency": c.urgency, "language": c.language,
+        "pool": pools.get(c.pool_id), "assignee": agents.get(c.assignee_id),
+        "customer": customers.get(c.customer_id), "due_at": iso(c.due_at),
+        "seconds_left": seconds_left(c.due_at), "preview": previews.get(c.id, ""),
+        "contains_secret": c.contains_secret,
+    }
+
+
+def message_out(m: Message, attachments: list[Attachment], agents: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": m.id, "direction": m.direction, "channel": m.channel, "status": m.status,
+        "sender": m.sender, "sender_name": m.sender_name, "recipient": m.recipient,
+        "subject": m.subject, "text": m.text, "created_at": iso(m.created_at),
+        "automatic": m.automatic, "author": agents.get(m.author_id), "secret_kinds": m.secret_kinds,
+        "category": m.category, "urgency": m.urgency, "language": m.language,
+        "auto_submitted": m.auto_submitted, "parse_notes": m.parse_notes, "error": m.error,
+        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type,
+                         "size": a.size, "stored": a.data is not None} for a in attachments],
+    }
+
+
+def event_out(e: Event) -> dict[str, Any]:
+    return {"kind": e.kind, "actor": e.actor, "at": iso(e.at), "message_id": e.message_id, "data": e.data}
