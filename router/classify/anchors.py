@@ -1,0 +1,108 @@
+"""Find literal anchors of a regular expression: strings one of which every match contains.
+
+The rule scanner looks for all keywords in one pass; if it also looks for each
+pattern's anchors, it only needs to run the patterns whose anchors it saw, which
+is most of the cost of matching saved.  A pattern without usable anchors (none at
+least two characters long, or one Chinese character) simply runs on every message.
+"""
+from __future__ import annotations
+
+import re
+from itertools import product
+
+try:                                    # the regex parser moved in Python 3.11
+    from re import _constants as C, _parser as parser
+except ImportError:                     # pragma: no cover
+    import sre_constants as C
+    import sre_parse as parser
+
+MAX_ALTERNATIVES = 64    # more strings than this is not worth it as a filter
+MIN_LENGTH = 2           # one Latin letter occurs in nearly every message; one Han character does not
+_ZERO_WIDTH = {C.AT}     # \b, ^, $: transparent between literals
+
+
+def anchors(pattern: re.Pattern) -> frozenset[str] | None:
+    """Strings one of which every match of `pattern` contains, or None if none found."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        tree = parser.parse(pattern.pattern, pattern.flags)
+    except re.error:        # pragma: no cover - the pattern compiled already
+        return None
+    best = _best(list(tree))
+    if best is None or any(len(a) < MIN_LENGTH and a.isascii() for a in best):
+        return None
+    return frozenset(best)
+
+
+def _strength(anchor_set: set[str]) -> tuple[int, int, int]:
+    """Longer anchors filter better; Han characters count double; fewer is better."""
+    return (min(len(a) * (1 if a.isascii() else 2) for a in anchor_set), -len(anchor_set), 0)
+
+
+def _best(items: list) -> set[str] | None:
+    """The best anchor set of a sequence: the longest-shortest among its runs of
+    consecutive finite items (their concatenations) and its single items."""
+    candidates: list[set[str]] = []
+    run: set[str] | None = {""}
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue
+        exact = _exact(op, av)
+        if exact is not None:
+            candidates.append(exact)
+            if run is not None and len(run) * len(exact) <= MAX_ALTERNATIVES:
+                run = {a + b for a, b in product(run, exact)}
+                candidates.append(run)
+                continue
+            run = exact
+            continue
+        inner = _inner_anchor(op, av)
+        if inner is not None:
+            candidates.append(inner)
+        if run and run != {""}:
+            candidates.append(run)
+        run = {""}
+    candidates = [c for c in candidates if c and "" not in c]
+    return max(candidates, key=_strength, default=None)
+
+
+def _exact(op, av) -> set[str] | None:
+    """Every string an item can match, when that is a small finite set."""
+    if op is C.LITERAL:
+        return {chr(av)}
+    if op is C.IN and all(kind is C.LITERAL for kind, _ in av) and len(av) <= 8:
+        return {chr(value) for _, value in av}
+    if op is C.SUBPATTERN:
+        return _exact_sequence(list(av[-1]))
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] == 0 and av[1] == 1:   # "x?"
+        inner = _exact_sequence(list(av[2]))
+        return inner | {""} if inner is not None else None
+    if op is C.BRANCH:
+        options = [_exact_sequence(list(branch)) for branch in av[1]]
+        if any(o is None for o in options):
+            return None
+        union = set().union(*options)
+        return union if len(union) <= MAX_ALTERNATIVES else None
+    return None
+
+
+def _exact_sequence(items: list) -> set[str] | None:
+    result = {""}
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue
+        exact = _exact(op, av)
+        if exact is None or len(result) * len(exact) > MAX_ALTERNATIVES:
+            return None
+        result = {a + b for a, b in product(result, exact)}
+    return result
+
+
+def _inner_anchor(op, av) -> set[str] | None:
+    """Anchors inside a group or a repeat that must match at least once."""
+    if op is C.SUBPATTERN:
+        return _best(list(av[-1]))
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+        return _best(list(av[2]))
+    return None

@@ -1,0 +1,143 @@
+"""Measure triage honestly: k-fold cross-validation on labelled records.
+
+Each fold trains the model on the other folds and classifies the held fold with
+rules + model; the rules alone are measured on every record too, so the report
+shows what the model adds.  Texts are redacted first, as in service, and the
+redactor's findings are scored against `contains_secret`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from router.classify.classifier import classify
+from router.classify.model import LABELS, document, fit
+from router.classify.rules import RuleSet, get_rules
+
+SYSTEMS = ("rules+model", "rules only")
+TARGETS = {"category": 0.90, "urgency": 0.85, "language": 0.98, "critical recall": 0.97}
+CRITICAL = "critical"
+
+
+@dataclass
+class Report:
+    k: int
+    seed: int
+    ids: list[str]
+    gold: dict[str, list[str]]                                        # label -> gold values
+    predicted: dict[str, dict[str, list[str]]] = field(default_factory=dict)   # system -> label -> values
+    secret_gold: list[bool] = field(default_factory=list)
+    secret_found: list[bool] = field(default_factory=list)
+
+    def accuracy(self, system: str, label: str) -> float:
+        pairs = list(zip(self.gold[label], self.predicted[system][label]))
+        return sum(g == p for g, p in pairs) / len(pairs) if pairs else 0.0
+
+    def critical(self, system: str) -> tuple[float, float]:
+        """Recall and precision of the critical urgency."""
+        pairs = list(zip(self.gold["urgency"], self.predicted[system]["urgency"]))
+        hits = sum(g == p == CRITICAL for g, p in pairs)
+        gold = sum(g == CRITICAL for g, _ in pairs)
+        said = sum(p == CRITICAL for _, p in pairs)
+        return (hits / gold if gold else 1.0), (hits / said if said else 1.0)
+
+    def confusion(self, system: str, label: str) -> tuple[list[str], list[list[int]]]:
+        """Classes and matrix: rows gold, columns predicted."""
+        gold, pred = self.gold[label], self.predicted[system][label]
+        classes = sorted(set(gold) | set(pred))
+        index = {c: i for i, c in enumerate(classes)}
+        matrix = [[0] * len(classes) for _ in classes]
+        for g, p in zip(gold, pred):
+            matrix[index[g]][index[p]] += 1
+        return classes, matrix
+
+    def errors(self, system: str, label: str) -> list[tuple[str, str, str]]:
+        return [(i, g, p) for i, g, p in zip(self.ids, self.gold[label], self.predicted[system][label]) if g != p]
+
+    def format(self) -> str:
+        lines = [f"triage evaluation: {len(self.ids)} records, {self.k}-fold cross-validation (seed {self.seed})"]
+        for system in self.predicted:
+            lines += ["", f"== {system}"]
+            for label in (*LABELS, "language"):
+                lines.append(f"  {label:<16} accuracy {self.accuracy(system, label):6.1%}{self._target(label, system)}")
+            recall, precision = self.critical(system)
+            lines.append(f"  critical         recall {recall:6.1%}  precision {precision:6.1%}"
+                         f"{self._target('critical recall', system, recall)}")
+            for label in LABELS:
+                lines += ["", f"  {label} confusion (rows gold, columns predicted)", *self._matrix(system, label)]
+        lines += ["", self._secrets()]
+        return "\n".join(lines)
+
+    def _target(self, label: str, system: str, value: float | None = None) -> str:
+        if label not in TARGETS:
+            return ""
+        value = self.accuracy(system, label) if value is None else value
+        return f"   target {TARGETS[label]:.0%}: {'met' if value >= TARGETS[label] else 'MISSED'}"
+
+    def _matrix(self, system: str, label: str) -> list[str]:
+        classes, matrix = self.confusion(system, label)
+        width = max(6, *(len(c) for c in classes)) + 1
+        head = " " * (width + 4) + "".join(f"{c[:width - 1]:>{width}}" for c in classes)
+        return [head] + [f"    {c:<{width}}" + "".join(f"{n:>{width}}" for n in row)
+                         for c, row in zip(classes, matrix)]
+
+    def _secrets(self) -> str:
+        if not self.secret_gold:
+            return "secrets: not measured"
+        pairs = list(zip(self.secret_gold, self.secret_found))
+        gold = sum(g for g, _ in pairs)
+        found = sum(g and f for g, f in pairs)
+        false_alarms = sum(f and not g for g, f in pairs)
+        recall = f"{found / gold:.1%}" if gold else "n/a"
+        return (f"secrets: recall {recall} ({found}/{gold}), false alarms {false_alarms} "
+                f"of {len(pairs) - gold} messages without a secret")
+
+
+def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet | None = None) -> Report:
+    """Cross-validate rules + model (and rules alone) on labelled records."""
+    from router.redact import redact
+
+    records = list(records)
+    if len(records) < k:
+        raise ValueError(f"need at least {k} records for {k}-fold cross-validation, got {len(records)}")
+    rules = rules if rules is not None else get_rules()
+    texts, subjects, kinds = [], [], []
+    for record in records:
+        text, subject = redact(record.get("text") or ""), redact(record.get("subject") or "")
+        texts.append(text.text)
+        subjects.append(subject.text)
+        kinds.append(tuple(dict.fromkeys(text.kinds + subject.kinds)))
+    channels = [r.get("channel") or "" for r in records]
+    report = Report(k, seed, [str(r.get("id", i)) for i, r in enumerate(records)],
+                    {label: [r[label] for r in records] for label in (*LABELS, "language")})
+    if all("contains_secret" in r for r in records):
+        report.secret_gold = [bool(r["contains_secret"]) for r in records]
+        report.secret_found = [bool(found) for found in kinds]
+
+    def run(i: int, model=None):
+        return classify(texts[i], subjects[i], channels[i], kinds[i], model=model, rules=rules)
+
+    docs = [document(texts[i], subjects[i], channels[i]) for i in range(len(records))]
+    combined: list = [None] * len(records)
+    for train_rows, test_rows in _folds(report.gold["category"], k, seed):
+        model = fit([docs[i] for i in train_rows], {label: [report.gold[label][i] for i in train_rows]
+                                                    for label in LABELS})
+        for i in test_rows:
+            combined[i] = run(i, model)
+    alone = [run(i) for i in range(len(records))]
+    for system, results in zip(SYSTEMS, (combined, alone)):
+        report.predicted[system] = {"category": [c.category for c in results],
+                                    "urgency": [c.urgency for c in results],
+                                    "language": [c.language for c in results]}
+    return report
+
+
+def _folds(y: list[str], k: int, seed: int):
+    """Stratified folds when every class has k members, plain shuffled folds otherwise."""
+    from collections import Counter
+
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    stratify = min(Counter(y).values()) >= k
+    splitter = (StratifiedKFold if stratify else KFold)(n_splits=k, shuffle=True, random_state=seed)
+    return splitter.split(y, y)

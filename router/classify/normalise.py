@@ -1,0 +1,30 @@
+"""Normalise a message for triage: one canonical form that rules and model both read.
+
+Full-width forms become ASCII (NFKC), traditional Chinese becomes simplified,
+curly quotes become straight ones, letters become lower case and runs of white
+space one space.  The result is for matching only; nobody reads it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from router.classify.hanzi import TO_SIMPLIFIED
+
+_TABLE = dict(TO_SIMPLIFIED)
+_TABLE.update({ord("\u2019"): "'", ord("\u2018"): "'", ord("\u201c"): '"', ord("\u201d"): '"',
+               ord("\u200b"): None, ord("\u200c"): None, ord("\u200d"): None, ord("\ufeff"): None,
+               ord("\u3000"): " "})
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """The matching form of `text`."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_TABLE)
+    return _SPACES.sub(" ", text.lower()).strip()
+
+
+def join_subject(subject: str, text: str) -> str:
+    """Subject and body as one text; the subject is often the clearest sentence."""
+    return f"{subject}\n{text}" if subject else text

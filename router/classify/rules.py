@@ -1,0 +1,159 @@
+"""The triage rules, compiled: find which rules a message matches and what they score.
+
+All keywords of all rules, and literal anchors of all patterns, go into one
+trie-shaped regular expression, so a message is scanned once for all of them; a
+pattern then runs only when one of its anchors occurred.  Each
+rule counts once per message; a match preceded by a negation cue does not count.
+`get_rules()` loads config/triage.toml once and caches the result.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from router.classify.anchors import anchors
+from router.classify.config import RuleSpec, TriageConfig, load_config
+from router.classify.negation import Negator
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rule: RuleSpec
+    matched: str
+
+    def reason(self) -> str:
+        return f"rule {self.rule.key} matched '{self.matched}' (+{self.rule.weight:g})"
+
+
+@dataclass(slots=True)
+class RuleMatches:
+    """What the rules found in one message."""
+    category: dict[str, float] = field(default_factory=dict)   # category -> total weight
+    category_hits: list[Hit] = field(default_factory=list)
+    urgency_hits: list[Hit] = field(default_factory=list)      # filtered by category later
+    negated: list[str] = field(default_factory=list)           # "negated: 'not hacked'"
+
+    def urgency(self, category: str) -> tuple[dict[str, float], list[Hit]]:
+        """Urgency totals from the rules that apply to `category`, and those rules' hits."""
+        totals: dict[str, float] = {}
+        hits = [h for h in self.urgency_hits if h.rule.categories is None or category in h.rule.categories]
+        for hit in hits:
+            totals[hit.rule.label] = totals.get(hit.rule.label, 0.0) + hit.rule.weight
+        return totals, hits
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _trie_regex(words: list[str]) -> re.Pattern:
+    """One regex matching any of `words`, longest first, shaped as a trie so that
+    the engine follows one branch per character instead of trying every word."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body   # a word may end here: the rest is optional
+
+    return re.compile(build(trie) or r"(?!x)x")
+
+
+class RuleSet:
+    """Compiled rules plus the configuration they came from."""
+
+    def __init__(self, config: TriageConfig) -> None:
+        self.config = config
+        self.negator = Negator(config.negation)
+        self._category_labels = frozenset(config.categories)
+        # keyword -> [(rule, is_stem)]; anchor -> patterns that need it (see anchors.py)
+        self._keywords: dict[str, list[tuple[RuleSpec, bool]]] = {}
+        for rule in config.rules:
+            for keyword in rule.keywords:
+                self._keywords.setdefault(keyword.rstrip("*"), []).append((rule, keyword.endswith("*")))
+        self._patterns = [(rule, pattern) for rule in config.rules for pattern in rule.patterns]
+        self._anchored: dict[str, list[int]] = {}
+        self._always: list[int] = []
+        for i, (_, pattern) in enumerate(self._patterns):
+            found = anchors(pattern)
+            for anchor in found or ():
+                self._anchored.setdefault(anchor, []).append(i)
+            if not found:
+                self._always.append(i)
+        words = set(self._keywords) | set(self._anchored)
+        # For each string, the shorter ones it starts with: they match where it does.
+        self._prefixes = {w: [w[:n] for n in range(len(w) - 1, 0, -1) if w[:n] in words] for w in words}
+        # Two tries, not one: the engine tries a trie's first characters one by one,
+        # and hundreds of Chinese first characters would slow every Latin position.
+        self._regexes = (_trie_regex(sorted(w for w in words if w[0].isascii())),
+                         _trie_regex(sorted(w for w in words if not w[0].isascii())))
+
+    def match(self, text: str) -> RuleMatches:
+        """Score normalised `text` against every rule."""
+        found: dict[str, Hit] = {}
+        negated: dict[str, str] = {}
+        to_run = self._scan(text, found, negated)
+        for i in sorted(to_run):
+            rule, pattern = self._patterns[i]
+            if rule.key in found:
+                continue
+            for m in pattern.finditer(text):
+                if self._record(rule, text, m.start(), m.end(), found, negated):
+                    break
+        cues = {v for k, v in negated.items() if k not in found}
+        result = RuleMatches(negated=[f"negated: '{cue}'" for cue in sorted(cues)])
+        for hit in found.values():
+            if hit.rule.label in self._category_labels:
+                result.category[hit.rule.label] = result.category.get(hit.rule.label, 0.0) + hit.rule.weight
+                result.category_hits.append(hit)
+            else:
+                result.urgency_hits.append(hit)
+        return result
+
+    def _scan(self, text: str, found: dict, negated: dict) -> set[int]:
+        """Record keyword hits; return the patterns worth running (their anchors occur)."""
+        to_run = set(self._always)
+        for regex in self._regexes:
+            search, pos = regex.search, 0
+            while (m := search(text, pos)) is not None:
+                start = pos = m.start()
+                pos += 1
+                left_ok = start == 0 or not _is_word_char(text[start - 1])
+                for word in (m.group(), *self._prefixes[m.group()]):
+                    to_run.update(self._anchored.get(word, ()))
+                    if word not in self._keywords or (not left_ok and _is_word_char(word[0])):
+                        continue
+                    end = start + len(word)
+                    closed = end == len(text) or not _is_word_char(text[end]) or not _is_word_char(word[-1])
+                    for rule, stem in self._keywords[word]:
+                        if (closed or stem) and rule.key not in found:
+                            self._record(rule, text, start, end, found, negated)
+        return to_run
+
+    def _record(self, rule: RuleSpec, text: str, start: int, end: int, found: dict, negated: dict) -> bool:
+        if rule.negatable:
+            cue = self.negator.cue_before(text, start, rule.language)
+            if cue is not None:
+                negated.setdefault(rule.key, f"{cue} {text[start:end]}" if cue.isascii() else cue + text[start:end])
+                return False
+        found[rule.key] = Hit(rule, text[start:end])
+        return True
+
+
+@lru_cache(maxsize=8)
+def _cached(path: Path | None) -> RuleSet:
+    return RuleSet(load_config(path))
+
+
+def get_rules(path: str | Path | None = None) -> RuleSet:
+    """The compiled rules of `path` (default: config/triage.toml), loaded once."""
+    return _cached(Path(path).resolve() if path is not None else None)
