@@ -21,6 +21,8 @@ def _tune_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; take it over
     # (the recipe from SQLAlchemy's SQLite notes). BEGIN IMMEDIATE takes the write lock up
     # front, so two writers queue on busy_timeout instead of failing on lock upgrade.
+    # Readers (read_scope) begin deferred: under WAL they never wait for a writer, and
+    # never make the writers wait for them.
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):  # noqa: ANN001
         dbapi_connection.isolation_level = None
@@ -33,7 +35,8 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):  # noqa: ANN001
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get("msgrouter_read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -59,6 +62,16 @@ def _engine_for(url: str) -> Engine:
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session whose transaction commits on success and rolls back on error."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:
+        with session.begin():
+            yield session
+
+
+@contextmanager
+def read_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session for reading only: it takes no write lock on SQLite, so an API listing
+    a queue never stalls the pipeline (nor waits for it)."""
+    engine = (engine or get_engine()).execution_options(msgrouter_read_only=True)
+    with Session(engine, expire_on_commit=False) as session:
         with session.begin():
             yield session
 

@@ -28,4 +28,8 @@ def configure(level: str = "INFO", stream=None) -> logging.Handler:  # noqa: ANN
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # aiosmtpd logs every DATA line at DEBUG: that is the customer's mail, one line
+    # at a time, so a mnemonic spread over lines would reach the log in fragments
+    # no redactor can recognise.  Its INFO lines (peers, commands) are enough.
+    logging.getLogger("mail.log").setLevel(max(logging.INFO, root.level))
     return handler

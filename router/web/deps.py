@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from router.db import session_scope
+from router.db import read_scope
 from router.models import Agent
 from router.tokens import agent_for_token
 
@@ -13,7 +13,7 @@ bearer = HTTPBearer(auto_error=False, description="An agent token from `msgroute
 
 def current_agent(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Agent:
     token = credentials.credentials if credentials else ""
-    with session_scope() as session:
+    with read_scope() as session:
         agent = agent_for_token(session, token)
     if agent is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid agent token is required",

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from router import conversations as actions
 from router.clock import iso
-from router.db import session_scope
+from router.db import read_scope, session_scope
 from router.doorbell import get_doorbell
 from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool
 from router.outbound_guard import OutboundRefused
@@ -37,7 +37,7 @@ def _attachments(session, message_ids: list[int]) -> dict[int, list]:  # noqa: A
 
 @router.get("/{conversation_id}")
 def show(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict:
-    with session_scope() as session:
+    with read_scope() as session:
         c = _get(session, conversation_id)
         agents = dict(session.execute(select(Agent.id, Agent.name)).all())
         messages = list(session.execute(select(Message).where(Message.conversation_id == c.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sqlalchemy import func, select
 
-from router.db import session_scope
+from router.db import read_scope
 from router.models import Agent, Conversation, Customer, Membership, Message, Pool
 from router.web.deps import current_agent
 from router.web.schemas import queue_row
@@ -33,7 +33,7 @@ def _open_ordered(query):  # noqa: ANN001, ANN202
 
 @router.get("/me")
 def me(agent: Agent = Depends(current_agent)) -> dict:
-    with session_scope() as session:
+    with read_scope() as session:
         pools = session.execute(select(Pool.name).join(Membership, Membership.pool_id == Pool.id)
                                 .where(Membership.agent_id == agent.id)).scalars().all()
     return {"name": agent.name, "display_name": agent.display_name, "status": agent.status,
@@ -44,14 +44,14 @@ def me(agent: Agent = Depends(current_agent)) -> dict:
 @router.get("/me/conversations")
 def my_conversations(agent: Agent = Depends(current_agent),
                      limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
-    with session_scope() as session:
+    with read_scope() as session:
         query = _open_ordered(select(Conversation).where(Conversation.assignee_id == agent.id))
         return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))
 
 
 @router.get("/pools")
 def pools(agent: Agent = Depends(current_agent)) -> list[dict]:
-    with session_scope() as session:
+    with read_scope() as session:
         depth = dict(session.execute(select(Conversation.pool_id, func.count()).where(
             Conversation.state != "resolved").group_by(Conversation.pool_id)).all())
         return [{"name": p.name, "description": p.description, "open": depth.get(p.id, 0),
@@ -63,7 +63,7 @@ def pools(agent: Agent = Depends(current_agent)) -> list[dict]:
 def pool_queue(name: str, agent: Agent = Depends(current_agent),
                unassigned: bool = Query(False, description="only conversations nobody has yet"),
                limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
-    with session_scope() as session:
+    with read_scope() as session:
         pool = session.execute(select(Pool).where(Pool.name == name)).scalars().first()
         if pool is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no pool named {name!r}")
