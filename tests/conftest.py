@@ -1,0 +1,163 @@
+"""Fixtures on the real stack: SQLite and PostgreSQL databases, Redis as the Celery broker,
+our SMTP server and web app on free ports, an SMTP sink standing in for the customer."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+
+# Before anything imports the Celery app: tests use their own Redis database.
+os.environ.setdefault("MSGROUTER_BROKER_URL", "redis://127.0.0.1:6379/11")
+os.environ.setdefault("MSGROUTER_LOG_LEVEL", "INFO")
+os.environ["MSGROUTER_MODEL_PATH"] = "/nonexistent/model.joblib"  # rules only unless a test says
+PG_ADMIN_URL = os.environ.get("MSGROUTER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+import psycopg  # noqa: E402
+import redis  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from support import Sink, free_port, serve_app  # noqa: E402
+
+
+def reset_caches() -> None:
+    from config.desk import get_desk
+    from config.settings import get_settings
+    from router.doorbell import get_doorbell
+
+    get_settings.cache_clear()
+    get_desk.cache_clear()
+    get_doorbell.cache_clear()
+    try:
+        from router.steps.classify import triage_model
+
+        triage_model.cache_clear()
+    except ImportError:
+        pass
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    name = f"msgrouter_test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    from router.migrate import upgrade
+
+    upgrade(url)
+    yield url
+    from router.db import get_engine
+
+    get_engine(url).dispose()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "msgrouter.db"
+    from router.migrate import upgrade
+
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    from router.db import get_engine
+
+    # Closing the last connection folds the write-ahead log into the file, so a plain
+    # copy of the file carries the schema.
+    get_engine(url).dispose()
+    return path
+
+
+def _truncate(url: str) -> None:
+    from sqlmodel import SQLModel
+
+    import router.models  # noqa: F401
+    from router.db import get_engine
+
+    names = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+    with get_engine(url).begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, monkeypatch, sqlite_template):
+    """A migrated, empty database with the demo desk synced; both kinds, one after the other."""
+    if request.param == "sqlite":
+        path = tmp_path / "msgrouter.db"
+        shutil.copy(sqlite_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_url")
+        _truncate(url)
+    monkeypatch.setenv("MSGROUTER_DATABASE_URL", url)
+    reset_caches()
+    from config.desk import get_desk
+    from router.db import get_engine, session_scope
+    from router.desk_sync import sync_desk
+
+    with session_scope() as session:
+        sync_desk(session, get_desk())
+    yield url
+    if request.param == "sqlite":
+        get_engine(url).dispose()
+    reset_caches()
+
+
+@pytest.fixture
+def broker():
+    """The tests' Redis database, emptied before use."""
+    client = redis.Redis.from_url(os.environ["MSGROUTER_BROKER_URL"])
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def worker(db_url, broker):
+    """A real Celery worker (threads pool) consuming the Redis broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from workers.app import app
+
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False,
+                      loglevel="WARNING", shutdown_timeout=30):
+        yield
+
+
+@pytest.fixture
+def sink(monkeypatch):
+    with Sink() as s:
+        monkeypatch.setenv("MSGROUTER_RELAY_PORT", str(s.port))
+        reset_caches()
+        yield s
+
+
+@pytest.fixture
+def smtp_port(db_url, monkeypatch):
+    """Our SMTP server on a free port."""
+    from channels.email.server import make_controller
+    from config.settings import get_settings
+
+    port = free_port()
+    monkeypatch.setenv("MSGROUTER_SMTP_PORT", str(port))
+    get_settings.cache_clear()
+    controller = make_controller()
+    controller.start()
+    yield port
+    controller.stop()
+
+
+@pytest.fixture
+def api(db_url):
+    """The web app on a free port; yields (base URL, a function giving an agent's auth header)."""
+    from router.db import session_scope
+    from router.tokens import issue_token
+    from router.web.app import create_app
+
+    def auth(agent: str = "alice") -> dict[str, str]:
+        with session_scope() as session:
+            return {"Authorization": f"Bearer {issue_token(session, agent)}"}
+
+    with serve_app(create_app()) as base:
+        yield base, auth

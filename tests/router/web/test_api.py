@@ -1,0 +1,111 @@
+"""The agent API over real HTTP: authentication, queues, reply, resolve, reassign."""
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from channels.base import Inbound
+from router.db import session_scope
+from router.drain import drain_inbound
+from router.intake import accept
+from router.models import Agent, Conversation, Message
+
+
+def _ingest(text: str, sender: str = "c@example.com", subject: str = "Help") -> int:
+    accept(Inbound(channel="email", external_id=f"<{abs(hash((text, sender)))}@x>", sender=sender,
+                   subject=subject, text=text))
+    drain_inbound()
+    with session_scope() as session:
+        return session.execute(select(Conversation.id).order_by(Conversation.id.desc())).scalars().first()
+
+
+@pytest.mark.parametrize("route", ["/api/me", "/api/me/conversations", "/api/pools",
+                                   "/api/pools/general/queue", "/api/conversations/1"])
+def test_agent_routes_refuse_without_a_valid_token(api, route):
+    base, _ = api
+    assert httpx.get(base + route).status_code == 401
+    assert httpx.get(base + route, headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_every_api_route_requires_auth(api):
+    from router.web.app import create_app
+
+    base, _ = api
+    for route in create_app().routes:
+        path = getattr(route, "path", "")
+        if not path.startswith("/api/"):
+            continue
+        for method in route.methods - {"HEAD", "OPTIONS"}:
+            url = base + path.replace("{conversation_id}", "1").replace("{name}", "general")
+            assert httpx.request(method, url, json={}).status_code == 401, f"{method} {path}"
+
+
+def test_queue_is_ordered_by_deadline(api, broker):
+    base, auth = api
+    normal = _ingest("What are the fees for sending BTC?", sender="a@example.com")
+    critical = _ingest("My wallet was emptied, all my ETH is gone and I made no transfer!",
+                       sender="b@example.com")
+    headers = auth("alice")
+    queue = httpx.get(f"{base}/api/pools/security/queue", headers=headers).json()
+    assert [r["id"] for r in queue][:1] == [critical]
+    general = httpx.get(f"{base}/api/pools/general/queue", headers=headers).json()
+    assert normal in [r["id"] for r in general]
+    assert queue[0]["seconds_left"] < general[0]["seconds_left"], "critical is due sooner"
+    mine = httpx.get(f"{base}/api/me/conversations", headers=auth(queue[0]["assignee"])).json()
+    dues = [r["due_at"] for r in mine]
+    assert dues == sorted(dues)
+
+
+def test_reply_that_asks_for_a_secret_is_refused(api, broker):
+    base, auth = api
+    cid = _ingest("I cannot log in to my account")
+    response = httpx.post(f"{base}/api/conversations/{cid}/reply", headers=auth(),
+                          json={"text": "To verify you, please send us your 12-word recovery phrase."})
+    assert response.status_code == 422
+    assert "never" in response.json()["detail"]
+    with session_scope() as session:
+        assert session.execute(select(Message).where(Message.direction == "out",
+                                                     Message.author_id.is_not(None))).first() is None
+
+
+def test_bad_input_gets_clear_errors(api):
+    base, auth = api
+    headers = auth()
+    assert httpx.get(f"{base}/api/conversations/999999", headers=headers).status_code == 404
+    assert httpx.get(f"{base}/api/pools/nope/queue", headers=headers).status_code == 404
+    assert httpx.post(f"{base}/api/conversations/1/reply", headers=headers, json={"text": ""}).status_code == 422
+    bad_json = httpx.post(f"{base}/api/conversations/1/reply", headers={**headers, "Content-Type": "application/json"},
+                          content=b"{not json")
+    assert bad_json.status_code == 422
+    assert httpx.post(f"{base}/api/conversations/1/reassign", headers=headers, json={}).status_code == 422
+
+
+def test_resolve_frees_capacity_for_the_queue(api, broker):
+    base, auth = api
+    with session_scope() as session:
+        for agent in session.execute(select(Agent)).scalars():
+            agent.capacity = 1 if agent.name == "carol" else 0
+    first = _ingest("The app crashes when I open it", sender="x@example.com")
+    second = _ingest("The app freezes on the loading screen", sender="y@example.com")
+    with session_scope() as session:
+        assert session.get(Conversation, first).assignee_id is not None
+        assert session.get(Conversation, second).assignee_id is None
+    assert httpx.post(f"{base}/api/conversations/{first}/resolve", headers=auth("carol")).json()["state"] == "resolved"
+    with session_scope() as session:
+        carol = session.execute(select(Agent).where(Agent.name == "carol")).scalars().one()
+        assert session.get(Conversation, second).assignee_id == carol.id
+        assert carol.open_count == 1
+
+
+def test_reassign_to_an_agent_and_a_pool(api, broker):
+    base, auth = api
+    cid = _ingest("The app crashes when I open it")
+    moved = httpx.post(f"{base}/api/conversations/{cid}/reassign", headers=auth(), json={"pool": "security"})
+    assert moved.status_code == 200 and moved.json()["pool"] == "security"
+    to_dan = httpx.post(f"{base}/api/conversations/{cid}/reassign", headers=auth(), json={"agent": "dan"})
+    assert to_dan.json()["assignee"] == "dan"
+    refused = httpx.post(f"{base}/api/conversations/{cid}/reassign", headers=auth(), json={"agent": "bob"})
+    assert refused.status_code == 409 and "not a member" in refused.json()["detail"]
+    events = httpx.get(f"{base}/api/conversations/{cid}", headers=auth()).json()["events"]
+    assert [e["kind"] for e in events].count("assigned") >= 2

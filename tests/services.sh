@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Start what the test suite needs when it is not already running: Redis and PostgreSQL
+# on their standard loopback ports. Installs them from Debian's packages when missing.
+set -euo pipefail
+
+need_root() { [ "$(id -u)" = 0 ] || { echo "services.sh: $1 is not running and I am not root to start it" >&2; exit 1; }; }
+
+if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  need_root redis
+  command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server; }
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/msgrouter-tests.log
+fi
+
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  need_root postgresql
+  command -v pg_ctlcluster >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql; }
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start
+fi
+
+for _ in $(seq 1 50); do
+  (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && pg_isready -q -h 127.0.0.1 -p 5432 && exit 0
+  sleep 0.2
+done
+echo "services.sh: Redis or PostgreSQL did not come up" >&2
+exit 1

@@ -1,0 +1,98 @@
+"""Small helpers the tests share: building mail, waiting, and real servers on free ports."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.05,
+             what: str = "condition") -> object:
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last seen: {value!r})")
+
+
+def make_email(*, sender: str = "customer@example.com", to: str = "support@pinecone.example",
+               subject: str = "Withdrawal missing", text: str = "My withdrawal has not arrived.",
+               message_id: str | None = None, in_reply_to: str | None = None,
+               references: list[str] | None = None, charset: str = "utf-8",
+               headers: dict[str, str] | None = None, name: str = "") -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = f"{name} <{sender}>" if name else sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id or make_msgid(domain="example.com")
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = " ".join(references)
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(text, charset=charset)
+    return msg
+
+
+class Sink:
+    """A real SMTP server that keeps what it receives (the customer's mailbox)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.port = free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK"
+
+    def __enter__(self) -> "Sink":
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._controller.stop()
+
+    def parsed(self) -> list:
+        from email import message_from_bytes, policy
+
+        return [message_from_bytes(raw, policy=policy.default) for _, _, raw in self.messages]
+
+
+@contextmanager
+def serve_app(app, port: int | None = None):  # noqa: ANN001, ANN201
+    """Run an ASGI app with uvicorn in a thread; yields its base URL."""
+    import uvicorn
+
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started, what="uvicorn to start")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def run_coroutine(coro):  # noqa: ANN001, ANN201
+    return asyncio.new_event_loop().run_until_complete(coro)
