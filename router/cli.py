@@ -170,6 +170,74 @@ def replay(message_id: int) -> None:
         get_doorbell().ring("outbound")
 
 
+@app.command("classify")
+def classify_file(jsonl: Path = typer.Option(..., "--jsonl", exists=True, dir_okay=False,
+                                             help="one JSON object per line, with text (and subject, channel)"),
+                  evaluate: bool = typer.Option(False, "--eval", help="score against the labels in the file"),
+                  output: Path | None = typer.Option(None, "--output", "-o", help="write lines here, not stdout"),
+                  model_path: Path | None = typer.Option(None, "--model", help="default: MSGROUTER_MODEL_PATH")) \
+        -> None:
+    """Classify every record of a JSONL file: one JSON line out per record, redacted."""
+    import json
+
+    from router.classify import load_model
+    from router.triage_files import RecordError, classify_records, read_jsonl, score
+
+    try:
+        records = read_jsonl(jsonl)
+        model = load_model(model_path or get_settings().model_path)
+        outputs = list(classify_records(records, model))
+        report = score(records, outputs, "rules+model" if model else "rules only") if evaluate else None
+    except (RecordError, ValueError) as exc:
+        typer.echo(f"msgrouter: {exc}", err=True)
+        raise typer.Exit(2) from None
+    lines = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in outputs)
+    if output:
+        output.write_text(lines, encoding="utf-8")
+    elif not evaluate:
+        sys.stdout.write(lines)
+    if report is not None:
+        text = report.format().split("\n", 1)[1]
+        typer.echo(f"triage of {len(outputs)} records in {jsonl} against their labels\n{text}")
+
+
+@app.command()
+def train(jsonl: list[Path] = typer.Option([], "--jsonl", exists=True, dir_okay=False,
+                                           help="labelled records (category, urgency); may repeat"),
+          with_corrections: bool = typer.Option(False, "--with-corrections",
+                                                help="add agents' corrections from the database"),
+          output: Path | None = typer.Option(None, "--output", "-o", help="default: MSGROUTER_MODEL_PATH")) -> None:
+    """Train the triage model; `msgrouter run` and the workers load it at start."""
+    from router.classify import train as train_model
+    from router.triage_files import RecordError, check_labels, read_jsonl
+
+    records: list[dict] = []
+    try:
+        for path in jsonl:
+            found = read_jsonl(path, need=("text", "category", "urgency"))
+            check_labels(found, path)
+            records += found
+    except RecordError as exc:
+        typer.echo(f"msgrouter: {exc}", err=True)
+        raise typer.Exit(2) from None
+    corrected = 0
+    if with_corrections:
+        from router.corrections import training_records
+        from router.db import read_scope
+
+        _prepare()
+        with read_scope() as session:
+            extra = list(training_records(session))
+        corrected = len(extra)
+        records += extra
+    if not records:
+        typer.echo("msgrouter: nothing to train on: give --jsonl FILE and/or --with-corrections", err=True)
+        raise typer.Exit(2)
+    path = output or get_settings().model_path
+    train_model(records, path)
+    typer.echo(f"trained on {len(records)} records ({corrected} from agents' corrections); model written to {path}")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -59,6 +59,18 @@ def on_customer_message(conversation: Conversation, desk: Desk, now: datetime) -
             f"{conversation.channel}: {what}")
 
 
+def on_relabel(conversation: Conversation, desk: Desk) -> str:
+    """An agent corrected the urgency: the clocks follow the new SLA, in either direction
+    (a person's judgement replaces the classifier's), except a reply already given."""
+    rule, index = desk.sla_for(conversation.urgency, conversation.channel)
+    if conversation.first_replied_at is None:
+        conversation.first_reply_due_at = add_target(conversation.created_at, rule.first_reply)
+    if conversation.resolved_at is None:
+        conversation.resolution_due_at = add_target(conversation.created_at, rule.resolution)
+    refresh_due(conversation)
+    return f"sla[{index}] ({rule.channel}/{rule.urgency}) for {conversation.urgency} {conversation.channel}"
+
+
 def on_agent_reply(conversation: Conversation, now: datetime) -> None:
     if conversation.first_replied_at is None:
         conversation.first_replied_at = now

@@ -25,6 +25,11 @@ class ReassignIn(BaseModel):
         return self
 
 
+class LabelsIn(BaseModel):
+    category: str | None = Field(default=None, max_length=50)
+    urgency: str | None = Field(default=None, max_length=20)
+
+
 def seconds_left(due: datetime | None) -> int | None:
     return None if due is None else int((due - utcnow()).total_seconds())
 

@@ -1,17 +1,19 @@
-"""Agent API for one conversation: read it, reply, resolve, reassign."""
+"""Agent API for one conversation: read it, reply, resolve, reassign, correct its labels."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from sqlalchemy import select
 
+from config.desk import get_desk
 from router import conversations as actions
+from router.corrections import CorrectionError, correct
 from router.clock import iso
 from router.db import read_scope, session_scope
 from router.doorbell import get_doorbell
 from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool
 from router.outbound_guard import OutboundRefused
 from router.web.deps import current_agent
-from router.web.schemas import ReassignIn, ReplyIn, event_out, message_out, seconds_left
+from router.web.schemas import LabelsIn, ReassignIn, ReplyIn, event_out, message_out, seconds_left
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
@@ -100,3 +102,19 @@ def reassign(conversation_id: int, body: ReassignIn, agent: Agent = Depends(curr
             return {"id": c.id, "pool": pool.name if pool else None, "assignee": names.get(c.assignee_id)}
     except actions.ActionError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+
+
+@router.post("/{conversation_id}/labels")
+def relabel(conversation_id: int, body: LabelsIn, agent: Agent = Depends(current_agent)) -> dict:
+    """Correct the category and/or urgency; kept for `msgrouter train --with-corrections`."""
+    try:
+        with session_scope() as session:
+            c = _get(session, conversation_id)
+            correct(session, c, agent, get_desk(), category=body.category, urgency=body.urgency)
+            pool = session.get(Pool, c.pool_id) if c.pool_id else None
+            names = dict(session.execute(select(Agent.id, Agent.name)).all())
+            return {"id": c.id, "category": c.category, "urgency": c.urgency,
+                    "pool": pool.name if pool else None, "assignee": names.get(c.assignee_id),
+                    "due_at": iso(c.due_at)}
+    except CorrectionError as exc:
+        raise HTTPException(422, str(exc)) from None

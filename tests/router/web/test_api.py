@@ -109,3 +109,40 @@ def test_reassign_to_an_agent_and_a_pool(api, broker):
     assert refused.status_code == 409 and "not a member" in refused.json()["detail"]
     events = httpx.get(f"{base}/api/conversations/{cid}", headers=auth()).json()["events"]
     assert [e["kind"] for e in events].count("assigned") >= 2
+
+
+def test_agent_correction_relabels_reroutes_and_becomes_training_data(api, broker):
+    from router.corrections import training_records
+
+    base, auth = api
+    cid = _ingest("Which countries do you support? Just curious.", sender="curious@example.com")
+    before = httpx.get(f"{base}/api/conversations/{cid}", headers=auth()).json()
+    assert before["pool"] != "security"
+
+    response = httpx.post(f"{base}/api/conversations/{cid}/labels", headers=auth("dan"),
+                          json={"category": "security", "urgency": "critical"})
+    assert response.status_code == 200, response.text
+    after = response.json()
+    assert (after["category"], after["urgency"], after["pool"]) == ("security", "critical", "security")
+    assert after["assignee"] in ("alice", "dan"), "assigned within the new pool"
+    assert after["due_at"] < before["deadlines"]["due_at"], "critical is due sooner than the old deadline"
+
+    detail = httpx.get(f"{base}/api/conversations/{cid}", headers=auth()).json()
+    corrected = [e for e in detail["events"] if e["kind"] == "corrected"]
+    assert corrected and corrected[0]["actor"] == "dan"
+    assert corrected[0]["data"]["category"] == [before["category"], "security"]
+    with session_scope() as session:
+        records = list(training_records(session))
+    assert [(r["category"], r["urgency"]) for r in records] == [("security", "critical")]
+    assert "Which countries" in records[0]["text"]
+
+
+def test_correction_with_unknown_labels_is_refused(api, broker):
+    base, auth = api
+    cid = _ingest("How do I change the app language?", sender="lang@example.com")
+    for body in ({"category": "nonsense"}, {"urgency": "whenever"}, {}):
+        response = httpx.post(f"{base}/api/conversations/{cid}/labels", headers=auth(), json=body)
+        assert response.status_code == 422, body
+        assert response.json()["detail"]
+    assert httpx.post(f"{base}/api/conversations/999999/labels", headers=auth(),
+                      json={"urgency": "low"}).status_code == 404

@@ -1,0 +1,94 @@
+"""Agents correct a conversation's category or urgency; the correction is kept as
+training data (`msgrouter train --with-corrections`) and takes effect at once: a new
+category re-routes the conversation, a new urgency moves its deadlines."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from config.desk import Desk
+from router import deadlines
+from router.assign import try_assign, unassign
+from router.classify import get_rules
+from router.clock import utcnow
+from router.events import record
+from router.models import Agent, Conversation, Correction, Membership, Message, Pool
+
+
+class CorrectionError(ValueError):
+    """The labels are not in the taxonomy, or there is nothing to correct."""
+
+
+def _check(category: str | None, urgency: str | None) -> None:
+    config = get_rules().config
+    if category is None and urgency is None:
+        raise CorrectionError("give a category, an urgency, or both")
+    if category is not None and category not in config.categories:
+        raise CorrectionError(f"unknown category {category!r}; one of {', '.join(config.categories)}")
+    if urgency is not None and urgency not in config.urgencies:
+        raise CorrectionError(f"unknown urgency {urgency!r}; one of {', '.join(config.urgencies)}")
+
+
+def _first_inbound(session: Session, conversation: Conversation) -> Message:
+    message = session.execute(select(Message).where(
+        Message.conversation_id == conversation.id, Message.direction == "in")
+        .order_by(Message.id).limit(1)).scalars().first()
+    if message is None:
+        raise CorrectionError(f"conversation #{conversation.id} has no customer message to learn from")
+    return message
+
+
+def correct(session: Session, conversation: Conversation, agent: Agent, desk: Desk, *,
+            category: str | None = None, urgency: str | None = None) -> Correction:
+    """Relabel the conversation (and its first customer message, which opened it)."""
+    _check(category, urgency)
+    message = _first_inbound(session, conversation)
+    before = (conversation.category, conversation.urgency)
+    new_category = category or conversation.category
+    new_urgency = urgency or conversation.urgency
+    row = Correction(conversation_id=conversation.id, message_id=message.id, agent_id=agent.id,
+                     category=new_category, urgency=new_urgency,
+                     previous_category=before[0], previous_urgency=before[1])
+    session.add(row)
+    message.category, message.urgency = new_category, new_urgency
+    conversation.category, conversation.urgency = new_category, new_urgency
+    conversation.updated_at = utcnow()
+    record(session, "corrected", conversation_id=conversation.id, message_id=message.id, actor=agent.name,
+           data={"category": [before[0], new_category], "urgency": [before[1], new_urgency]})
+    if new_urgency != before[1] and conversation.state != "resolved":
+        record(session, "deadline_set", conversation_id=conversation.id, actor=agent.name,
+               data={"rule": deadlines.on_relabel(conversation, desk)})
+    if new_category != before[0] and conversation.state != "resolved":
+        _reroute(session, conversation, desk, agent)
+    session.flush()
+    return row
+
+
+def _reroute(session: Session, conversation: Conversation, desk: Desk, agent: Agent) -> None:
+    pool_name, index = desk.route(conversation.category, conversation.language)
+    pool = session.execute(select(Pool).where(Pool.name == pool_name)).scalars().one()
+    if pool.id == conversation.pool_id:
+        return
+    conversation.pool_id = pool.id
+    record(session, "routed", conversation_id=conversation.id, actor=agent.name,
+           data={"pool": pool_name, "rule": index, "after": "correction"})
+    if conversation.assignee_id is not None and session.get(
+            Membership, (conversation.assignee_id, pool.id)) is None:
+        unassign(session, conversation, reason=f"moved to pool {pool_name}", actor=agent.name)
+    if conversation.assignee_id is None:
+        try_assign(session, conversation, utcnow())
+
+
+def training_records(session: Session) -> Iterator[dict]:
+    """The latest correction of each message, with the message's (already redacted) text."""
+    latest = select(Correction).order_by(Correction.message_id, Correction.id.desc())
+    seen: set[int] = set()
+    for correction in session.execute(latest).scalars():
+        if correction.message_id in seen:
+            continue
+        seen.add(correction.message_id)
+        message = session.get(Message, correction.message_id)
+        yield {"id": f"correction-{correction.id}", "text": message.text, "subject": message.subject or "",
+               "channel": message.channel, "category": correction.category, "urgency": correction.urgency}
