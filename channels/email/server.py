@@ -37,6 +37,7 @@ class IntakeHandler:
             raw = raw.encode("utf-8", errors="surrogateescape")
         loop = asyncio.get_running_loop()
         try:
+            # aiosmtpd keeps an empty MAIL FROM as "<>": the parser reads it as a bounce.
             inbound = email_channel.parse(raw, envelope_from=envelope.mail_from or "",
                                           envelope_to=(envelope.rcpt_tos or [""])[0])
             # Storing is blocking database work: keep the event loop free for other clients.

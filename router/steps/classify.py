@@ -23,7 +23,7 @@ def triage_model():  # noqa: ANN201
 
 
 def _text_for_triage(ctx: Context) -> str:
-    from channels.email.mime import strip_quoted  # quoted history is not the customer's news
+    from channels.email.quoted import strip_quoted  # quoted history is not the customer's news
 
     return strip_quoted(ctx.message.text) if ctx.message.channel == "email" else ctx.message.text
 

@@ -94,3 +94,19 @@ def test_malformed_mail_is_accepted_with_what_could_be_read(smtp_port, broker):
         row = session.execute(select(Message)).scalars().one()
     assert "transfer is stuck" in row.text
     assert row.external_id.startswith("sha256:")
+
+
+def test_bounce_with_null_sender_is_kept_but_never_acknowledged(smtp_port, broker, sink):
+    from router.drain import drain_inbound
+
+    bounce = make_email(sender="mailer@example.net", subject="Undelivered Mail Returned to Sender",
+                        text="This is the mail system. Your message could not be delivered.")
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as client:
+        client.sendmail("<>", ["support@pinecone.example"], bounce.as_bytes())
+    drain_inbound()
+    with session_scope() as session:
+        row = session.execute(select(Message).where(Message.direction == "in")).scalars().one()
+        replies = session.execute(select(func.count()).select_from(Message)
+                                  .where(Message.direction == "out")).scalar()
+    assert row.auto_submitted, "an empty MAIL FROM marks a bounce"
+    assert replies == 0, "answering a bounce starts a mail loop"
