@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     # SQLAlchemy URL. Default: a SQLite file under ./var (created on first use).
     database_url: str = "sqlite:///./var/msgrouter.db"
     # Celery broker. "memory://" runs the broker and a worker inside `msgrouter run`.
-    broker_url: str = "memory://"
+    broker_url: str = "memory://localhost/"
     # Redis used for doorbell coalescing; defaults to the broker when that is Redis.
     redis_url: str | None = None
 

@@ -32,4 +32,9 @@ def configure(level: str = "INFO", stream=None) -> logging.Handler:  # noqa: ANN
     # at a time, so a mnemonic spread over lines would reach the log in fragments
     # no redactor can recognise.  Its INFO lines (peers, commands) are enough.
     logging.getLogger("mail.log").setLevel(max(logging.INFO, root.level))
+    # Celery logs every task received and finished at INFO: with a tick every few
+    # seconds that buries what matters. Failures still come through as warnings.
+    if root.level >= logging.INFO:
+        for name in ("celery.worker.strategy", "celery.app.trace"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     return handler
