@@ -11,7 +11,8 @@ import re
 from itertools import product
 
 try:                                    # the regex parser moved in Python 3.11
-    from re import _constants as C, _parser as parser
+    from re import _constants as C
+    from re import _parser as parser
 except ImportError:                     # pragma: no cover
     import sre_constants as C
     import sre_parse as parser
@@ -29,7 +30,10 @@ def anchors(pattern: re.Pattern) -> frozenset[str] | None:
         tree = parser.parse(pattern.pattern, pattern.flags)
     except re.error:        # pragma: no cover - the pattern compiled already
         return None
-    best = _best(list(tree))
+    items = list(tree)
+    if items and items[0] == (C.AT, C.AT_BEGINNING) and not pattern.flags & re.MULTILINE:
+        return None     # tried at the start of the text only: cheaper to run than to anchor
+    best = _best(items)
     if best is None or any(len(a) < MIN_LENGTH and a.isascii() for a in best):
         return None
     return frozenset(best)

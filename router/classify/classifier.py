@@ -2,7 +2,8 @@
 
 The pipeline passes redacted text; `secret_kinds` are the kinds the redactor
 found, and a `[REDACTED:<kind>]` token left in the text counts the same way.
-Without a model the rules decide alone.
+The rules always run; a model, when there is one, weighs their findings beside
+the words (see combine.py).  Without a model the rules decide alone.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from router.classify.model import TriageModel
 from router.classify.normalise import join_subject, normalise
 from router.classify.rules import RuleSet, get_rules
 
-_SECRET_TOKEN = re.compile(r"\[REDACTED:([a-z_]+)\]", re.I)
+_SECRET_TOKEN = re.compile(r"\[REDACTED:([a-z_]+)\]", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class Classification:
     urgency: str
     language: str                     # zh | en | other
     reasons: tuple[str, ...]          # why, in words an agent can read
-    scores: dict[str, float] = field(default_factory=dict)   # category -> score
+    scores: dict[str, float] = field(default_factory=dict)   # category -> rule total, or model probability
 
 
 def classify(text: str, subject: str = "", channel: str = "", secret_kinds: Sequence[str] = (),
@@ -33,12 +34,19 @@ def classify(text: str, subject: str = "", channel: str = "", secret_kinds: Sequ
     """Classify one message; `rules` defaults to config/triage.toml."""
     rules = rules if rules is not None else get_rules()
     full = join_subject(subject, text)
-    kinds = tuple(dict.fromkeys([*secret_kinds, *(k.lower() for k in _SECRET_TOKEN.findall(full))]))
+    kinds = tuple(secret_kinds)
+    if "[" in full:      # a redaction token left in the text counts as a secret found
+        kinds = tuple(dict.fromkeys([*kinds, *(k.lower() for k in _SECRET_TOKEN.findall(full))]))
     normalised = normalise(full)
-    probs = model.predict(normalised, channel) if model is not None else None
-    decision = decide(rules.match(normalised), probs, rules.config, kinds)
-    return Classification(decision.category, decision.urgency, detect_language(full),
-                          decision.reasons, decision.scores)
+    matches = rules.match(normalised)
+    analysis = None
+    if model is not None and model.fits(rules.config):
+        analysis = model.analyse(normalised, channel, matches, rules.config)
+    decision = decide(matches, analysis, rules.config, kinds)
+    reasons = decision.reasons
+    if model is not None and analysis is None:
+        reasons += ("model ignored: trained for other labels than the configuration's; rules alone",)
+    return Classification(decision.category, decision.urgency, detect_language(full), reasons, decision.scores)
 
 
 def classify_many(messages: Iterable[Mapping], model: TriageModel | None = None,

@@ -1,13 +1,18 @@
 """Decide category and urgency from what the rules found and what the model thinks.
 
-Category: rules alone pick the best-scoring category, and near-ties go to the
-higher priority (taxonomy order).  With a model, each category scores
-rule_weight * s / (s + rule_scale) + model_weight * p, and near-ties again go by
-priority.  Urgency follows substance: urgency rules that apply to the chosen
-category, the category's default, the model, then the category's bounds
-(policy is always normal, praise always low, ...).  A flagged secret makes the
-message critical security whatever else is said; so do money-at-risk rules that
-reach the force threshold.
+Rules alone: the best-scoring category wins, and near-ties (within `tie_ratio`)
+go to the higher priority (taxonomy order); urgency is the rules' verdict for
+that category (`urgency.py`).
+
+With a model, the model has already weighed the rules' evidence beside the words
+(`evidence.py`), so its probabilities decide; near-ties (within `tie_margin`)
+again go by priority.  Urgency is the model's, for the chosen category, but money
+or keys at risk stays critical: when the critical rules reach the force
+threshold, or the model gives critical at least `critical_floor`.  When the rules
+see money or keys at risk and security leads their own ranking, the rules decide
+both labels, whatever the tone ("your support is useless, my wallet was
+drained" is security critical, not a complaint).  The category's bounds apply
+last.  A flagged secret makes the message critical security whatever else is said.
 """
 from __future__ import annotations
 
@@ -15,7 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from router.classify.config import TriageConfig
+from router.classify.model import Analysis
 from router.classify.rules import RuleMatches
+from router.classify.urgency import forced, rules_verdict, within_bounds
 
 SECURITY, CRITICAL = "security", "critical"
 
@@ -28,84 +35,72 @@ class Decision:
     reasons: tuple[str, ...]
 
 
-def decide(matches: RuleMatches, probs: dict[str, dict[str, float]] | None, config: TriageConfig,
+def decide(matches: RuleMatches, analysis: Analysis | None, config: TriageConfig,
            secret_kinds: Sequence[str] = ()) -> Decision:
     """The labels of one message, with the reasons for them."""
     reasons = [hit.reason() for hit in matches.category_hits] + list(matches.negated)
-    scores = _category_scores(matches.category, probs, config)
+    if analysis is None:
+        scores = {c: matches.category[c] for c in config.categories if c in matches.category}
+    else:
+        scores = analysis.category
     if secret_kinds and SECURITY in config.categories and CRITICAL in config.urgencies:
         reasons.append(f"secret present: {', '.join(secret_kinds)} -> {CRITICAL} {SECURITY}")
         return Decision(SECURITY, CRITICAL, scores, tuple(reasons))
-    category = _pick_category(scores, probs is not None, config)
-    if probs is not None:
-        best = max(probs["category"], key=probs["category"].get)
-        reasons.append(f"model: {best} {probs['category'][best]:.2f}")
-    urgency = _urgency(category, matches, probs, config, reasons)
+    by_rules = _pick(matches.category, lambda best: best * config.decision["tie_ratio"], config)
+    if analysis is None:
+        category = by_rules
+        urgency = rules_verdict(matches, by_rules, config, reasons)
+    elif by_rules == SECURITY and forced(matches.urgency(SECURITY)[0], config):
+        # Money or keys at risk right now: the rules decide, whatever the tone.
+        reasons.append(f"{SECURITY}: money or keys at risk, the rules decide")
+        category, urgency = SECURITY, rules_verdict(matches, SECURITY, config, reasons)
+    else:
+        category = _pick(scores, lambda best: best - config.combine["tie_margin"], config)
+        # The words behind the model's choice matter when no rule of that category
+        # matched (the rules' reasons explain it otherwise), and they cost time.
+        reasons.append(_explain(analysis, "category", analysis.category, category,
+                                with_words=category not in matches.category))
+        urgency = _model_urgency(matches, analysis, category, config, reasons)
     return Decision(category, urgency, scores, tuple(reasons))
 
 
-def _squash(total: float, scale: float) -> float:
-    return total / (total + scale) if total > 0 else 0.0
-
-
-def _category_scores(totals: dict[str, float], probs, config: TriageConfig) -> dict[str, float]:
-    if probs is None:
-        return {c: totals[c] for c in config.categories if c in totals}
-    k = config.combine
-    model = probs["category"]
-    return {c: round(k["rule_weight"] * _squash(totals.get(c, 0.0), k["rule_scale"])
-                     + k["model_weight"] * model.get(c, 0.0), 4) for c in config.categories}
-
-
-def _pick_category(scores: dict[str, float], with_model: bool, config: TriageConfig) -> str:
+def _pick(scores: dict[str, float], floor_of, config: TriageConfig) -> str:
+    """The best category, or among those near it the one of highest priority."""
     best = max(scores.values(), default=0.0)
     if best <= 0:
         return config.default_category
-    if with_model:
-        floor = best - config.combine["tie_margin"]
-    else:
-        floor = best * config.decision["tie_ratio"]
+    floor = floor_of(best)
     return next(c for c in config.categories if scores.get(c, 0.0) >= floor)   # priority order
 
 
-def _urgency(category: str, matches: RuleMatches, probs, config: TriageConfig, reasons: list[str]) -> str:
-    order = config.urgencies                       # most urgent first
+def _model_urgency(matches: RuleMatches, analysis: Analysis, category: str, config: TriageConfig,
+                   reasons: list[str]) -> str:
     bounds = config.category_urgency[category]
+    if bounds.min == bounds.max:           # nothing to decide: "every policy question is normal"
+        reasons.append(f"urgency {bounds.min}: always, for {category}")
+        return bounds.min
+    probs = analysis.urgency(category)
     totals, hits = matches.urgency(category)
     reasons.extend(hit.reason() for hit in hits)
+    order = config.urgencies
+    chosen = max(order, key=lambda u: probs.get(u, 0.0))           # ties: the first, most urgent
+    reasons.append(_explain(analysis, "urgency", probs, chosen))
     top = order[0]
-    if totals.get(top, 0.0) >= config.decision["force_threshold"] and totals[top] >= max(totals.values()):
-        chosen = top
+    if chosen != top and totals and forced(totals, config):
         reasons.append(f"urgency {top}: rules reach the force threshold")
-    elif probs is None:
-        chosen = _rules_urgency(totals, bounds.default, config)
-    else:
-        chosen = _combined_urgency(totals, probs["urgency"], bounds.default, config, reasons)
-    rank = order.index
-    kept = order[min(max(rank(chosen), rank(bounds.max)), rank(bounds.min))]
-    if kept != chosen:
-        reasons.append(f"urgency {chosen} -> {kept}: {category} stays between {bounds.min} and {bounds.max}")
-    return kept
-
-
-def _rules_urgency(totals: dict[str, float], default: str, config: TriageConfig) -> str:
-    strong = {u: t for u, t in totals.items() if t >= config.decision["urgency_threshold"]}
-    if not strong:
-        return default
-    # The highest total wins; a tie goes to the more urgent (config order).
-    return min(strong, key=lambda u: (-strong[u], config.urgencies.index(u)))
-
-
-def _combined_urgency(totals: dict[str, float], model: dict[str, float], default: str,
-                      config: TriageConfig, reasons: list[str]) -> str:
-    k = config.combine
-    scores = {u: k["rule_weight"] * _squash(totals.get(u, 0.0), k["rule_scale"])
-              + k["model_weight"] * model.get(u, 0.0) + (k["default_bonus"] if u == default else 0.0)
-              for u in config.urgencies}
-    chosen = max(config.urgencies, key=lambda u: scores[u])   # ties: the first, most urgent
-    top = config.urgencies[0]
-    reasons.append(f"model: urgency {max(model, key=model.get)} {max(model.values()):.2f}")
-    if chosen != top and model.get(top, 0.0) >= k["critical_floor"]:
-        reasons.append(f"urgency {top}: model gives it {model[top]:.2f} (critical recall first)")
         chosen = top
-    return chosen
+    elif chosen != top and probs.get(top, 0.0) >= config.combine["critical_floor"]:
+        reasons.append(f"urgency {top}: model gives it {probs[top]:.2f} (critical recall first)")
+        chosen = top
+    return within_bounds(chosen, category, config, reasons)
+
+
+def _explain(analysis: Analysis, label: str, probs: dict[str, float], chosen: str, with_words: bool = False) -> str:
+    """"model: security 0.91 (then account 0.05); words: 被盗, stolen" for an agent."""
+    others = [c for c in probs if c != chosen]
+    text = f"model: {label} {chosen} {probs.get(chosen, 0.0):.2f}"
+    if others:
+        runner_up = max(others, key=probs.get)
+        text += f" (then {runner_up} {probs[runner_up]:.2f})"
+    words = analysis.words(label, chosen) if with_words else []
+    return text + (f"; words: {', '.join(words)}" if words else "")

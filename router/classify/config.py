@@ -42,6 +42,8 @@ class UrgencyBounds:
 class NegationSpec:
     window: int                        # words (Latin) or characters (Chinese) between cue and match
     cues: tuple[str, ...]
+    hypothetical_window: int = 0       # the same for `hypothetical` cues, which reach further
+    hypothetical: tuple[str, ...] = ()  # "if", "如果": a feared event is not an event
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +52,14 @@ class TriageConfig:
     urgencies: tuple[str, ...]         # most urgent first
     default_category: str
     decision: dict[str, float]         # tie_ratio, urgency_threshold, force_threshold
-    combine: dict[str, float]          # rule_weight, rule_scale, model_weight, tie_margin, ...
+    combine: dict[str, float]          # rule_scale, tie_margin, critical_floor
     category_urgency: dict[str, UrgencyBounds]
     negation: dict[str, NegationSpec]
     rules: tuple[RuleSpec, ...]
 
 
 _DECISION = ("tie_ratio", "urgency_threshold", "force_threshold")
-_COMBINE = ("rule_weight", "rule_scale", "model_weight", "tie_margin", "default_bonus", "critical_floor")
+_COMBINE = ("rule_scale", "tie_margin", "critical_floor")
 
 
 class _Checker:
@@ -145,11 +147,15 @@ def _negation(check: _Checker, data: dict) -> dict[str, NegationSpec]:
     for language, table in tables.items():
         key = f"negation.{language}"
         table = check.table(table, key)
-        window = check.number(table, "window", key)
-        if window < 0 or window != int(window):
-            raise check.fail(f"{key}.window", "must be a whole number >= 0")
-        cues = tuple(normalise(cue) for cue in check.strings(table, "cues", key))
-        result[language] = NegationSpec(int(window), cues)
+        windows = {}
+        for name in ("window", "hypothetical_window"):
+            windows[name] = check.number(table, name, key) if name in table or name == "window" else 0
+            if windows[name] < 0 or windows[name] != int(windows[name]):
+                raise check.fail(f"{key}.{name}", "must be a whole number >= 0")
+        cues, hypothetical = (tuple(normalise(cue) for cue in check.strings(table, name, key))
+                              for name in ("cues", "hypothetical"))
+        result[language] = NegationSpec(int(windows["window"]), cues, int(windows["hypothetical_window"]),
+                                        hypothetical)
     return result
 
 

@@ -1,7 +1,8 @@
 """Measure triage honestly: k-fold cross-validation on labelled records.
 
-Each fold trains the model on the other folds and classifies the held fold with
-rules + model; the rules alone are measured on every record too, so the report
+Each fold trains the model on the other folds (which choose its hyperparameters
+by their own inner cross-validation) and classifies the held fold with rules +
+model; the rules alone are measured on every record too, so the report
 shows what the model adds.  Texts are redacted first, as in service, and the
 redactor's findings are scored against `contains_secret`.
 """
@@ -11,8 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from router.classify.classifier import classify
-from router.classify.model import LABELS, document, fit
+from router.classify.model import LABELS
 from router.classify.rules import RuleSet, get_rules
+from router.classify.training import fit, prepare
 
 SYSTEMS = ("rules+model", "rules only")
 TARGETS = {"category": 0.90, "urgency": 0.85, "language": 0.98, "critical recall": 0.97}
@@ -117,11 +119,10 @@ def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet 
     def run(i: int, model=None):
         return classify(texts[i], subjects[i], channels[i], kinds[i], model=model, rules=rules)
 
-    docs = [document(texts[i], subjects[i], channels[i]) for i in range(len(records))]
+    data = prepare(texts, subjects, channels, {label: report.gold[label] for label in LABELS}, rules)
     combined: list = [None] * len(records)
-    for train_rows, test_rows in _folds(report.gold["category"], k, seed):
-        model = fit([docs[i] for i in train_rows], {label: [report.gold[label][i] for i in train_rows]
-                                                    for label in LABELS})
+    for train_rows, test_rows in folds(report.gold["category"], k, seed):
+        model = fit(data.subset(train_rows), rules.config)
         for i in test_rows:
             combined[i] = run(i, model)
     alone = [run(i) for i in range(len(records))]
@@ -132,7 +133,7 @@ def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet 
     return report
 
 
-def _folds(y: list[str], k: int, seed: int):
+def folds(y: list[str], k: int, seed: int):
     """Stratified folds when every class has k members, plain shuffled folds otherwise."""
     from collections import Counter
 

@@ -1,50 +1,56 @@
 """Turn a normalised message into the feature strings the triage model counts.
 
 Chinese: character 1- to 3-grams within each run of Han characters (no word
-segmentation needed, robust to typos).  Latin script: words, word pairs and
-character 3-grams of words (for informal spelling).  Hashes, addresses and numbers
-become placeholders, so the model learns "a txid was given", not one txid.
-Punctuation and emoji count as themselves; the channel is one feature.
+segmentation needed, robust to typos).  Latin script: words and pairs of
+adjacent words.  Hashes, addresses and numbers become placeholders, so the model
+learns "a txid was given", not one txid.  Punctuation and emoji count as
+themselves; the channel is one feature.
+
+Words, word pairs and n-grams are their own feature strings (a pair has a space
+in it, Han and Latin never collide); the few other kinds start with "#".  Each
+kind of token is found with one regular expression over the whole text rather
+than token by token: this runs for every message, so speed matters.
 """
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
-_TOKEN = re.compile(
-    r"(?P<secret>\[redacted:[a-z_]+\])"
-    r"|(?P<id>\b(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{20,}\b)"   # hashes, addresses
-    r"|(?P<num>\d+(?:[.,]\d+)*)"
-    r"|(?P<word>[a-z]+(?:'[a-z]+)?)"
-    r"|(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)"
-    r"|(?P<mark>[^\sa-z0-9])"
-)
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SECRET = re.compile(r"\[redacted:[a-z_]+\]")
+_DIGIT = re.compile(r"\d")
+_ID = re.compile(r"\b[a-z0-9]{20,}\b")            # hashes, addresses (the text has a digit)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# Words that follow each other with one space between form a run; anything else
+# (a number, punctuation, a Han character) ends it, and with it the word pairs.
+_WORD_RUN = re.compile(r"[a-z]+(?:'[a-z]+)?(?: [a-z]+(?:'[a-z]+)?)*")
+_HAN_RUN = re.compile(f"[{_HAN}]+")
+_MARK = re.compile(f"[^\\sa-z0-9'{_HAN}]")
 
 
 def features(text: str, channel: str = "") -> list[str]:
     """Feature strings of normalised `text` (repeats count)."""
-    out: list[str] = [f"ch:{channel}"] if channel else []
-    append = out.append
-    previous = None           # the previous Latin word, for word pairs
-    for m in _TOKEN.finditer(text):
-        kind, token = m.lastgroup, m.group()
-        if kind == "word":
-            append("w:" + token)
-            if previous is not None:
-                append(f"b:{previous} {token}")
-            previous = token
-            padded = f" {token} "
-            out.extend("g:" + padded[i:i + 3] for i in range(len(padded) - 2))
-            continue
-        previous = None
-        if kind == "han":
-            n = len(token)
-            out.extend("c:" + token[i:i + k] for k in (1, 2, 3) for i in range(n - k + 1))
-        elif kind == "num":
-            append("n:num")
-        elif kind == "id":
-            append("n:id")
-        elif kind == "secret":
-            append("s:" + token)
-        else:
-            append("p:" + token)
+    out: list[str] = [f"#channel:{channel}"] if channel else []
+    if "[redacted:" in text:
+        out += ["#" + token for token in _SECRET.findall(text)]
+        text = _SECRET.sub(" ", text)
+    if _DIGIT.search(text):
+        text, ids = _ID.subn(" ", text)
+        text, numbers = _NUMBER.subn(" ", text)
+        out += ["#id"] * ids + ["#number"] * numbers
+    for run in _WORD_RUN.findall(text):
+        words = run.split(" ")
+        out += words
+        out += [f"{a} {b}" for a, b in pairwise(words)]
+    if not text.isascii():
+        for run in _HAN_RUN.findall(text):
+            out += run
+            out += [run[i:i + 2] for i in range(len(run) - 1)]
+            out += [run[i:i + 3] for i in range(len(run) - 2)]
+    out += _MARK.findall(text)
     return out
+
+
+def readable(feature: str) -> bool:
+    """Whether an agent can read `feature` as a word: not a mark or a placeholder."""
+    return feature[0].isalnum()

@@ -1,75 +1,153 @@
-"""The learned half of triage: train, save, load and apply a per-label text model.
+"""The learned half of triage: a saved model and what it thinks of one message.
 
 One TF-IDF vocabulary over `features.features` and one multinomial logistic
-regression per label (category, urgency), trained with scikit-learn.  Prediction
-does not go through scikit-learn: the model keeps the vocabulary, the IDF weights
-and the coefficients as plain arrays and scores one message with one gather and
-one small matrix product, which is what makes thousands of messages a second.
+regression per label, whose inputs are the words and the rules' evidence
+(`evidence.py`).  Training lives in `training.py`; prediction does not go through
+scikit-learn: the model keeps the vocabulary, the IDF weights and the
+coefficients as plain arrays and scores a message's words for every label with
+one gather and one small matrix product, and its few evidence inputs in plain
+Python, which is what makes thousands of messages a second.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from router.classify.config import TriageConfig
+from router.classify.evidence import Sparse, category_evidence, urgency_evidence
 from router.classify.features import features
-from router.classify.normalise import join_subject, normalise
+from router.classify.features import readable as is_readable
+from router.classify.rules import RuleMatches
 
 LABELS = ("category", "urgency")
-FORMAT = 1            # bump when the saved layout changes
-C = 10.0              # inverse regularisation: the corpus is small, the features many
-MIN_DF = 2            # a feature seen in one message only is noise (or a secret's fragment)
+FORMAT = 2            # bump when the saved layout changes
 
 
 @dataclass(frozen=True, slots=True)
 class Head:
-    name: str                      # the label: "category" or "urgency"
+    """The regression of one label."""
     classes: tuple[str, ...]
-    columns: slice                 # its columns in TriageModel.weights
+    text: np.ndarray               # (features, classes)
+    evidence: np.ndarray           # (evidence inputs, classes)
+    bias: np.ndarray               # (classes,)
+    _rows: list = field(init=False, repr=False, compare=False)    # evidence as Python lists
+    _bias: list = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_rows", np.asarray(self.evidence, dtype=np.float64).tolist())
+        object.__setattr__(self, "_bias", np.asarray(self.bias, dtype=np.float64).tolist())
+
+    def probabilities(self, words: list[float], evidence: Sparse) -> dict[str, float]:
+        """Class probabilities from the words' part of the logits and the evidence."""
+        # A dozen numbers and a few evidence inputs: plain Python is faster here
+        # than numpy's overhead per call.
+        z = [w + b for w, b in zip(words, self._bias)]
+        rows = self._rows
+        for i, value in evidence:
+            z = [a + value * b for a, b in zip(z, rows[i])]
+        top = max(z)
+        p = [math.exp(v - top) for v in z]
+        total = sum(p)
+        return {c: v / total for c, v in zip(self.classes, p)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TriageModel:
     vocab: dict[str, int]          # feature string -> row
     idf: np.ndarray                # (features,)
-    weights: np.ndarray            # (features, all classes of all heads)
-    bias: np.ndarray               # (all classes,)
-    heads: tuple[Head, ...]
+    heads: dict[str, Head]         # label -> head
+    categories: tuple[str, ...]    # the label order the evidence was built with
+    urgencies: tuple[str, ...]
+    info: dict = field(default_factory=dict)   # how it was trained (hyperparameters, sizes)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def predict(self, text: str, channel: str = "") -> dict[str, dict[str, float]]:
-        """Probabilities per label and class for normalised `text`."""
-        counts: dict[int, int] = {}
+    def fits(self, config: TriageConfig) -> bool:
+        """Whether the model was trained for the labels `config` uses."""
+        return self.categories == config.categories and self.urgencies == config.urgencies
+
+    def analyse(self, text: str, channel: str, matches: RuleMatches, config: TriageConfig) -> Analysis:
+        """What the model thinks of normalised `text` with the rules' `matches`."""
+        return self.analyse_features(features(text, channel), matches, config)
+
+    def analyse_features(self, feature_list: list[str], matches: RuleMatches, config: TriageConfig) -> Analysis:
+        """The same, from the message's features (training has them already)."""
         get = self.vocab.get
-        for feature in features(text, channel):
-            row = get(feature)
-            if row is not None:
-                counts[row] = counts.get(row, 0) + 1
-        logits = self.bias
-        if counts:
-            rows = np.fromiter(counts, dtype=np.intp, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            x = (1.0 + np.log(tf)) * self.idf[rows]         # sublinear TF times IDF, as trained
-            x /= math.sqrt(float(x @ x))
-            logits = x @ self.weights[rows] + self.bias
-        result = {}
-        for head in self.heads:
-            z = logits[head.columns]
-            p = np.exp(z - z.max())
-            p /= p.sum()
-            result[head.name] = dict(zip(head.classes, p.tolist()))
-        return result
+        counts = Counter(filter(None, map(get, feature_list)))   # known features' rows (never 0, see training)
+        rows = np.fromiter(counts, dtype=np.intp, count=len(counts))
+        values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        values = (np.log(values) + 1.0) * self.idf[rows]      # sublinear TF times IDF, as trained
+        norm = math.sqrt(values @ values) or 1.0
+        joint, spans = self.joint()
+        # Every head's logits from the words alone, L2-normalised as in training.
+        words = [w / norm for w in (values @ joint[rows]).tolist()]
+        return Analysis(self, rows, values, {name: words[span] for name, span in spans.items()}, matches, config)
+
+    def joint(self) -> tuple[np.ndarray, dict[str, slice]]:
+        """The word weights of every head side by side, so that one gather serves all."""
+        if "joint" not in self._cache:
+            spans, start = {}, 0
+            for name, head in self.heads.items():
+                spans[name] = slice(start, start + len(head.classes))
+                start += len(head.classes)
+            matrix = np.ascontiguousarray(np.hstack([h.text for h in self.heads.values()]))
+            self._cache["joint"] = (matrix, spans)
+        return self._cache["joint"]
+
+    def names(self) -> tuple[list[str], np.ndarray]:
+        """Row -> feature string, and the word weights of each class (one row per
+        class) with the features an agent cannot read zeroed; built on first use,
+        for the reasons only."""
+        if "names" not in self._cache:
+            names = [""] * (len(self.vocab) + 1)
+            for feature, row in self.vocab.items():
+                names[row] = feature
+            readable = np.array([bool(name) and is_readable(name) for name in names], dtype=np.float64)
+            self._cache["names"] = (names, np.ascontiguousarray((self.joint()[0] * readable[:, None]).T))
+        return self._cache["names"]
 
     def save(self, path: str | Path) -> None:
+        """Write the model to `path` (compressed; word weights in single precision)."""
         import joblib
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"format": FORMAT, "vocab": self.vocab, "idf": self.idf, "weights": self.weights,
-                     "bias": self.bias, "heads": [(h.name, h.classes, h.columns.start, h.columns.stop)
-                                                  for h in self.heads]}, path)
+        heads = {name: (h.classes, h.text.astype(np.float32), h.evidence, h.bias) for name, h in self.heads.items()}
+        joblib.dump({"format": FORMAT, "vocab": self.vocab, "idf": self.idf.astype(np.float32), "heads": heads,
+                     "categories": self.categories, "urgencies": self.urgencies, "info": self.info},
+                    path, compress=3)
+
+
+class Analysis:
+    """The model's view of one message.  Urgency depends on the category chosen, so
+    it is asked for once the category is decided."""
+
+    def __init__(self, model: TriageModel, rows: np.ndarray, values: np.ndarray, words: dict[str, list[float]],
+                 matches: RuleMatches, config: TriageConfig) -> None:
+        self.model, self.rows, self.values, self._words = model, rows, values, words
+        self.matches, self.config = matches, config
+        evidence = category_evidence(matches, model.categories, config.combine["rule_scale"])
+        self.category = model.heads["category"].probabilities(words["category"], evidence)
+
+    def urgency(self, category: str) -> dict[str, float]:
+        """Urgency probabilities for a message of `category`."""
+        model = self.model
+        evidence = urgency_evidence(self.matches, category, self.config, model.categories, model.urgencies)
+        return model.heads["urgency"].probabilities(self._words["urgency"], evidence)
+
+    def words(self, label: str, cls: str, n: int = 3) -> list[str]:
+        """The words of this message that pushed hardest towards `cls`."""
+        head = self.model.heads[label]
+        if cls not in head.classes or not len(self.rows):
+            return []
+        names, weights = self.model.names()
+        push = self.values * weights[self.model.joint()[1][label].start + head.classes.index(cls)][self.rows]
+        top = np.argpartition(-push, n)[:n] if len(push) > n else np.arange(len(push))
+        ranked = sorted(zip(push[top].tolist(), self.rows[top].tolist()), reverse=True)
+        return [names[row] for weight, row in ranked if weight > 0]
 
 
 def load_model(path: str | Path) -> TriageModel | None:
@@ -82,69 +160,7 @@ def load_model(path: str | Path) -> TriageModel | None:
     data = joblib.load(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"{path}: not a triage model of format {FORMAT}; run `msgrouter train` again")
-    heads = tuple(Head(name, tuple(classes), slice(start, stop)) for name, classes, start, stop in data["heads"])
-    return TriageModel(data["vocab"], data["idf"], data["weights"], data["bias"], heads)
-
-
-def document(text: str, subject: str = "", channel: str = "") -> list[str]:
-    """The features of one (already redacted) message, as the model sees it."""
-    return features(normalise(join_subject(subject, text)), channel)
-
-
-def fit(docs: Sequence[list[str]], targets: dict[str, Sequence[str]]) -> TriageModel:
-    """Train on feature lists `docs` with one label sequence per head in `targets`."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vectoriser = TfidfVectorizer(analyzer=_as_is, sublinear_tf=True, min_df=min(MIN_DF, len(docs)))
-    matrix = vectoriser.fit_transform(docs)
-    blocks, biases, heads, start = [], [], [], 0
-    for name, y in targets.items():
-        coef, bias, classes = _fit_head(matrix, list(y))
-        blocks.append(coef)
-        biases.append(bias)
-        heads.append(Head(name, classes, slice(start, start + len(classes))))
-        start += len(classes)
-    vocab = {feature: int(row) for feature, row in vectoriser.vocabulary_.items()}
-    return TriageModel(vocab, vectoriser.idf_.astype(np.float64), np.hstack(blocks), np.concatenate(biases),
-                       tuple(heads))
-
-
-def _as_is(doc: list[str]) -> list[str]:
-    return doc
-
-
-def _fit_head(matrix, y: list[str]) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """Coefficients (features x classes), biases and classes of one label."""
-    from sklearn.linear_model import LogisticRegression
-
-    classes = tuple(sorted(set(y)))
-    if len(classes) == 1:      # nothing to learn: the one class always
-        return np.zeros((matrix.shape[1], 1)), np.zeros(1), classes
-    clf = LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
-    clf.fit(matrix, y)
-    coef, bias = clf.coef_.T, clf.intercept_
-    if len(classes) == 2:      # binary: sklearn keeps one column, for the second class
-        coef = np.hstack([np.zeros_like(coef), coef])
-        bias = np.array([0.0, bias[0]])
-    return np.ascontiguousarray(coef), bias.astype(np.float64), tuple(str(c) for c in clf.classes_)
-
-
-def train(records: Iterable[dict], path: str | Path) -> TriageModel:
-    """Train on labelled records (text, subject, channel, category, urgency) and save to `path`.
-
-    Texts are redacted first, as the pipeline does before classifying, so that
-    the model sees what it will see in service and never stores a secret.
-    """
-    from router.redact import redact
-
-    docs, targets = [], {label: [] for label in LABELS}
-    for record in records:
-        docs.append(document(redact(record.get("text") or "").text, redact(record.get("subject") or "").text,
-                             record.get("channel") or ""))
-        for label in LABELS:
-            targets[label].append(record[label])
-    if not docs:
-        raise ValueError("no records to train on")
-    model = fit(docs, targets)
-    model.save(path)
-    return model
+    heads = {name: Head(tuple(classes), np.asarray(text, dtype=np.float64), evidence, bias)
+             for name, (classes, text, evidence, bias) in data["heads"].items()}
+    return TriageModel(data["vocab"], np.asarray(data["idf"], dtype=np.float64), heads,
+                       tuple(data["categories"]), tuple(data["urgencies"]), data.get("info", {}))

@@ -1,10 +1,12 @@
 """The triage rules, compiled: find which rules a message matches and what they score.
 
-All keywords of all rules, and literal anchors of all patterns, go into one
-trie-shaped regular expression, so a message is scanned once for all of them; a
-pattern then runs only when one of its anchors occurred.  Each
-rule counts once per message; a match preceded by a negation cue does not count.
-`get_rules()` loads config/triage.toml once and caches the result.
+All keywords of all rules, and literal anchors of all patterns, go into
+trie-shaped regular expressions (one for Latin script, one for Chinese), so a
+message is scanned once for all of them; a pattern then runs only when one of its
+anchors occurred.  Each rule counts once per message, and so does each rule
+family (the same label and name in several languages); a match preceded by a
+negation cue does not count.  `get_rules()` loads config/triage.toml once and
+caches the result.
 """
 from __future__ import annotations
 
@@ -12,14 +14,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from router.classify.anchors import anchors
 from router.classify.config import RuleSpec, TriageConfig, load_config
 from router.classify.negation import Negator
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):      # a tuple: made for every rule that matches, so cheap to make
     rule: RuleSpec
     matched: str
 
@@ -44,8 +46,7 @@ class RuleMatches:
         return totals, hits
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 def _trie_regex(words: list[str]) -> re.Pattern:
@@ -75,6 +76,7 @@ class RuleSet:
         self.config = config
         self.negator = Negator(config.negation)
         self._category_labels = frozenset(config.categories)
+        self._family = {rule.key: (rule.label, rule.key.rsplit(".", 1)[-1]) for rule in config.rules}
         # keyword -> [(rule, is_stem)]; anchor -> patterns that need it (see anchors.py)
         self._keywords: dict[str, list[tuple[RuleSpec, bool]]] = {}
         for rule in config.rules:
@@ -90,8 +92,8 @@ class RuleSet:
             if not found:
                 self._always.append(i)
         words = set(self._keywords) | set(self._anchored)
-        # For each string, the shorter ones it starts with: they match where it does.
-        self._prefixes = {w: [w[:n] for n in range(len(w) - 1, 0, -1) if w[:n] in words] for w in words}
+        # For each string, itself and the shorter ones it starts with: they match where it does.
+        self._chain = {w: (w, *(w[:n] for n in range(len(w) - 1, 0, -1) if w[:n] in words)) for w in words}
         # Two tries, not one: the engine tries a trie's first characters one by one,
         # and hundreds of Chinese first characters would slow every Latin position.
         self._regexes = (_trie_regex(sorted(w for w in words if w[0].isascii())),
@@ -101,17 +103,25 @@ class RuleSet:
         """Score normalised `text` against every rule."""
         found: dict[str, Hit] = {}
         negated: dict[str, str] = {}
-        to_run = self._scan(text, found, negated)
+        cues: dict[tuple[int, str], str | None] = {}     # (start, language) -> cue: rules share matches
+        to_run = self._scan(text, found, negated, cues)
         for i in sorted(to_run):
             rule, pattern = self._patterns[i]
             if rule.key in found:
                 continue
             for m in pattern.finditer(text):
-                if self._record(rule, text, m.start(), m.end(), found, negated):
+                if self._record(rule, text, m.start(), m.end(), found, negated, cues):
                     break
-        cues = {v for k, v in negated.items() if k not in found}
-        result = RuleMatches(negated=[f"negated: '{cue}'" for cue in sorted(cues)])
+        result = RuleMatches(negated=[f"negated: '{cue}'" for cue in
+                                      sorted({v for k, v in negated.items() if k not in found})])
+        best: dict[tuple[str, str], Hit] = {}
         for hit in found.values():
+            # One hit per rule family: zh.account.kyc and en.account.kyc are one idea
+            # written twice, and "KYC" in a Chinese message matches both.
+            family = self._family[hit.rule.key]
+            if family not in best or hit.rule.weight > best[family].rule.weight:
+                best[family] = hit
+        for hit in best.values():
             if hit.rule.label in self._category_labels:
                 result.category[hit.rule.label] = result.category.get(hit.rule.label, 0.0) + hit.rule.weight
                 result.category_hits.append(hit)
@@ -119,29 +129,36 @@ class RuleSet:
                 result.urgency_hits.append(hit)
         return result
 
-    def _scan(self, text: str, found: dict, negated: dict) -> set[int]:
+    def _scan(self, text: str, found: dict, negated: dict, cues: dict) -> set[int]:
         """Record keyword hits; return the patterns worth running (their anchors occur)."""
         to_run = set(self._always)
-        for regex in self._regexes:
+        chain, anchored, keywords, record = self._chain, self._anchored, self._keywords, self._record
+        size, word_chars = len(text), _WORD_CHARS
+        for regex in self._regexes[:1] if text.isascii() else self._regexes:
             search, pos = regex.search, 0
             while (m := search(text, pos)) is not None:
-                start = pos = m.start()
-                pos += 1
-                left_ok = start == 0 or not _is_word_char(text[start - 1])
-                for word in (m.group(), *self._prefixes[m.group()]):
-                    to_run.update(self._anchored.get(word, ()))
-                    if word not in self._keywords or (not left_ok and _is_word_char(word[0])):
+                start = m.start()
+                pos = start + 1
+                left_ok = start == 0 or text[start - 1] not in word_chars
+                for word in chain[m.group()]:
+                    if word in anchored:
+                        to_run.update(anchored[word])
+                    if word not in keywords or (not left_ok and word[0] in word_chars):
                         continue
                     end = start + len(word)
-                    closed = end == len(text) or not _is_word_char(text[end]) or not _is_word_char(word[-1])
-                    for rule, stem in self._keywords[word]:
+                    closed = end == size or text[end] not in word_chars or word[-1] not in word_chars
+                    for rule, stem in keywords[word]:
                         if (closed or stem) and rule.key not in found:
-                            self._record(rule, text, start, end, found, negated)
+                            record(rule, text, start, end, found, negated, cues)
         return to_run
 
-    def _record(self, rule: RuleSpec, text: str, start: int, end: int, found: dict, negated: dict) -> bool:
+    def _record(self, rule: RuleSpec, text: str, start: int, end: int, found: dict, negated: dict,
+                cues: dict) -> bool:
         if rule.negatable:
-            cue = self.negator.cue_before(text, start, rule.language)
+            key = (start, rule.language)
+            if key not in cues:
+                cues[key] = self.negator.cue_before(text, start, rule.language)
+            cue = cues[key]
             if cue is not None:
                 negated.setdefault(rule.key, f"{cue} {text[start:end]}" if cue.isascii() else cue + text[start:end])
                 return False

@@ -1,0 +1,71 @@
+"""The borderline conventions of docs/taxonomy.md, one case each way, in English and
+Chinese, rules alone and with the shipped model.  The sentences are written for these
+tests; none comes from the labelled corpus."""
+from __future__ import annotations
+
+import pytest
+
+CASES = [
+    # Urgency follows substance, not tone.
+    ("URGENT!!! how do I switch the app to Spanish???", "general", "normal"),
+    ("紧急!!!怎么把界面语言换成英文?", "general", "normal"),
+    ("Hi, I opened the wallet this morning and the balance is 0. I did not send anything.", "security", "critical"),
+    ("早上打开钱包发现余额变成0了,我没有转过账", "security", "critical"),
+    ("URGENT: what is the daily withdrawal limit?", "policy", "normal"),
+    ("急!!!你们支持哪些国家的用户?", "policy", "normal"),
+    # Someone asking for keys now, or a secret already given: critical.
+    ("A guy on Telegram who says he is from your support team wants my recovery phrase to fix my wallet",
+     "security", "critical"),
+    ("有个自称客服的人私信我,让我把助记词发给他做验证", "security", "critical"),
+    ("I typed my seed phrase into a website that looked like yours, what do I do now?", "security", "critical"),
+    ("我刚才把私钥填到一个网站上了,怎么办", "security", "critical"),
+    # A fake site, app or message that the customer did not act on: security normal.
+    ("FYI there is a fake Pinecone site handing out airdrops, I did not connect my wallet. Just letting you know.",
+     "security", "normal"),
+    ("提醒一下,有个假冒你们的群在发空投链接,我没有点,已经举报了", "security", "normal"),
+    # Greetings, hours, reaching a person, partnerships, press, jobs, spam: general low.
+    ("hello?", "general", "low"),
+    ("在吗", "general", "low"),
+    ("What are your support hours on weekends?", "general", "low"),
+    ("请问人工客服周末几点上班?", "general", "low"),
+    ("We would like to discuss a partnership with your business team.", "general", "low"),
+    ("Are you hiring backend engineers? I'd like to send my CV.", "general", "low"),
+    # A how-to question: general normal.
+    ("How do I back up my wallet before I switch phones?", "general", "normal"),
+    ("请问怎么导出私钥?", "general", "normal"),
+    # Promotions: questions are low, a reward that did not arrive is normal.
+    ("When does the referral campaign end?", "promotion", "low"),
+    ("空投活动什么时候开始?", "promotion", "low"),
+    ("I invited three friends last month but never received the referral bonus.", "promotion", "normal"),
+    ("邀请好友的返佣奖励一直没到账", "promotion", "normal"),
+    # Every policy question is normal.
+    ("Do you share my personal data with third parties? Where is your privacy policy?", "policy", "normal"),
+    ("你们的隐私政策会把我的个人信息给第三方吗?", "policy", "normal"),
+    # A complaint is high only when it demands escalation or threatens regulators or lawyers.
+    ("Third time asking and nobody answers. Terrible service.", "complaint", "normal"),
+    ("客服态度太差了,等了三天都没人回复", "complaint", "normal"),
+    ("Nobody has fixed my case in two weeks. I want a supervisor or I will contact my lawyer.", "complaint", "high"),
+    ("再不处理我就去消协投诉,找律师起诉你们", "complaint", "high"),
+    # Two categories: the higher wins (a complaint about a stolen balance is security).
+    ("Your support is useless! My wallet was drained last night and nobody has answered.", "security", "critical"),
+    # Blocked from money or account: high; minutes are not a missing transfer.
+    ("My withdrawal of 500 USDT has not arrived after 6 hours.", "transaction", "high"),
+    ("提币三个小时了还没到账", "transaction", "high"),
+    ("sent 5 minutes ago and it's not there yet!!!", "transaction", "normal"),
+    ("The swap failed but the ETH was still deducted from my balance.", "transaction", "high"),
+    ("I can't log in, the verification code never arrives.", "account", "high"),
+    ("账号被冻结了,登录不了", "account", "high"),
+    ("How do I change the email address on my account?", "account", "normal"),
+    # A real problem with nothing at risk: normal.
+    ("The app crashes every time I open it on my Android phone.", "technical", "normal"),
+    ("更新后app一直闪退", "technical", "normal"),
+    # Praise and suggestions: low.
+    ("Love the new design, great job everyone!", "feedback", "low"),
+    ("建议增加深色模式", "feedback", "low"),
+]
+
+
+@pytest.mark.parametrize(("text", "category", "urgency"), CASES, ids=[c[0][:40] for c in CASES])
+def test_convention(system, text, category, urgency):
+    result = system(text)
+    assert (result.category, result.urgency) == (category, urgency), result.reasons
