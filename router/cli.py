@@ -187,7 +187,8 @@ def classify_file(jsonl: Path = typer.Option(..., "--jsonl", exists=True, dir_ok
         records = read_jsonl(jsonl)
         model = load_model(model_path or get_settings().model_path)
         outputs = list(classify_records(records, model))
-        report = score(records, outputs, "rules+model" if model else "rules only") if evaluate else None
+        title = f"triage of {len(outputs)} records in {jsonl} against their labels"
+        report = score(records, outputs, "rules+model" if model else "rules only", title) if evaluate else None
     except (RecordError, ValueError) as exc:
         typer.echo(f"msgrouter: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -197,8 +198,7 @@ def classify_file(jsonl: Path = typer.Option(..., "--jsonl", exists=True, dir_ok
     elif not evaluate:
         sys.stdout.write(lines)
     if report is not None:
-        text = report.format().split("\n", 1)[1]
-        typer.echo(f"triage of {len(outputs)} records in {jsonl} against their labels\n{text}")
+        typer.echo(report.format())
 
 
 @app.command()

@@ -10,11 +10,12 @@ from sqlmodel import Session
 
 from config.desk import Desk
 from router import deadlines
-from router.assign import try_assign, unassign
+from router.assign import try_assign
 from router.classify import get_rules
 from router.clock import utcnow
 from router.events import record
-from router.models import Agent, Conversation, Correction, Membership, Message, Pool
+from router.models import Agent, Conversation, Correction, Message, Pool
+from router.routing import move_to_pool
 
 
 class CorrectionError(ValueError):
@@ -69,14 +70,7 @@ def correct(session: Session, conversation: Conversation, agent: Agent, desk: De
 def _reroute(session: Session, conversation: Conversation, desk: Desk, agent: Agent) -> None:
     pool_name, index = desk.route(conversation.category, conversation.language)
     pool = session.execute(select(Pool).where(Pool.name == pool_name)).scalars().one()
-    if pool.id == conversation.pool_id:
-        return
-    conversation.pool_id = pool.id
-    record(session, "routed", conversation_id=conversation.id, actor=agent.name,
-           data={"pool": pool_name, "rule": index, "after": "correction"})
-    if conversation.assignee_id is not None and session.get(
-            Membership, (conversation.assignee_id, pool.id)) is None:
-        unassign(session, conversation, reason=f"moved to pool {pool_name}", actor=agent.name)
+    move_to_pool(session, conversation, pool, data={"rule": index, "after": "correction"}, actor=agent.name)
     if conversation.assignee_id is None:
         try_assign(session, conversation, utcnow())
 

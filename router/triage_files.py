@@ -61,7 +61,7 @@ def classify_records(records: Iterable[dict], model=None) -> Iterator[dict]:  # 
                "text": text.text, "reasons": list(result.reasons)}
 
 
-def score(records: list[dict], outputs: list[dict], system: str) -> Report:
+def score(records: list[dict], outputs: list[dict], system: str, title: str = "") -> Report:
     """Compare outputs with the labels the records carry (the ones they have)."""
     unlabelled = [str(r.get("id", i)) for i, r in enumerate(records, 1) if any(label not in r for label in LABELS)]
     if unlabelled:
@@ -69,7 +69,7 @@ def score(records: list[dict], outputs: list[dict], system: str) -> Report:
                           f"missing on {', '.join(unlabelled[:5])}")
     present = LABELS
     report = Report(k=0, seed=0, ids=[str(o["id"]) for o in outputs],
-                    gold={label: [r[label] for r in records] for label in present})
+                    gold={label: [r[label] for r in records] for label in present}, title=title)
     report.predicted[system] = {label: [o[label] for o in outputs] for label in present}
     if all("contains_secret" in r for r in records):
         report.secret_gold = [bool(r["contains_secret"]) for r in records]

@@ -30,6 +30,7 @@ class Report:
     predicted: dict[str, dict[str, list[str]]] = field(default_factory=dict)   # system -> label -> values
     secret_gold: list[bool] = field(default_factory=list)
     secret_found: list[bool] = field(default_factory=list)
+    title: str = ""                   # the first line; by default it names the cross-validation
 
     def accuracy(self, system: str, label: str) -> float:
         pairs = list(zip(self.gold[label], self.predicted[system][label]))
@@ -57,7 +58,8 @@ class Report:
         return [(i, g, p) for i, g, p in zip(self.ids, self.gold[label], self.predicted[system][label]) if g != p]
 
     def format(self) -> str:
-        lines = [f"triage evaluation: {len(self.ids)} records, {self.k}-fold cross-validation (seed {self.seed})"]
+        lines = [self.title or f"triage evaluation: {len(self.ids)} records, {self.k}-fold cross-validation "
+                               f"(seed {self.seed})"]
         for system in self.predicted:
             lines += ["", f"== {system}"]
             for label in (*LABELS, "language"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from channels.email.quoted import strip_quoted
 from config.settings import get_settings
 from router.classify import classify, load_model
 from router.context import Context
@@ -23,8 +24,7 @@ def triage_model():  # noqa: ANN201
 
 
 def _text_for_triage(ctx: Context) -> str:
-    from channels.email.quoted import strip_quoted  # quoted history is not the customer's news
-
+    # Quoted history is not the customer's news: triage judges what they say now.
     return strip_quoted(ctx.message.text) if ctx.message.channel == "email" else ctx.message.text
 
 
