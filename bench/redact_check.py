@@ -12,7 +12,9 @@ from pathlib import Path
 
 from router.redact import redact
 
-DEFAULT_CORPUS = Path("/work/shared/corpus/dev.jsonl")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "dev.jsonl"   # shared/ beside the checkout
 
 
 def main(argv: list[str]) -> int:

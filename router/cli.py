@@ -174,6 +174,8 @@ def replay(message_id: int) -> None:
 def classify_file(jsonl: Path = typer.Option(..., "--jsonl", exists=True, dir_okay=False,
                                              help="one JSON object per line, with text (and subject, channel)"),
                   evaluate: bool = typer.Option(False, "--eval", help="score against the labels in the file"),
+                  folds: int = typer.Option(0, "--folds", min=0,
+                                            help="with --eval: k-fold cross-validation, training on the file"),
                   output: Path | None = typer.Option(None, "--output", "-o", help="write lines here, not stdout"),
                   model_path: Path | None = typer.Option(None, "--model", help="default: MSGROUTER_MODEL_PATH")) \
         -> None:
@@ -183,6 +185,18 @@ def classify_file(jsonl: Path = typer.Option(..., "--jsonl", exists=True, dir_ok
     from router.classify import load_model
     from router.triage_files import RecordError, classify_records, read_jsonl, score
 
+    if evaluate and folds:
+        from router.classify import evaluate as cross_validate
+        from router.triage_files import check_labels
+
+        try:
+            records = read_jsonl(jsonl, need=("text", "category", "urgency", "language"))
+            check_labels(records, jsonl)
+            typer.echo(cross_validate(records, k=folds).format())
+        except (RecordError, ValueError) as exc:
+            typer.echo(f"msgrouter: {exc}", err=True)
+            raise typer.Exit(2) from None
+        return
     try:
         records = read_jsonl(jsonl)
         model = load_model(model_path or get_settings().model_path)

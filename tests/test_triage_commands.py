@@ -85,3 +85,12 @@ def test_bad_files_get_errors_that_name_the_line(tmp_path):
 
     result = _msgrouter("classify", "--jsonl", str(tmp_path / "missing.jsonl"), cwd=tmp_path)
     assert result.returncode == 2
+
+
+def test_eval_with_folds_cross_validates_instead_of_scoring_the_shipped_model(tmp_path):
+    records = [dict(r, id=f"{r['id']}{n}", text=r["text"].format(phrase="")) for n in range(2) for r in RECORDS]
+    result = _msgrouter("classify", "--jsonl", _write(tmp_path, records), "--eval", "--folds", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "6 records, 2-fold cross-validation" in result.stdout
+    assert "== rules+model" in result.stdout and "== rules only" in result.stdout
+    assert not (tmp_path / "model.joblib").exists(), "cross-validation trains in memory, ships nothing"
