@@ -1,7 +1,9 @@
 """Run the redactor over a labelled corpus: secret recall, false alarms, speed.
 
 Usage: python bench/redact_check.py [CORPUS]   (default: the shared dev corpus)
-Prints every missed secret and every false alarm, then the totals.
+Prints every missed secret and every false alarm, then the totals, then the
+time for hostile inputs of growing size: it should grow in step with the size
+(linear), never with its square.
 """
 from __future__ import annotations
 
@@ -45,7 +47,20 @@ def main(argv: list[str]) -> int:
           f"recall {len(secrets) - len(misses)}/{len(secrets)}, false alarms {len(false_alarms)}")
     print(f"one pass over the corpus (text and subject): {elapsed * 1000:.1f} ms, "
           f"{len(records) / elapsed:,.0f} messages/second")
+    hostile_scaling()
     return 1 if misses or false_alarms else 0
+
+
+def hostile_scaling() -> None:
+    """Bait for every detector, at three sizes; the time per KB should stay flat."""
+    unit = ("password: " * 50) + ("1" * 500) + (" " * 500) + ("的" * 500) + ("助记词" * 20)
+    for copies in (10, 100, 1000):
+        text = unit * copies
+        began = time.perf_counter()
+        redact(text)
+        elapsed = time.perf_counter() - began
+        print(f"hostile input {len(text) / 1000:8.0f} K chars: {elapsed * 1000:8.1f} ms, "
+              f"{elapsed * 1e6 / (len(text) / 1000):6.1f} us per K chars")
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ _STRETCHES = (
 
 
 def _phrase_runs(text: str) -> Iterator[Span]:
-    for stretches in _STRETCHES:
+    for stretches in _STRETCHES[:1] if text.isascii() else _STRETCHES:
         for stretch in stretches.finditer(text):
             yield from _runs_in(text, *stretch.span())
 
@@ -297,8 +297,35 @@ def _password_value(text: str, cue: re.Match) -> tuple[int, int] | None:
 
 
 # ---------------------------------------------------------------- assembly
-_DETECTORS = (_xprv_keys, _wif_keys, _hex_keys, _passwords, _phrase_runs, _joined_han_phrases)
 MAX_PASSES = 4     # each pass with a find removes text, so this is only a bound
+
+# Most messages hold no secret, and each detector scans the whole text, so a
+# cheap test first says which detectors could find anything at all.  Every key
+# form is one run of 44+ letters and digits (xprv and kin 44+, WIF 51+, hex 64);
+# every password cue contains one of _PW_MARKS once folded (the cue regex
+# ignores case the Unicode way: "PAſS" and "PİN" match, hence the extra folds);
+# Han phrases need Han.
+_LONG_RUN = re.compile(r"[0-9A-Za-z]{44}")
+_PW_MARKS = ("pass", "pw", "pin", "密码", "密碼", "口令")
+_FOLD_MORE = {ord("\u0131"): "i", 0x307: None}     # dotless i; the dot casefold() leaves on "İ"
+
+
+def _detectors_for(text: str) -> list:
+    detectors = []
+    if _LONG_RUN.search(text):
+        detectors += (_xprv_keys, _wif_keys, _hex_keys)
+    if text.isascii():
+        folded = text.lower()
+    else:
+        folded = text.casefold()
+        if "\u0131" in folded or "\u0307" in folded:
+            folded = folded.translate(_FOLD_MORE)
+    if any(mark in folded for mark in _PW_MARKS):
+        detectors.append(_passwords)
+    detectors.append(_phrase_runs)
+    if not text.isascii():
+        detectors.append(_joined_han_phrases)
+    return detectors
 
 
 def redact(text: str) -> Redaction:
@@ -313,7 +340,8 @@ def redact(text: str) -> Redaction:
     if not text.strip():
         return Redaction(text, ())    # most chat messages have no subject: skip the detectors
     for _ in range(MAX_PASSES):
-        spans = sorted((span for detect in _DETECTORS for span in detect(text)), key=lambda s: (s[0], -s[1]))
+        spans = sorted((span for detect in _detectors_for(text) for span in detect(text)),
+                       key=lambda s: (s[0], -s[1]))
         if not spans:
             break
         text, found = _replace(text, spans)

@@ -60,9 +60,12 @@ def reads_as_prose(chars: str) -> bool:
     return any(chars[i:i + 2] in COMMON_ZH_WORDS for i in range(len(chars) - 1))
 
 
-_CHECKERS = {
-    "en": (Mnemonic("english"),),
-    "zh": (Mnemonic("chinese_simplified"), Mnemonic("chinese_traditional")),
+# Word -> 11-bit index, per wordlist.  Mnemonic.check() finds each index with
+# list.index(), a scan of 2,048 words; the checksum search below tries dozens
+# of windows for every phrase-like run, so it keeps its own dictionaries.
+_INDEXES = {
+    "en": ({word: i for i, word in enumerate(Mnemonic("english").wordlist)},),
+    "zh": tuple({char: i for i, char in enumerate(wordlist)} for wordlist in (_ZH_SIMPLIFIED, _ZH_TRADITIONAL)),
 }
 
 
@@ -80,8 +83,22 @@ def checksum_ok(words: Sequence[str], language: str) -> bool:
     """True when the words ("en" or "zh") form a BIP39 phrase with a valid checksum."""
     if len(words) not in PHRASE_LENGTHS:
         return False
-    phrase = " ".join(word.lower() for word in words)
-    return any(checker.check(phrase) for checker in _CHECKERS[language])
+    lowered = [word.lower() for word in words]
+    return any(_checksum_matches(lowered, index) for index in _INDEXES[language])
+
+
+def _checksum_matches(words: Sequence[str], index: dict[str, int]) -> bool:
+    """BIP39: the words' 11-bit indices, concatenated, are the entropy followed
+    by the first len(words) / 3 bits of its SHA-256."""
+    bits = 0
+    for word in words:
+        value = index.get(word)
+        if value is None:
+            return False
+        bits = bits << 11 | value
+    checksum_bits = len(words) // 3
+    entropy = (bits >> checksum_bits).to_bytes(len(words) * 11 // 33 * 4, "big")
+    return hashlib.sha256(entropy).digest()[0] >> (8 - checksum_bits) == bits & ((1 << checksum_bits) - 1)
 
 
 def checksum_window(words: Sequence[str], language: str) -> tuple[int, int] | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
-import time
 
 import pytest
 from mnemonic import Mnemonic
@@ -403,18 +402,22 @@ def test_a_pass_over_random_phrases_finds_every_one() -> None:
                 assert redact(result.text).kinds == ()
 
 
-def test_fast_enough_for_every_message() -> None:
-    texts = SURVIVORS + ENGLISH_PROSE + CHINESE_PROSE + PASSWORD_MENTIONS + IDEMPOTENCE_CASES
-    began = time.perf_counter()
-    for _ in range(20):
-        for text in texts:
-            redact(text)
-    per_message = (time.perf_counter() - began) / (20 * len(texts))
-    assert per_message < 1e-3, f"{per_message * 1e6:.0f} µs per message"
+@pytest.mark.parametrize(("text", "expected"), [
+    # The password cue ignores case the Unicode way; the cheap test that decides
+    # whether to look for passwords at all must let these through.
+    ("PİN: 4829-Xk", "PİN: [REDACTED:password]"),
+    ("my PAſSWORD is Hunter2!x", "my PAſSWORD is [REDACTED:password]"),
+    ("ＰＩＮ and then my PASSWORD: Lx9-0qz", "ＰＩＮ and then my PASSWORD: [REDACTED:password]"),
+])
+def test_unicode_case_forms_of_the_password_cue(text: str, expected: str) -> None:
+    assert redact(text).text == expected
 
 
-def test_long_input_costs_linear_time() -> None:
-    hostile = ("password: " * 5000) + ("1" * 50000) + (" " * 50000) + ("的" * 50000) + ("助记词" * 2000)
-    began = time.perf_counter()
-    redact(hostile)
-    assert time.perf_counter() - began < 2.0
+@pytest.mark.timeout(60)    # a hang guard: backtracking gone quadratic would take hours here
+def test_hostile_long_input_is_redacted_and_returns() -> None:
+    # Speed is bench/redact_check.py's business; this proves the detectors still
+    # find the secret inside a megabyte of bait, and come back.
+    bait = ("password: " * 5000) + ("1" * 50000) + (" " * 50000) + ("的" * 50000) + ("助记词" * 2000)
+    result = redact(bait + f"\nmy private key is {KEY_HEX}\n" + bait)
+    assert KEY_HEX not in result.text
+    assert "private_key" in result.kinds
