@@ -19,12 +19,15 @@ from itertools import pairwise
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _SECRET = re.compile(r"\[redacted:[a-z_]+\]")
 _DIGIT = re.compile(r"\d")
-_ID = re.compile(r"\b[a-z0-9]{20,}\b")            # hashes, addresses (the text has a digit)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# Each pattern starts with one character class, not a repeat or a \b: then the
+# engine skips ahead to where that class occurs instead of trying every position.
+# "x(?<!\wx)" is "\bx" for a word character x.
+_ID = re.compile(r"[a-z0-9](?<!\w[a-z0-9])[a-z0-9]{19,}\b")   # hashes, addresses (the text has a digit)
+_NUMBER = re.compile(r"\d\d*(?:[.,]\d+)*")
 # Words that follow each other with one space between form a run; anything else
 # (a number, punctuation, a Han character) ends it, and with it the word pairs.
-_WORD_RUN = re.compile(r"[a-z]+(?:'[a-z]+)?(?: [a-z]+(?:'[a-z]+)?)*")
-_HAN_RUN = re.compile(f"[{_HAN}]+")
+_WORD_RUN = re.compile(r"[a-z][a-z]*(?:'[a-z]+)?(?: [a-z]+(?:'[a-z]+)?)*")
+_HAN_RUN = re.compile(f"[{_HAN}][{_HAN}]*")
 _MARK = re.compile(f"[^\\sa-z0-9'{_HAN}]")
 
 

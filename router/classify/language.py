@@ -12,13 +12,17 @@ import re
 # Not words: each pattern runs only when its marker occurs (this runs on every message).
 _NOISE = (("://", re.compile(r"[A-Za-z]+://\S+")), ("www.", re.compile(r"www\.\S+")),
           ("@", re.compile(r"[^\s@]+@\S+")), ("[", re.compile(r"\[REDACTED:[a-z_]+\]", re.IGNORECASE)))
+_DIGIT = re.compile(r"\d")
 _WITH_DIGIT = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z_]*\d[A-Za-z0-9_]*")   # hashes, addresses, ids
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Runs written "[x][x]*", not "[x]+": a pattern that starts with one character
+# class lets the engine skip ahead to it instead of trying every position.
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*")
 # Scripts that are neither Chinese nor Latin: kana, hangul, Cyrillic, Greek,
 # Hebrew, Arabic, Devanagari, Thai.
-_OTHER_SCRIPT = re.compile(r"[\u3040-\u30ff\uac00-\ud7af\u1100-\u11ff\u0400-\u04ff\u0370-\u03ff"
-                           r"\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f]+")
-_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]+")
+_SCRIPTS = (r"[\u3040-\u30ff\uac00-\ud7af\u1100-\u11ff\u0400-\u04ff\u0370-\u03ff"
+            r"\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f]")
+_OTHER_SCRIPT = re.compile(f"{_SCRIPTS}{_SCRIPTS}*")
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff][A-Za-z\u00c0-\u024f\u1e00-\u1eff]*")
 # Function words that English never uses, of the Latin-script languages a
 # wallet desk most often sees (es, pt, fr, de, it, id/ms, vi without marks, tr).
 _FOREIGN_WORDS = frozenset("""
@@ -38,13 +42,14 @@ def detect_language(text: str) -> str:
     for marker, pattern in _NOISE:
         if marker in text:
             text = pattern.sub(" ", text)
-    text = _WITH_DIGIT.sub(" ", text)
+    if _DIGIT.search(text):     # a quick look first: most messages have no number at all
+        text = _WITH_DIGIT.sub(" ", text)
     words = _LATIN_WORD.findall(text.lower())
     if text.isascii():      # most messages: no need to look for other scripts
         chinese = script = 0
         foreign = sum(map(_FOREIGN_WORDS.__contains__, words))
     else:
-        chinese = len(_CJK.findall(text))
+        chinese = sum(map(len, _CJK_RUN.findall(text)))
         script = sum(map(len, _OTHER_SCRIPT.findall(text)))
         foreign = sum(1 for word in words if not word.isascii() or word in _FOREIGN_WORDS)
     english, other = len(words) - foreign, script + foreign
