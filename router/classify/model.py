@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from math import exp
+from operator import add
 from pathlib import Path
 
 import numpy as np
@@ -45,14 +47,15 @@ class Head:
         """Class probabilities from the words' part of the logits and the evidence."""
         # A dozen numbers and a few evidence inputs: plain Python is faster here
         # than numpy's overhead per call.
-        z = [w + b for w, b in zip(words, self._bias)]
+        z = list(map(add, words, self._bias))
         rows = self._rows
         for i, value in evidence:
-            z = [a + value * b for a, b in zip(z, rows[i])]
+            # Most evidence inputs are 1.0 (a flag): then a plain sum will do.
+            z = list(map(add, z, rows[i])) if value == 1.0 else [a + value * b for a, b in zip(z, rows[i])]
         top = max(z)
-        p = [math.exp(v - top) for v in z]
+        p = [exp(v - top) for v in z]
         total = sum(p)
-        return {c: v / total for c, v in zip(self.classes, p)}
+        return dict(zip(self.classes, [v / total for v in p]))
 
 
 @dataclass(frozen=True)

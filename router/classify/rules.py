@@ -36,14 +36,20 @@ class RuleMatches:
     category_hits: list[Hit] = field(default_factory=list)
     urgency_hits: list[Hit] = field(default_factory=list)      # filtered by category later
     negated: list[str] = field(default_factory=list)           # "negated: 'not hacked'"
+    _by_category: dict = field(default_factory=dict, repr=False, compare=False)
 
     def urgency(self, category: str) -> tuple[dict[str, float], list[Hit]]:
-        """Urgency totals from the rules that apply to `category`, and those rules' hits."""
-        totals: dict[str, float] = {}
-        hits = [h for h in self.urgency_hits if h.rule.categories is None or category in h.rule.categories]
-        for hit in hits:
-            totals[hit.rule.label] = totals.get(hit.rule.label, 0.0) + hit.rule.weight
-        return totals, hits
+        """Urgency totals from the rules that apply to `category`, and those rules' hits
+        (worked out once per category: the evidence, the verdict and the reasons all
+        ask; the same objects come back each time, so callers only read them)."""
+        found = self._by_category.get(category)
+        if found is None:
+            totals: dict[str, float] = {}
+            hits = [h for h in self.urgency_hits if h.rule.categories is None or category in h.rule.categories]
+            for hit in hits:
+                totals[hit.rule.label] = totals.get(hit.rule.label, 0.0) + hit.rule.weight
+            found = self._by_category[category] = (totals, hits)
+        return found
 
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
