@@ -9,9 +9,10 @@ With a model, the model has already weighed the rules' evidence beside the words
 again go by priority.  Urgency is the model's, for the chosen category, but money
 or keys at risk stays critical: when the critical rules reach the force
 threshold, or the model gives critical at least `critical_floor`.  When the rules
-see money or keys at risk and security leads their own ranking, the rules decide
-both labels, whatever the tone ("your support is useless, my wallet was
-drained" is security critical, not a complaint).  The category's bounds apply
+see money or keys at risk (a security rule matched and the critical rules reach
+the force threshold), the rules decide both labels, whatever else the message
+says ("your support is useless, my wallet was drained" is security critical, not
+a complaint: security ranks first).  The category's bounds apply
 last.  A flagged secret makes the message critical security whatever else is said.
 """
 from __future__ import annotations
@@ -47,13 +48,13 @@ def decide(matches: RuleMatches, analysis: Analysis | None, config: TriageConfig
         reasons.append(f"secret present: {', '.join(secret_kinds)} -> {CRITICAL} {SECURITY}")
         return Decision(SECURITY, CRITICAL, scores, tuple(reasons))
     by_rules = _pick(matches.category, lambda best: best * config.decision["tie_ratio"], config)
-    if analysis is None:
-        category = by_rules
-        urgency = rules_verdict(matches, by_rules, config, reasons)
-    elif by_rules == SECURITY and forced(matches.urgency(SECURITY)[0], config):
+    if SECURITY in matches.category and forced(matches.urgency(SECURITY)[0], config):
         # Money or keys at risk right now: the rules decide, whatever the tone.
         reasons.append(f"{SECURITY}: money or keys at risk, the rules decide")
         category, urgency = SECURITY, rules_verdict(matches, SECURITY, config, reasons)
+    elif analysis is None:
+        category = by_rules
+        urgency = rules_verdict(matches, by_rules, config, reasons)
     else:
         category = _pick(scores, lambda best: best - config.combine["tie_margin"], config)
         # The words behind the model's choice matter when no rule of that category
@@ -89,10 +90,19 @@ def _model_urgency(matches: RuleMatches, analysis: Analysis, category: str, conf
     if chosen != top and totals and forced(totals, config):
         reasons.append(f"urgency {top}: rules reach the force threshold")
         chosen = top
-    elif chosen != top and probs.get(top, 0.0) >= config.combine["critical_floor"]:
+    elif (chosen != top and probs.get(top, 0.0) >= config.combine["critical_floor"]
+          and not _rules_speak_against(totals, top, config)):
         reasons.append(f"urgency {top}: model gives it {probs[top]:.2f} (critical recall first)")
         chosen = top
     return within_bounds(chosen, category, config, reasons)
+
+
+def _rules_speak_against(totals: dict[str, float], top: str, config: TriageConfig) -> bool:
+    """Whether the urgency rules clearly choose a calmer level than `top` ("funds are
+    fine on chain", "I sent nothing"): the model's critical floor is there for when
+    the rules are silent, not for overruling them."""
+    calmer = max((total for level, total in totals.items() if level != top), default=0.0)
+    return calmer >= config.decision["force_threshold"] and calmer > totals.get(top, 0.0)
 
 
 def _explain(analysis: Analysis, label: str, probs: dict[str, float], chosen: str, with_words: bool = False) -> str:

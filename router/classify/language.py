@@ -34,6 +34,11 @@ _FOREIGN_WORDS = frozenset("""
     saya tidak dan yang ini itu dengan untuk sudah belum bisa tolong terima kasih
     toi khong minh duoc chua roi
     ve bir bu için benim değil merhaba
+    alguien fondos billetera ayuda hice ninguna ninguno puedo puede quiero necesito estoy estaba
+    retiro recibido dinero hola buenos buenas cuando donde porque también
+    meus minhas seus suas ajuda carteira saque recebi chegou ainda preciso quero consigo dinheiro obrigada
+    portefeuille retrait argent aussi besoin veux peux
+    tolong dompet penarikan belum masuk diterima uang saya kami sudah
 """.split())   # noqa: SIM905 - a word list reads better as words
 
 

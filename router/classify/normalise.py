@@ -14,7 +14,9 @@ from router.classify.hanzi import TO_SIMPLIFIED
 _TABLE = dict(TO_SIMPLIFIED)
 _TABLE.update({ord("\u2019"): "'", ord("\u2018"): "'", ord("\u201c"): '"', ord("\u201d"): '"',
                ord("\u200b"): None, ord("\u200c"): None, ord("\u200d"): None, ord("\ufeff"): None,
-               ord("\u3000"): " "})
+               ord("\u3000"): " ",
+               # 帐 is written for 账 as often as not ("到帐", "转帐"): one spelling for the rules.
+               ord("帐"): "账"})
 # Most Chinese messages are written in simplified characters with plain quotes:
 # one scan for any character the table changes spares a dictionary lookup per
 # character.
