@@ -57,12 +57,27 @@ def decide(matches: RuleMatches, analysis: Analysis | None, config: TriageConfig
         urgency = rules_verdict(matches, by_rules, config, reasons)
     else:
         category = _pick(scores, lambda best: best - config.combine["tie_margin"], config)
+        lead = _clear_rules_lead(matches.category, config)
+        if lead is not None and lead != category and scores.get(category, 0.0) < config.combine["model_sure"]:
+            reasons.append(f"rules: {lead} leads clearly; the model's {category} "
+                           f"({scores.get(category, 0.0):.2f}) is not sure enough to overrule them")
+            category = lead
         # The words behind the model's choice matter when no rule of that category
         # matched (the rules' reasons explain it otherwise), and they cost time.
         reasons.append(_explain(analysis, "category", analysis.category, category,
                                 with_words=category not in matches.category))
         urgency = _model_urgency(matches, analysis, category, config, reasons)
     return Decision(category, urgency, scores, tuple(reasons))
+
+
+def _clear_rules_lead(totals: dict[str, float], config: TriageConfig) -> str | None:
+    """The rules' category when it beats every other by `rules_margin` times and is strong."""
+    ranked = sorted(totals.values(), reverse=True)
+    if not ranked or ranked[0] < config.decision["force_threshold"]:
+        return None
+    if len(ranked) > 1 and ranked[0] < config.combine["rules_margin"] * ranked[1]:
+        return None
+    return max(totals, key=totals.get)
 
 
 def _pick(scores: dict[str, float], floor_of, config: TriageConfig) -> str:

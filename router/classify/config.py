@@ -59,7 +59,7 @@ class TriageConfig:
 
 
 _DECISION = ("tie_ratio", "urgency_threshold", "force_threshold")
-_COMBINE = ("rule_scale", "tie_margin", "critical_floor")
+_COMBINE = ("rule_scale", "tie_margin", "critical_floor", "rules_margin", "model_sure")
 
 
 class _Checker:

@@ -62,7 +62,14 @@ CASES = [
     # Praise and suggestions: low.
     ("Love the new design, great job everyone!", "feedback", "low"),
     ("建议增加深色模式", "feedback", "low"),
+    # The customer's own transfer hangs or failed and the funds left: transaction high,
+    # however "gone" it is worded.
+    ("My bridge to Arbitrum has been pending for an hour and the USDT is gone from my wallet.",
+     "transaction", "high"),
     ("闪兑一直卡在处理中,USDT已经扣了,ETH还没到", "transaction", "high"),
+    # Funds the customer saw safe on chain: a display fault, nothing at risk.
+    ("The app says my balance is zero but tronscan shows the USDT is still at my address.",
+     "technical", "normal"),
     ("钱包里余额显示不对,区块浏览器上看资产都在,也没有转出记录", "technical", "normal"),
     # "不小心" tells what the customer did; a password handed over is out like a phrase.
     ("我不小心把助记词粘贴到一个聊天网站里了", "security", "critical"),
@@ -79,27 +86,4 @@ CASES = [
 @pytest.mark.parametrize(("text", "category", "urgency"), CASES, ids=[c[0][:40] for c in CASES])
 def test_convention(system, text, category, urgency):
     result = system(text)
-    assert (result.category, result.urgency) == (category, urgency), result.reasons
-
-
-# Known weaknesses of the rules + model system, kept as tests so that they are seen
-# and so that a fix shows (strict: an unexpected pass fails too).  The rules score
-# the right category; the model, trained on a corpus where "gone" and "balance is
-# zero" nearly always meant theft, outvotes them.
-KNOWN_WEAK = [
-    # The customer's own transfer hangs and the funds left: transaction high.
-    ("My bridge to Arbitrum has been pending for an hour and the USDT is gone from my wallet.",
-     "transaction", "high"),
-    # Funds the customer saw safe on chain: a display fault.
-    ("The app says my balance is zero but tronscan shows the USDT is still at my address.",
-     "technical", "normal"),
-]
-
-
-@pytest.mark.xfail(strict=True, reason="the model outvotes rules on theft-like wording; see issue 3")
-@pytest.mark.parametrize(("text", "category", "urgency"), KNOWN_WEAK, ids=[c[0][:40] for c in KNOWN_WEAK])
-def test_known_weakness(shipped_model, rules, text, category, urgency):
-    from router.classify import classify
-
-    result = classify(text, "", "chat", (), model=shipped_model, rules=rules)
     assert (result.category, result.urgency) == (category, urgency), result.reasons
