@@ -39,6 +39,8 @@ _FOREIGN_WORDS = frozenset("""
     meus minhas seus suas ajuda carteira saque recebi chegou ainda preciso quero consigo dinheiro obrigada
     portefeuille retrait argent aussi besoin veux peux
     tolong dompet penarikan belum masuk diterima uang saya kami sudah
+    de el un unas unos se lo le al ya hace sigue hice horas saldo pueden revisar estado
+    quais taxas existe valor olá yang di kak gimana cara harus dulu kemarin apa bagaimana dari ke
 """.split())   # noqa: SIM905 - a word list reads better as words
 
 
