@@ -78,6 +78,18 @@ CASES = [
     # Money at risk outranks anger at the desk.
     ("Your support is a joke and I'm calling my lawyer: someone drained my wallet yesterday and nobody answers.",
      "security", "critical"),
+    # Transfers out that the customer does not recognise: money leaving now.
+    ("There are two withdrawals in my history that I never made, 0.4 BTC in total.", "security", "critical"),
+    ("记录里多了两笔陌生的转出,一共五千U", "security", "critical"),
+    # A failed transfer that only cost the fee: nothing else at stake.
+    ("My USDT transfer failed, the balance is unchanged apart from the gas. Why did it fail?",
+     "transaction", "normal"),
+    ("转账失败了,币本身没少,只扣了一点矿工费,为什么会失败?", "transaction", "normal"),
+    # A routine change asked in no hurry.
+    ("Where do I change the email on my account? No rush.", "account", "normal"),
+    # A scam token left alone.
+    ("A token I never bought appeared with a link to claim it. I haven't touched it, is it a scam?",
+     "security", "normal"),
     # Neither Chinese nor English: the gravest words still route it.
     ("Me robaron todo de la billetera anoche, ayuda", "security", "critical"),
 ]
