@@ -71,6 +71,7 @@ CASES = [
     ("The app says my balance is zero but tronscan shows the USDT is still at my address.",
      "technical", "normal"),
     ("钱包里余额显示不对,区块浏览器上看资产都在,也没有转出记录", "technical", "normal"),
+    ("App shows 0 BTC since the update; the explorer says my address still has 0.3 BTC.", "technical", "normal"),
     # "不小心" tells what the customer did; a password handed over is out like a phrase.
     ("我不小心把助记词粘贴到一个聊天网站里了", "security", "critical"),
     ("A fake admin on Discord asked for my password and I sent my password to him, then he went quiet.",
@@ -81,6 +82,9 @@ CASES = [
     # Transfers out that the customer does not recognise: money leaving now.
     ("There are two withdrawals in my history that I never made, 0.4 BTC in total.", "security", "critical"),
     ("记录里多了两笔陌生的转出,一共五千U", "security", "critical"),
+    # A SIM swap: the number that guards the account taken over right now.
+    ("No signal since this morning and the carrier says my number was ported to a new SIM. Help!",
+     "security", "critical"),
     # A failed transfer that only cost the fee: nothing else at stake.
     ("My USDT transfer failed, the balance is unchanged apart from the gas. Why did it fail?",
      "transaction", "normal"),
