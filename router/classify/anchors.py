@@ -104,9 +104,18 @@ def _exact_sequence(items: list) -> set[str] | None:
 
 
 def _inner_anchor(op, av) -> set[str] | None:
-    """Anchors inside a group or a repeat that must match at least once."""
+    """Anchors inside a group or a repeat that must match at least once, or of
+    each branch of an alternation (a match takes one branch, so one of them occurs)."""
     if op is C.SUBPATTERN:
         return _best(list(av[-1]))
     if op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
         return _best(list(av[2]))
+    if op is C.BRANCH:
+        union: set[str] = set()
+        for branch in av[1]:
+            found = _best(list(branch))
+            if found is None:
+                return None
+            union |= found
+        return union if len(union) <= MAX_ALTERNATIVES else None
     return None
