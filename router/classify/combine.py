@@ -6,7 +6,10 @@ that category (`urgency.py`).
 
 With a model, the model has already weighed the rules' evidence beside the words
 (`evidence.py`), so its probabilities decide; near-ties (within `tie_margin`)
-again go by priority.  Urgency is the model's, for the chosen category, but money
+again go by priority.  But when the rules' best category leads every other by
+`rules_margin` times and the model gives its own choice less than `model_sure`,
+the rules' category stands: the model learnt from a few hundred messages and
+leans on their words ("gone" nearly always meant theft there).  Urgency is the model's, for the chosen category, but money
 or keys at risk stays critical: when the critical rules reach the force
 threshold, or the model gives critical at least `critical_floor`.  When the rules
 see money or keys at risk (a security rule matched and the critical rules reach
