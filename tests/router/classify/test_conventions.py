@@ -85,6 +85,11 @@ CASES = [
     # A SIM swap: the number that guards the account taken over right now.
     ("No signal since this morning and the carrier says my number was ported to a new SIM. Help!",
      "security", "critical"),
+    # Account details changed by someone else: a takeover in progress.
+    ("My phone number and email on the account were just changed, not by me. Lock it please!",
+     "security", "critical"),
+    ("Balance is 0 this morning, it was 3,000 USDC last night. I haven't made a single transfer.",
+     "security", "critical"),
     # A failed transfer that only cost the fee: nothing else at stake.
     ("My USDT transfer failed, the balance is unchanged apart from the gas. Why did it fail?",
      "transaction", "normal"),
