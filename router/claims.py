@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session
 
+from router.db import on_postgresql
 from router.models import Message
 
 # direction -> (status waiting for work, status while being worked on)
@@ -33,7 +34,7 @@ def claim(session: Session, direction: str, limit: int, now: datetime, lease_sec
     _, working = STATUSES[direction]
     pick = select(Message.id).where(claimable(direction, now, lease_seconds)) \
         .order_by(Message.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         pick = pick.with_for_update(skip_locked=True)
     stmt = update(Message).where(Message.id.in_(pick.scalar_subquery())) \
         .values(status=working, claimed_at=now, attempts=Message.attempts + 1) \

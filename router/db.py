@@ -13,8 +13,9 @@ from sqlmodel import Session
 from config.settings import get_settings
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
+def on_postgresql(session: Session) -> bool:
+    """Whether the session talks to PostgreSQL (SKIP LOCKED, its own ON CONFLICT)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -78,7 +79,7 @@ def read_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 def upsert_dialect_insert(session: Session):  # noqa: ANN201
     """The `insert` of the session's dialect, which knows ON CONFLICT DO NOTHING."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
