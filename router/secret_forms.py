@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from mnemonic import Mnemonic
 
-ENGLISH_WORDS: frozenset[str] = frozenset(Mnemonic("english").wordlist)
+_ENGLISH = Mnemonic("english").wordlist
+ENGLISH_WORDS: frozenset[str] = frozenset(_ENGLISH)
 # The first four letters identify an English word uniquely, so backups often
 # keep only those ("aban abil able").
 ENGLISH_PREFIXES: frozenset[str] = frozenset(word[:4] for word in ENGLISH_WORDS)
@@ -64,7 +65,7 @@ def reads_as_prose(chars: str) -> bool:
 # list.index(), a scan of 2,048 words; the checksum search below tries dozens
 # of windows for every phrase-like run, so it keeps its own dictionaries.
 _INDEXES = {
-    "en": ({word: i for i, word in enumerate(Mnemonic("english").wordlist)},),
+    "en": ({word: i for i, word in enumerate(_ENGLISH)},),
     "zh": tuple({char: i for i, char in enumerate(wordlist)} for wordlist in (_ZH_SIMPLIFIED, _ZH_TRADITIONAL)),
 }
 
