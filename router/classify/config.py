@@ -15,7 +15,8 @@ from typing import Any
 from router.classify.normalise import normalise
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "triage.toml"
-_RULE_KEYS = {"name", "weight", "keywords", "patterns", "negatable", "categories"}
+_RULE_KEYS = {"name", "weight", "keywords", "patterns", "negatable", "categories", "urgency"}
+_URGENCY_KEYS = {"label", "weight", "categories"}
 _LANGUAGE = re.compile(r"[a-z]{2,3}|any")
 
 
@@ -170,9 +171,33 @@ def _rules(check: _Checker, data: dict, categories, urgencies) -> tuple[RuleSpec
             if not isinstance(items, list):
                 raise check.fail(f"rules.{language}.{label}", "must be an array of tables ([[...]])")
             for i, item in enumerate(items):
-                result.append(_rule(check, item, f"rules.{language}.{label}[{i}]", language, label,
-                                    categories, label in urgencies))
+                key = f"rules.{language}.{label}[{i}]"
+                rule = _rule(check, item, key, language, label, categories, label in urgencies)
+                result.append(rule)
+                if isinstance(item, dict) and "urgency" in item:
+                    result.append(_urgency_twin(check, item["urgency"], f"{key}.urgency", rule, item["name"],
+                                                categories, urgencies))
     return tuple(result)
+
+
+def _urgency_twin(check: _Checker, spec: Any, key: str, rule: RuleSpec, name: str,
+                  categories: tuple[str, ...], urgencies: tuple[str, ...]) -> RuleSpec:
+    """The urgency rule a category rule declares with `urgency = {label, weight,
+    categories}`: the same words saying how fast, so they are written once."""
+    if rule.label in urgencies:
+        raise check.fail(key, "only category rules can declare an urgency")
+    spec = check.table(spec, key)
+    unknown = sorted(set(spec) - _URGENCY_KEYS)
+    if unknown:
+        raise check.fail(f"{key}.{unknown[0]}", f"unknown key (known: {', '.join(sorted(_URGENCY_KEYS))})")
+    level = check.label(spec.get("label"), urgencies, f"{key}.label", "urgency")
+    only = None
+    if "categories" in spec:
+        only = frozenset(check.label(c, categories, f"{key}.categories", "category")
+                         for c in check.strings(spec, "categories", key))
+    return RuleSpec(key=f"{rule.language}.{level}.{name}", language=rule.language, label=level,
+                    weight=check.number(spec, "weight", key), keywords=rule.keywords,
+                    patterns=rule.patterns, negatable=rule.negatable, categories=only)
 
 
 def _rule(check: _Checker, item: Any, key: str, language: str, label: str,

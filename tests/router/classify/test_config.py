@@ -52,3 +52,26 @@ def test_a_desk_negation_cue_takes_effect():
     english = config.negation["en"]
     negation = {**config.negation, "en": replace(english, cues=(*english.cues, "nope"))}
     assert classify(text, rules=RuleSet(replace(config, negation=negation))).category != "security"
+
+
+def test_a_category_rule_declares_its_urgency_once(tmp_path):
+    # One entry, two rules: the category and, for the categories named, the urgency.
+    path = desk_file(tmp_path, '[[rules.en.transaction]]\nname = "moonpay"\nweight = 6.0\n'
+                               'keywords = ["moonpay order"]\n'
+                               'urgency = {label = "high", weight = 6.0, categories = ["transaction"]}\n')
+    config = load_config(path)
+    twin = next(r for r in config.rules if r.key == "en.high.moonpay")
+    assert (twin.weight, twin.keywords, twin.categories) == (6.0, ("moonpay order",), frozenset({"transaction"}))
+    result = classify("my moonpay order from this morning", rules=RuleSet(config))
+    assert (result.category, result.urgency) == ("transaction", "high"), result.reasons
+
+
+@pytest.mark.parametrize(("extra", "problem"), [
+    ('[[rules.en.high]]\nname = "x"\nweight = 1.0\nkeywords = ["x"]\nurgency = {label = "high", weight = 1.0}\n',
+     r"rules\.en\.high\[\d+\]\.urgency: only category rules can declare an urgency"),
+    ('[[rules.en.account]]\nname = "x"\nweight = 1.0\nkeywords = ["x"]\nurgency = {label = "soon", weight = 1.0}\n',
+     r"rules\.en\.account\[\d+\]\.urgency\.label: unknown urgency 'soon'"),
+])
+def test_a_wrong_urgency_declaration_is_named(tmp_path, extra, problem):
+    with pytest.raises(ValueError, match=problem):
+        load_config(desk_file(tmp_path, extra))
