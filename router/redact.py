@@ -15,7 +15,7 @@ from router.secret_forms import (
     UNKNOWN, checksum_window, han_phrase, is_wif, password_shaped, plausible_password, word_class,
 )
 
-__all__ = ["Redaction", "redact"]
+__all__ = ["Redaction", "redact", "redact_message"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +347,13 @@ def redact(text: str) -> Redaction:
         text, found = _replace(text, spans)
         kinds += [kind for kind in found if kind not in kinds]
     return Redaction(text, tuple(kinds))
+
+
+def redact_message(text: str, subject: str = "") -> tuple[str, str, tuple[str, ...]]:
+    """A message's text and subject redacted, with the kinds found in either
+    (each once, in order of first appearance)."""
+    body, title = redact(text), redact(subject)
+    return body.text, title.text, tuple(dict.fromkeys(body.kinds + title.kinds))
 
 
 def _replace(text: str, spans: list[Span]) -> tuple[str, list[str]]:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from router.classify import Report, classify, get_rules
-from router.redact import redact
+from router.redact import redact_message
 
 LABELS = ("category", "urgency", "language")
 
@@ -53,12 +53,11 @@ def classify_records(records: Iterable[dict], model=None) -> Iterator[dict]:  # 
     """One output line per record: labels, the redacted text and the reasons."""
     rules = get_rules()
     for number, record in enumerate(records, 1):
-        text, subject = redact(record["text"]), redact(record.get("subject") or "")
-        kinds = tuple(dict.fromkeys(text.kinds + subject.kinds))
-        result = classify(text.text, subject.text, record.get("channel") or "", kinds, model=model, rules=rules)
+        text, subject, kinds = redact_message(record["text"], record.get("subject") or "")
+        result = classify(text, subject, record.get("channel") or "", kinds, model=model, rules=rules)
         yield {"id": record.get("id", number), "category": result.category, "urgency": result.urgency,
                "language": result.language, "contains_secret": bool(kinds), "secret_kinds": list(kinds),
-               "text": text.text, "reasons": list(result.reasons)}
+               "text": text, "reasons": list(result.reasons)}
 
 
 def score(records: list[dict], outputs: list[dict], system: str, title: str = "") -> Report:

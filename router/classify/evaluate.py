@@ -99,7 +99,7 @@ class Report:
 
 def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet | None = None) -> Report:
     """Cross-validate rules + model (and rules alone) on labelled records."""
-    from router.redact import redact
+    from router.redact import redact_message
 
     records = list(records)
     if len(records) < k:
@@ -107,10 +107,10 @@ def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet 
     rules = rules if rules is not None else get_rules()
     texts, subjects, kinds = [], [], []
     for record in records:
-        text, subject = redact(record.get("text") or ""), redact(record.get("subject") or "")
-        texts.append(text.text)
-        subjects.append(subject.text)
-        kinds.append(tuple(dict.fromkeys(text.kinds + subject.kinds)))
+        text, subject, found = redact_message(record.get("text") or "", record.get("subject") or "")
+        texts.append(text)
+        subjects.append(subject)
+        kinds.append(found)
     channels = [r.get("channel") or "" for r in records]
     report = Report(k, seed, [str(r.get("id", i)) for i, r in enumerate(records)],
                     {label: [r[label] for r in records] for label in (*LABELS, "language")})
