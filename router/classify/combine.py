@@ -12,10 +12,11 @@ the rules' category stands: the model learnt from a few hundred messages and
 leans on their words ("gone" nearly always meant theft there).  Urgency is the model's, for the chosen category, but money
 or keys at risk stays critical: when the critical rules reach the force
 threshold, or the model gives critical at least `critical_floor`.  When the rules
-see money or keys at risk (a security rule matched and the critical rules reach
-the force threshold), the rules decide both labels, whatever else the message
-says ("your support is useless, my wallet was drained" is security critical, not
-a complaint: security ranks first).  The category's bounds apply
+see money or keys at risk (the critical rules that apply to security reach the
+force threshold), the rules decide both labels, whatever else the message says
+("your support is useless, my wallet was drained" is security critical, not a
+complaint: security ranks first; "the extension I installed has my phrase" is
+security even when no security word matched, since only security can be critical).  The category's bounds apply
 last.  A flagged secret makes the message critical security whatever else is said.
 """
 from __future__ import annotations
@@ -51,7 +52,7 @@ def decide(matches: RuleMatches, analysis: Analysis | None, config: TriageConfig
         reasons.append(f"secret present: {', '.join(secret_kinds)} -> {CRITICAL} {SECURITY}")
         return Decision(SECURITY, CRITICAL, scores, tuple(reasons))
     by_rules = _pick(matches.category, lambda best: best * config.decision["tie_ratio"], config)
-    if SECURITY in matches.category and forced(matches.urgency(SECURITY)[0], config):
+    if SECURITY in config.categories and forced(matches.urgency(SECURITY)[0], config):
         # Money or keys at risk right now: the rules decide, whatever the tone.
         reasons.append(f"{SECURITY}: money or keys at risk, the rules decide")
         category, urgency = SECURITY, rules_verdict(matches, SECURITY, config, reasons)
