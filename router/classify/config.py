@@ -18,6 +18,7 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "triage.toml"
 _RULE_KEYS = {"name", "weight", "keywords", "patterns", "negatable", "categories", "urgency"}
 _URGENCY_KEYS = {"label", "weight", "categories"}
 _LANGUAGE = re.compile(r"[a-z]{2,3}|any")
+_LEXICON_REF = re.compile(r"\{([a-z_][a-z0-9_]*)\}")     # {asset} in a pattern; {2,5} stays a quantifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,7 @@ def load_config(path: str | Path | None = None) -> TriageConfig:
         combine={name: check.number(combine, name, "combine") for name in _COMBINE},
         category_urgency=_category_urgency(check, data, categories, urgencies),
         negation=_negation(check, data),
-        rules=_rules(check, data, categories, urgencies),
+        rules=_rules(check, data, categories, urgencies, _lexicon(check, data)),
     )
 
 
@@ -160,7 +161,39 @@ def _negation(check: _Checker, data: dict) -> dict[str, NegationSpec]:
     return result
 
 
-def _rules(check: _Checker, data: dict, categories, urgencies) -> tuple[RuleSpec, ...]:
+def _lexicon(check: _Checker, data: dict) -> dict[str, str]:
+    """Named word lists that patterns share: `{asset}` in a pattern stands for any
+    entry of `lexicon.asset`, so one idea ("coins, tokens, USDT...") is written once
+    and every rule that needs it grows with it."""
+    table = check.table(data.get("lexicon", {}), "lexicon")
+    result = {}
+    for name in table:
+        key = f"lexicon.{name}"
+        if not _LEXICON_REF.fullmatch("{" + name + "}"):
+            raise check.fail(key, "must be a name of lower-case letters, digits and _")
+        entries = check.strings(table, name, "lexicon")
+        if not entries:
+            raise check.fail(key, "must not be empty")
+        for j, entry in enumerate(entries):
+            try:
+                re.compile(entry)
+            except re.error as exc:
+                raise check.fail(f"{key}[{j}]", f"bad regex {entry!r}: {exc}") from exc
+        # Longest first: the engine takes the first alternative that fits.
+        result[name] = "(?:" + "|".join(sorted(entries, key=len, reverse=True)) + ")"
+    return result
+
+
+def _expand(check: _Checker, source: str, lexicon: dict[str, str], key: str) -> str:
+    def entry(m: re.Match) -> str:
+        if m.group(1) not in lexicon:
+            raise check.fail(key, f"unknown lexicon {{{m.group(1)}}} (known: {', '.join(sorted(lexicon)) or 'none'})")
+        return lexicon[m.group(1)]
+    return _LEXICON_REF.sub(entry, source)
+
+
+def _rules(check: _Checker, data: dict, categories, urgencies,
+           lexicon: dict[str, str]) -> tuple[RuleSpec, ...]:
     languages = check.table(data.get("rules", {}), "rules")
     result = []
     for language, by_label in languages.items():
@@ -172,7 +205,7 @@ def _rules(check: _Checker, data: dict, categories, urgencies) -> tuple[RuleSpec
                 raise check.fail(f"rules.{language}.{label}", "must be an array of tables ([[...]])")
             for i, item in enumerate(items):
                 key = f"rules.{language}.{label}[{i}]"
-                rule = _rule(check, item, key, language, label, categories, label in urgencies)
+                rule = _rule(check, item, key, language, label, categories, label in urgencies, lexicon)
                 result.append(rule)
                 if isinstance(item, dict) and "urgency" in item:
                     result.append(_urgency_twin(check, item["urgency"], f"{key}.urgency", rule, item["name"],
@@ -201,7 +234,7 @@ def _urgency_twin(check: _Checker, spec: Any, key: str, rule: RuleSpec, name: st
 
 
 def _rule(check: _Checker, item: Any, key: str, language: str, label: str,
-          categories: tuple[str, ...], is_urgency: bool) -> RuleSpec:
+          categories: tuple[str, ...], is_urgency: bool, lexicon: dict[str, str]) -> RuleSpec:
     item = check.table(item, key)
     unknown = sorted(set(item) - _RULE_KEYS)
     if unknown:
@@ -213,7 +246,7 @@ def _rule(check: _Checker, item: Any, key: str, language: str, label: str,
     patterns = []
     for j, source in enumerate(check.strings(item, "patterns", key)):
         try:
-            patterns.append(re.compile(source))
+            patterns.append(re.compile(_expand(check, source, lexicon, f"{key}.patterns[{j}]")))
         except re.error as exc:
             raise check.fail(f"{key}.patterns[{j}]", f"bad regex {source!r}: {exc}") from exc
     if not keywords and not patterns:

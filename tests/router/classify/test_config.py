@@ -75,3 +75,35 @@ def test_a_category_rule_declares_its_urgency_once(tmp_path):
 def test_a_wrong_urgency_declaration_is_named(tmp_path, extra, problem):
     with pytest.raises(ValueError, match=problem):
         load_config(desk_file(tmp_path, extra))
+
+
+def with_lexicon(tmp_path, entries: str, extra: str):
+    """The shipped file with lexicon entries added to its [lexicon] table, plus `extra`."""
+    text = DEFAULT_PATH.read_text(encoding="utf-8").replace("[lexicon]\n", "[lexicon]\n" + entries, 1)
+    path = tmp_path / "triage.toml"
+    path.write_text(text + "\n" + extra, encoding="utf-8")
+    return path
+
+
+def test_a_lexicon_is_shared_by_the_patterns_that_name_it(tmp_path):
+    rule = ('[[rules.en.technical]]\nname = "gadget_broke"\nweight = 6.0\n'
+            "patterns = ['\\b{gadget}\\b[^.!?]{0,10}\\b(broke|died)\\b']\n")
+    path = with_lexicon(tmp_path, "gadget = ['ledger', 'trezor', 'key ?card']\n", rule)
+    rules = RuleSet(load_config(path))
+    for text in ("my trezor just died", "the keycard broke again", "my key card died today"):
+        result = classify(text, rules=rules)
+        assert any("en.technical.gadget_broke" in reason for reason in result.reasons), (text, result.reasons)
+    # A quantifier in braces stays a quantifier; only {name} is a lexicon.
+    result = classify("my phone died", rules=rules)
+    assert not any("gadget_broke" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(("entries", "extra", "problem"), [
+    ("", "[[rules.en.technical]]\nname = \"x\"\nweight = 1.0\npatterns = ['{nowhere} broke']\n",
+     r"rules\.en\.technical\[\d+\]\.patterns\[0\]: unknown lexicon \{nowhere\}"),
+    ("gadget = ['(ledger']\n", "", r"lexicon\.gadget\[0\]: bad regex"),
+    ("gadget = []\n", "", r"lexicon\.gadget: must not be empty"),
+])
+def test_a_wrong_lexicon_is_named(tmp_path, entries, extra, problem):
+    with pytest.raises(ValueError, match=problem):
+        load_config(with_lexicon(tmp_path, entries, extra))

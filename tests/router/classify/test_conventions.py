@@ -101,6 +101,31 @@ CASES = [
      "security", "normal"),
     # Neither Chinese nor English: the gravest words still route it.
     ("Me robaron todo de la billetera anoche, ayuda", "security", "critical"),
+    ("С кошелька ушли все деньги, я ничего не отправлял", "security", "critical"),
+    # Money leaving that the customer never sent, however plainly said.
+    ("my USDC went from 2,400 to zero overnight, what happened", "security", "critical"),
+    ("there is a swap in my history that i never did", "security", "critical"),
+    ("钱包里的币莫名其妙少了一半,我这几天都没转过账", "security", "critical"),
+    # A phrase typed anywhere, however it is named or whatever it is typed into.
+    ("the bot asked for my wallet words and I typed them in before thinking", "security", "critical"),
+    ("刚在一个领奖页面上输了助记词,钱暂时还在", "security", "critical"),
+    # Someone else at the controls of the computer holding the wallet.
+    ("A 'technician' had me install TeamViewer and was on my PC for half an hour", "security", "critical"),
+    # A takeover: the email on the account changed and the customer did not ask for it.
+    ("I got a notice that my login email was updated. I did not request this change.", "security", "critical"),
+    ("我的绑定邮箱被人改了,不是我改的", "security", "critical"),
+    # Not acted on, or the customer's own login: a report or a question, not an emergency.
+    ("Got a login alert from a new laptop, pretty sure it was me at the office. Just checking.",
+     "security", "normal"),
+    ("收到短信说账户异常,让点链接去验证,我没点,是你们发的吗", "security", "normal"),
+    ("Someone phoned saying they're from support and wanted my phrase. I told them nothing and hung up.",
+     "security", "normal"),
+    # "I didn't do anything wrong" denies blame, not a transfer.
+    ("My account says disabled and I can't log in. I didn't do anything wrong!", "account", "high"),
+    # A fee bigger than expected: a question about money spent, nothing at risk.
+    ("为什么这次转账的gas费这么高?平时才一块多", "transaction", "normal"),
+    # Sellers of reviews and rankings are not customers.
+    ("We offer guaranteed app store ranking and real reviews, reply for our price list", "general", "low"),
 ]
 
 
