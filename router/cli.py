@@ -176,6 +176,9 @@ def classify_file(jsonl: Path = typer.Option(..., "--jsonl", exists=True, dir_ok
                   evaluate: bool = typer.Option(False, "--eval", help="score against the labels in the file"),
                   folds: int = typer.Option(0, "--folds", min=0,
                                             help="with --eval: k-fold cross-validation, training on the file"),
+                  train_extra: list[Path] = typer.Option([], "--train-extra", exists=True, dir_okay=False,
+                                                         help="with --folds: labelled records every fold also "
+                                                              "trains on, never scored; may repeat"),
                   output: Path | None = typer.Option(None, "--output", "-o", help="write lines here, not stdout"),
                   model_path: Path | None = typer.Option(None, "--model", help="default: MSGROUTER_MODEL_PATH")) \
         -> None:
@@ -185,6 +188,9 @@ def classify_file(jsonl: Path = typer.Option(..., "--jsonl", exists=True, dir_ok
     from router.classify import load_model
     from router.triage_files import RecordError, classify_records, read_jsonl, score
 
+    if train_extra and not (evaluate and folds):
+        typer.echo("msgrouter: --train-extra needs --eval --folds N (it only feeds the cross-validation)", err=True)
+        raise typer.Exit(2)
     if evaluate and folds:
         from router.classify import evaluate as cross_validate
         from router.triage_files import check_labels
@@ -192,7 +198,12 @@ def classify_file(jsonl: Path = typer.Option(..., "--jsonl", exists=True, dir_ok
         try:
             records = read_jsonl(jsonl, need=("text", "category", "urgency", "language"))
             check_labels(records, jsonl)
-            typer.echo(cross_validate(records, k=folds).format())
+            extra = []
+            for path in train_extra:
+                found = read_jsonl(path, need=("text", "category", "urgency"))
+                check_labels(found, path)
+                extra += found
+            typer.echo(cross_validate(records, k=folds, extra=extra).format())
         except (RecordError, ValueError) as exc:
             typer.echo(f"msgrouter: {exc}", err=True)
             raise typer.Exit(2) from None

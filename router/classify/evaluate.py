@@ -31,6 +31,7 @@ class Report:
     secret_gold: list[bool] = field(default_factory=list)
     secret_found: list[bool] = field(default_factory=list)
     title: str = ""                   # the first line; by default it names the cross-validation
+    extra: int = 0                    # records every fold also trained on (never scored)
 
     def accuracy(self, system: str, label: str) -> float:
         pairs = list(zip(self.gold[label], self.predicted[system][label]))
@@ -58,8 +59,9 @@ class Report:
         return [(i, g, p) for i, g, p in zip(self.ids, self.gold[label], self.predicted[system][label]) if g != p]
 
     def format(self) -> str:
+        also = f", every fold also trained on {self.extra} other records" if self.extra else ""
         lines = [self.title or f"triage evaluation: {len(self.ids)} records, {self.k}-fold cross-validation "
-                               f"(seed {self.seed})"]
+                               f"(seed {self.seed}){also}"]
         for system in self.predicted:
             lines += ["", f"== {system}"]
             for label in (*LABELS, "language"):
@@ -97,23 +99,30 @@ class Report:
                 f"of {len(pairs) - gold} messages without a secret")
 
 
-def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet | None = None) -> Report:
-    """Cross-validate rules + model (and rules alone) on labelled records."""
+def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet | None = None,
+             extra: Iterable[dict] = ()) -> Report:
+    """Cross-validate rules + model (and rules alone) on labelled records.
+
+    `extra` records join every fold's training set and are never scored: the
+    examples a desk trains its shipped model on beside the corpus, so that the
+    figures measure the model as shipped without testing it on what it learnt.
+    """
     from router.redact import redact_message
 
     records = list(records)
+    extra = list(extra)
     if len(records) < k:
         raise ValueError(f"need at least {k} records for {k}-fold cross-validation, got {len(records)}")
     rules = rules if rules is not None else get_rules()
     texts, subjects, kinds = [], [], []
-    for record in records:
+    for record in records + extra:
         text, subject, found = redact_message(record.get("text") or "", record.get("subject") or "")
         texts.append(text)
         subjects.append(subject)
         kinds.append(found)
-    channels = [r.get("channel") or "" for r in records]
+    channels = [r.get("channel") or "" for r in records + extra]
     report = Report(k, seed, [str(r.get("id", i)) for i, r in enumerate(records)],
-                    {label: [r[label] for r in records] for label in (*LABELS, "language")})
+                    {label: [r[label] for r in records] for label in (*LABELS, "language")}, extra=len(extra))
     if all("contains_secret" in r for r in records):
         report.secret_gold = [bool(r["contains_secret"]) for r in records]
         report.secret_found = [bool(found) for found in kinds]
@@ -121,10 +130,12 @@ def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet 
     def run(i: int, model=None):
         return classify(texts[i], subjects[i], channels[i], kinds[i], model=model, rules=rules)
 
-    data = prepare(texts, subjects, channels, {label: report.gold[label] for label in LABELS}, rules)
+    data = prepare(texts, subjects, channels, {label: report.gold[label] + [r[label] for r in extra]
+                                               for label in LABELS}, rules)
+    always = list(range(len(records), len(records) + len(extra)))
     combined: list = [None] * len(records)
     for train_rows, test_rows in folds(report.gold["category"], k, seed):
-        model = fit(data.subset(train_rows), rules.config)
+        model = fit(data.subset([*train_rows, *always]), rules.config)
         for i in test_rows:
             combined[i] = run(i, model)
     alone = [run(i) for i in range(len(records))]

@@ -53,3 +53,26 @@ def test_report_format_shows_everything(corpus):
     for part in ("rules+model", "rules only", "category", "urgency", "language", "critical", "confusion",
                  "secrets: recall"):
         assert part in text
+
+
+def test_extra_records_train_every_fold_and_are_never_scored(corpus, monkeypatch):
+    from router.classify.features import features
+    from router.classify.normalise import join_subject, normalise
+
+    extra = [{"id": "team-1", "channel": "chat", "subject": "", "text": "my hamster ate the hardware wallet cable",
+              "category": "technical", "urgency": "normal", "language": "en"},
+             {"id": "team-2", "channel": "email", "subject": "合作", "text": "想和贵公司谈谈仓鼠周边的合作",
+              "category": "general", "urgency": "low", "language": "zh"}]
+    extra_docs = {" ".join(features(normalise(join_subject(r["subject"], r["text"])), r["channel"])) for r in extra}
+    seen: list[set[str]] = []
+    real_fit = evaluate_module.fit
+
+    def spying_fit(data, config, c=None):
+        seen.append({" ".join(doc) for doc in data.docs})
+        return real_fit(data, config, c=1.0)      # a fixed C keeps this test quick
+
+    monkeypatch.setattr(evaluate_module, "fit", spying_fit)
+    report = evaluate(corpus[:60], k=3, seed=1, extra=extra)
+    assert len(seen) == 3 and all(extra_docs <= trained_on for trained_on in seen)
+    assert not {"team-1", "team-2"} & set(report.ids) and len(report.ids) == 60
+    assert "every fold also trained on 2 other records" in report.format()
