@@ -7,17 +7,21 @@ that category (`urgency.py`).
 With a model, the model has already weighed the rules' evidence beside the words
 (`evidence.py`), so its probabilities decide; near-ties (within `tie_margin`)
 again go by priority.  But when the rules' best category leads every other by
-`rules_margin` times and the model gives its own choice less than `model_sure`,
-the rules' category stands: the model learnt from a few hundred messages and
-leans on their words ("gone" nearly always meant theft there).  Urgency is the model's, for the chosen category, but money
-or keys at risk stays critical: when the critical rules reach the force
-threshold, or the model gives critical at least `critical_floor`.  When the rules
-see money or keys at risk (the critical rules that apply to security reach the
-force threshold), the rules decide both labels, whatever else the message says
-("your support is useless, my wallet was drained" is security critical, not a
-complaint: security ranks first; "the extension I installed has my phrase" is
-security even when no security word matched, since only security can be critical).  The category's bounds apply
-last.  A flagged secret makes the message critical security whatever else is said.
+`rules_margin` times, the model gives its own choice less than `model_sure` and
+the rules behind that choice stay under the force threshold (or the urgency
+rules explain its risk away), the rules' category stands: the model learnt from a few hundred messages and leans on their words
+("gone" nearly always meant theft there).
+
+Urgency is the model's, for the chosen category, but money or keys at risk stays
+critical: when the critical rules reach the force threshold, or the model gives
+critical at least `critical_floor`.  When the rules see money or keys at risk
+(the critical rules that apply to security reach the force threshold), the rules
+decide both labels, whatever else the message says ("your support is useless,
+my wallet was drained" is security critical, not a complaint: security ranks
+first; "the extension I installed has my phrase" is security even when no
+security word matched, since only security can be critical).  The category's
+bounds apply last.  A flagged secret makes the message critical security
+whatever else is said.
 """
 from __future__ import annotations
 
@@ -62,7 +66,14 @@ def decide(matches: RuleMatches, analysis: Analysis | None, config: TriageConfig
     else:
         category = _pick(scores, lambda best: best - config.combine["tie_margin"], config)
         lead = _clear_rules_lead(matches.category, config)
-        if lead is not None and lead != category and scores.get(category, 0.0) < config.combine["model_sure"]:
+        # The model's choice stands when its own rules are strong too ("login from a new
+        # device" is security however many account words the message has), unless
+        # the urgency rules explain its risk away ("my bridge is stuck and the USDT is
+        # gone" is the customer's own transfer).
+        backed = (matches.category.get(category, 0.0) >= config.decision["force_threshold"]
+                  and not _rules_speak_against(matches.urgency(category)[0], config.urgencies[0], config))
+        if (lead is not None and lead != category and not backed
+                and scores.get(category, 0.0) < config.combine["model_sure"]):
             reasons.append(f"rules: {lead} leads clearly; the model's {category} "
                            f"({scores.get(category, 0.0):.2f}) is not sure enough to overrule them")
             category = lead
