@@ -89,6 +89,10 @@ class RuleSet:
             for keyword in rule.keywords:
                 self._keywords.setdefault(keyword.rstrip("*"), []).append((rule, keyword.endswith("*")))
         self._patterns = [(rule, pattern) for rule in config.rules for pattern in rule.patterns]
+        # A category rule and its urgency twin, or two rules written with the same
+        # pattern, run it once per message: the spans are kept for the second.
+        sources = [pattern.pattern for _, pattern in self._patterns]
+        self._shared = frozenset(i for i, source in enumerate(sources) if sources.count(source) > 1)
         self._anchored: dict[str, list[int]] = {}
         self._always: list[int] = []
         for i, (_, pattern) in enumerate(self._patterns):
@@ -111,9 +115,17 @@ class RuleSet:
         negated: dict[str, str] = {}
         cues: dict[tuple[int, str], str | None] = {}     # (start, language) -> cue: rules share matches
         to_run = self._scan(text, found, negated, cues)
+        spans: dict[str, list[tuple[int, int]]] = {}
         for i in sorted(to_run):
             rule, pattern = self._patterns[i]
             if rule.key in found:
+                continue
+            if i in self._shared:
+                if pattern.pattern not in spans:
+                    spans[pattern.pattern] = [m.span() for m in pattern.finditer(text)]
+                for start, end in spans[pattern.pattern]:
+                    if self._record(rule, text, start, end, found, negated, cues):
+                        break
                 continue
             for m in pattern.finditer(text):
                 if self._record(rule, text, m.start(), m.end(), found, negated, cues):
