@@ -124,6 +124,27 @@ CASES = [
     ("My account says disabled and I can't log in. I didn't do anything wrong!", "account", "high"),
     # A fee bigger than expected: a question about money spent, nothing at risk.
     ("为什么这次转账的gas费这么高?平时才一块多", "transaction", "normal"),
+    # An approval or signature a drainer can use: critical even while the tokens are still there.
+    ("I signed an unlimited USDT allowance on a giveaway page, the tokens are still there for now",
+     "security", "critical"),
+    ("在一个活动页面上签了个名,现在显示USDT无限授权,币暂时还在", "security", "critical"),
+    # A scammer wanting money now: a "fee" before a withdrawal, a "safe" wallet, or else.
+    ("The platform says I must pay a 10% tax before I can withdraw my profits, they want it today",
+     "security", "critical"),
+    ("那个导师说要先交五千U保证金才能提现", "security", "critical"),
+    ("Got an email: send 0.2 BTC to this address or we will drain your wallet. They quote my old password.",
+     "security", "critical"),
+    # A phrase read aloud to a caller has been handed over.
+    ("a man on the phone said he was from the wallet company and I read him my recovery words", "security", "critical"),
+    ("我爸把那张纸上的12个词念给打电话的人听了", "security", "critical"),
+    # Two weak signs add up (a wallet found empty, nothing done); one alone does not.
+    ("why is my wallet empty?? I didn't touch anything since friday", "security", "critical"),
+    # Where to keep the phrase, how to move to a new phone: a how-to, nothing at risk.
+    ("Is it ok to keep my recovery phrase in a password manager?", "general", "normal"),
+    ("助记词存在哪里比较安全?可以存网盘吗", "general", "normal"),
+    # The customer's own transfer to the wrong network: high, however "gone" the funds are.
+    ("I sent 300 USDT on the wrong network to my exchange and the funds are gone from my wallet",
+     "transaction", "high"),
     # Sellers of reviews and rankings are not customers.
     ("We offer guaranteed app store ranking and real reviews, reply for our price list", "general", "low"),
 ]
