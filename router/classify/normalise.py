@@ -2,7 +2,9 @@
 
 Full-width forms become ASCII (NFKC), traditional Chinese becomes simplified,
 curly quotes become straight ones, letters become lower case and runs of white
-space one space.  The result is for matching only; nobody reads it.
+space one space.  A decimal point inside a number is dropped ("0.5 eth" becomes
+"05 eth"): the rules' patterns read a full stop as the end of a sentence, and an
+amount is not one.  The result is for matching only; nobody reads it.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ _TABLE.update({ord("\u2019"): "'", ord("\u2018"): "'", ord("\u201c"): '"', ord("
 # Most Chinese messages are written in simplified characters with plain quotes:
 # one scan for any character the table changes spares a dictionary lookup per
 # character.
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 _CHANGED = re.compile("[" + "".join(sorted(re.escape(chr(code)) for code in _TABLE)) + "]")
 
 
@@ -30,7 +33,8 @@ def normalise(text: str) -> str:
         if _CHANGED.search(text):
             text = text.translate(_TABLE)
     # split() and strip() take the same characters for white space as the regex \s.
-    return " ".join(text.lower().split())
+    text = " ".join(text.lower().split())
+    return _DECIMAL_POINT.sub("", text) if "." in text else text
 
 
 def join_subject(subject: str, text: str) -> str:

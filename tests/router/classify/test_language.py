@@ -46,3 +46,12 @@ def test_full_width_forms_and_case_are_normalised():
 def test_traditional_chinese_is_classified_like_simplified(system, text, category, urgency):
     result = system(text)
     assert (result.category, result.urgency, result.language) == (category, urgency, "zh"), result.reasons
+
+
+def test_normalise_keeps_amounts_inside_one_sentence():
+    from router.classify.normalise import normalise
+
+    # Patterns read "." as the end of a sentence; "0.5" is not one.
+    assert normalise("Sent 0.5 ETH. It is GONE") == "sent 05 eth. it is gone"
+    assert normalise("余额只剩 0.01 USDT。") == "余额只剩 001 usdt。"
+    assert normalise("v4.12.0 crashed... again") == "v4120 crashed... again"
