@@ -14,7 +14,10 @@ rules explain its risk away), the rules' category stands: the model learnt from 
 
 Urgency is the model's, for the chosen category, but money or keys at risk stays
 critical: when the critical rules reach the force threshold, or the model gives
-critical at least `critical_floor`.  When the rules see money or keys at risk
+critical at least `critical_floor`.  Neither that floor nor an unsure model's
+own critical (below `model_sure`) stands against urgency rules that clearly say
+calmer ("I told them nothing", "the funds are on chain", "my own bridge is
+stuck").  When the rules see money or keys at risk
 (the critical rules that apply to security reach the force threshold), the rules
 decide both labels, whatever else the message says ("your support is useless,
 my wallet was drained" is security critical, not a complaint: security ranks
@@ -120,8 +123,13 @@ def _model_urgency(matches: RuleMatches, analysis: Analysis, category: str, conf
     if chosen != top and totals and forced(totals, config):
         reasons.append(f"urgency {top}: rules reach the force threshold")
         chosen = top
-    elif (chosen != top and probs.get(top, 0.0) >= config.combine["critical_floor"]
-          and not _rules_speak_against(totals, top, config)):
+    elif _rules_speak_against(totals, top, config):
+        if chosen == top and probs[top] < config.combine["model_sure"]:
+            # "I told them nothing and hung up": the customer's own words outweigh an
+            # unsure model's reading of "phrase" and "support" as an emergency.
+            chosen = max((level for level in order if level != top), key=lambda level: totals.get(level, 0.0))
+            reasons.append(f"urgency {chosen}: the rules say so; the model's {top} ({probs[top]:.2f}) is not sure")
+    elif chosen != top and probs.get(top, 0.0) >= config.combine["critical_floor"]:
         reasons.append(f"urgency {top}: model gives it {probs[top]:.2f} (critical recall first)")
         chosen = top
     return within_bounds(chosen, category, config, reasons)
