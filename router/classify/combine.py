@@ -9,22 +9,24 @@ With a model, the model has already weighed the rules' evidence beside the words
 again go by priority.  But when the rules' best category leads every other by
 `rules_margin` times, the model gives its own choice less than `model_sure` and
 the rules behind that choice stay under the force threshold (or the urgency
-rules explain its risk away), the rules' category stands: the model learnt from a few hundred messages and leans on their words
-("gone" nearly always meant theft there).
+rules explain its risk away), the rules' category stands: the model learnt from
+a few thousand messages and leans on their words ("gone" nearly always meant
+theft there).
 
 Urgency is the model's, for the chosen category, but money or keys at risk stays
 critical: when the critical rules reach the force threshold, or the model gives
 critical at least `critical_floor`.  Neither that floor nor an unsure model's
 own critical (below `model_sure`) stands against urgency rules that clearly say
 calmer ("I told them nothing", "the funds are on chain", "my own bridge is
-stuck").  When the rules see money or keys at risk
-(the critical rules that apply to security reach the force threshold), the rules
-decide both labels, whatever else the message says ("your support is useless,
-my wallet was drained" is security critical, not a complaint: security ranks
-first; "the extension I installed has my phrase" is security even when no
-security word matched, since only security can be critical).  The category's
-bounds apply last.  A flagged secret makes the message critical security
-whatever else is said.
+stuck").
+
+When the rules see money or keys at risk (the critical rules that apply to
+security reach the force threshold), the rules decide both labels, whatever else
+the message says ("your support is useless, my wallet was drained" is security
+critical, not a complaint: security ranks first; "the extension I installed has
+my phrase" is security even when no security word matched, since only security
+can be critical).  The category's bounds apply last.  A flagged secret makes the
+message critical security whatever else is said.
 """
 from __future__ import annotations
 

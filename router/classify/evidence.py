@@ -1,7 +1,7 @@
 """The rules' findings as numbers the model weighs beside the words (stacking).
 
 A hand-set weight cannot say how far to trust each rule family, and the model
-alone, from a few hundred messages, misses what the desk's vocabulary knows.  So
+alone, from a few thousand messages, misses what the desk's vocabulary knows.  So
 the model reads both: for the category, the rule weight each category collected
 (squashed into 0..1); for the urgency, the urgency rule totals that apply to the
 chosen category, that category's default urgency, the rules' own verdict and the

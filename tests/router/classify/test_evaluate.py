@@ -22,19 +22,26 @@ def test_cross_validation_meets_the_targets(corpus):
     assert report.secret_found == report.secret_gold
 
 
+def record_training_sets(monkeypatch) -> list[set[str]]:
+    """The documents each fold's model is trained on, one set per fold, as evaluate()
+    calls fit (which still trains, at a fixed C that keeps these tests quick)."""
+    seen: list[set[str]] = []
+    real_fit = evaluate_module.fit
+
+    def recording_fit(data, config, c=None):
+        seen.append({" ".join(doc) for doc in data.docs})
+        return real_fit(data, config, c=1.0)
+
+    monkeypatch.setattr(evaluate_module, "fit", recording_fit)
+    return seen
+
+
 def test_each_fold_trains_without_its_test_messages(corpus, monkeypatch):
     from router.classify.features import features
     from router.classify.normalise import join_subject, normalise
     from router.redact import redact
 
-    seen: list[set[str]] = []
-    real_fit = evaluate_module.fit
-
-    def spying_fit(data, config, c=None):
-        seen.append({" ".join(doc) for doc in data.docs})
-        return real_fit(data, config, c=1.0)      # a fixed C keeps this test quick
-
-    monkeypatch.setattr(evaluate_module, "fit", spying_fit)
+    seen = record_training_sets(monkeypatch)
     small = corpus[:60]
     evaluate(small, k=3, seed=1)
     docs = [" ".join(features(normalise(join_subject(redact(r["subject"]).text, redact(r["text"]).text)),
@@ -64,14 +71,7 @@ def test_extra_records_train_every_fold_and_are_never_scored(corpus, monkeypatch
              {"id": "team-2", "channel": "email", "subject": "合作", "text": "想和贵公司谈谈仓鼠周边的合作",
               "category": "general", "urgency": "low", "language": "zh"}]
     extra_docs = {" ".join(features(normalise(join_subject(r["subject"], r["text"])), r["channel"])) for r in extra}
-    seen: list[set[str]] = []
-    real_fit = evaluate_module.fit
-
-    def spying_fit(data, config, c=None):
-        seen.append({" ".join(doc) for doc in data.docs})
-        return real_fit(data, config, c=1.0)      # a fixed C keeps this test quick
-
-    monkeypatch.setattr(evaluate_module, "fit", spying_fit)
+    seen = record_training_sets(monkeypatch)
     report = evaluate(corpus[:60], k=3, seed=1, extra=extra)
     assert len(seen) == 3 and all(extra_docs <= trained_on for trained_on in seen)
     assert not {"team-1", "team-2"} & set(report.ids) and len(report.ids) == 60
