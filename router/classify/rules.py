@@ -1,20 +1,20 @@
 """The triage rules, compiled: find which rules a message matches and what they score.
 
-All keywords of all rules, and literal anchors of all patterns, go into
-trie-shaped regular expressions (one for Latin script, one for Chinese), so a
-message is scanned once for all of them; a pattern then runs only when one of its
-anchors occurred.  Each rule counts once per message, and so does each rule
+All keywords of all rules, and literal anchors of all patterns, go into one
+Aho-Corasick automaton (pyahocorasick), so a message is scanned once, in linear
+time, for all of them; a pattern then runs only when one of its anchors occurred.  Each rule counts once per message, and so does each rule
 family (the same label and name in several languages); a match preceded by a
 negation cue does not count.  `get_rules()` loads config/triage.toml once and
 caches the result.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
+
+import ahocorasick
 
 from router.classify.anchors import anchors
 from router.classify.config import RuleSpec, TriageConfig, load_config
@@ -55,26 +55,6 @@ class RuleMatches:
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
-def _trie_regex(words: list[str]) -> re.Pattern:
-    """One regex matching any of `words`, longest first, shaped as a trie so that
-    the engine follows one branch per character instead of trying every word."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body   # a word may end here: the rest is optional
-
-    return re.compile(build(trie) or r"(?!x)x")
-
-
 class RuleSet:
     """Compiled rules plus the configuration they came from."""
 
@@ -101,13 +81,16 @@ class RuleSet:
                 self._anchored.setdefault(anchor, []).append(i)
             if not found:
                 self._always.append(i)
-        words = set(self._keywords) | set(self._anchored)
-        # For each string, itself and the shorter ones it starts with: they match where it does.
-        self._chain = {w: (w, *(w[:n] for n in range(len(w) - 1, 0, -1) if w[:n] in words)) for w in words}
-        # Two tries, not one: the engine tries a trie's first characters one by one,
-        # and hundreds of Chinese first characters would slow every Latin position.
-        self._regexes = (_trie_regex(sorted(w for w in words if w[0].isascii())),
-                         _trie_regex(sorted(w for w in words if not w[0].isascii())))
+        # Per string: the patterns it anchors, the keyword entries it is, and whether
+        # its ends are word characters (a keyword next to a letter must sit on a
+        # word boundary there).
+        self._entries = {w: (self._anchored.get(w), self._keywords.get(w), w[0] in _WORD_CHARS, w[-1] in _WORD_CHARS)
+                         for w in set(self._keywords) | set(self._anchored)}
+        self._automaton = ahocorasick.Automaton()
+        for word in self._entries:
+            self._automaton.add_word(word, (len(word), word))
+        if self._entries:
+            self._automaton.make_automaton()
 
     def match(self, text: str) -> RuleMatches:
         """Score normalised `text` against every rule."""
@@ -150,24 +133,23 @@ class RuleSet:
     def _scan(self, text: str, found: dict, negated: dict, cues: dict) -> set[int]:
         """Record keyword hits; return the patterns worth running (their anchors occur)."""
         to_run = set(self._always)
-        chain, anchored, keywords, record = self._chain, self._anchored, self._keywords, self._record
-        size, word_chars = len(text), _WORD_CHARS
-        for regex in self._regexes[:1] if text.isascii() else self._regexes:
-            search, pos = regex.search, 0
-            while (m := search(text, pos)) is not None:
-                start = m.start()
-                pos = start + 1
-                left_ok = start == 0 or text[start - 1] not in word_chars
-                for word in chain[m.group()]:
-                    if word in anchored:
-                        to_run.update(anchored[word])
-                    if word not in keywords or (not left_ok and word[0] in word_chars):
-                        continue
-                    end = start + len(word)
-                    closed = end == size or text[end] not in word_chars or word[-1] not in word_chars
-                    for rule, stem in keywords[word]:
-                        if (closed or stem) and rule.key not in found:
-                            record(rule, text, start, end, found, negated, cues)
+        if not self._entries:
+            return to_run
+        # Every occurrence of every string, by start and longest first at a start:
+        # the order a reader meets them, so the first match of a rule is reported.
+        hits = sorted((end - size + 1, -size, word) for end, (size, word) in self._automaton.iter(text))
+        entries, record, word_chars, length = self._entries, self._record, _WORD_CHARS, len(text)
+        for start, minus_size, word in hits:
+            patterns, keywords, first_is_letter, last_is_letter = entries[word]
+            if patterns:
+                to_run.update(patterns)
+            if keywords is None or (first_is_letter and start and text[start - 1] in word_chars):
+                continue
+            end = start - minus_size
+            closed = end == length or not last_is_letter or text[end] not in word_chars
+            for rule, stem in keywords:
+                if (closed or stem) and rule.key not in found:
+                    record(rule, text, start, end, found, negated, cues)
         return to_run
 
     def _record(self, rule: RuleSpec, text: str, start: int, end: int, found: dict, negated: dict,
