@@ -2,9 +2,10 @@
 
 All keywords of all rules, and literal anchors of all patterns, go into one
 Aho-Corasick automaton (pyahocorasick), so a message is scanned once, in linear
-time, for all of them; a pattern then runs only when one of its anchors occurred.  Each rule counts once per message, and so does each rule
-family (the same label and name in several languages); a match preceded by a
-negation cue does not count.  `get_rules()` loads config/triage.toml once and
+time, for all of them; a pattern then runs only when one of its anchors
+occurred.  Each rule counts once per message, and so does each rule family (the
+same label and name in several languages); a match preceded by a negation cue
+does not count.  `get_rules()` loads config/triage.toml once and
 caches the result.
 """
 from __future__ import annotations
