@@ -60,14 +60,13 @@ def decide(matches: RuleMatches, analysis: Analysis | None, config: TriageConfig
     if secret_kinds and SECURITY in config.categories and CRITICAL in config.urgencies:
         reasons.append(f"secret present: {', '.join(secret_kinds)} -> {CRITICAL} {SECURITY}")
         return Decision(SECURITY, CRITICAL, scores, tuple(reasons))
-    by_rules = _pick(matches.category, lambda best: best * config.decision["tie_ratio"], config)
     if SECURITY in config.categories and forced(matches.urgency(SECURITY)[0], config):
         # Money or keys at risk right now: the rules decide, whatever the tone.
         reasons.append(f"{SECURITY}: money or keys at risk, the rules decide")
         category, urgency = SECURITY, rules_verdict(matches, SECURITY, config, reasons)
     elif analysis is None:
-        category = by_rules
-        urgency = rules_verdict(matches, by_rules, config, reasons)
+        category = _pick(matches.category, lambda best: best * config.decision["tie_ratio"], config)
+        urgency = rules_verdict(matches, category, config, reasons)
     else:
         category = _pick(scores, lambda best: best - config.combine["tie_margin"], config)
         lead = _clear_rules_lead(matches.category, config)

@@ -10,6 +10,7 @@ caches the result.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -72,8 +73,8 @@ class RuleSet:
         self._patterns = [(rule, pattern) for rule in config.rules for pattern in rule.patterns]
         # A category rule and its urgency twin, or two rules written with the same
         # pattern, run it once per message: the spans are kept for the second.
-        sources = [pattern.pattern for _, pattern in self._patterns]
-        self._shared = frozenset(i for i, source in enumerate(sources) if sources.count(source) > 1)
+        uses = Counter(pattern.pattern for _, pattern in self._patterns)
+        self._shared = frozenset(i for i, (_, pattern) in enumerate(self._patterns) if uses[pattern.pattern] > 1)
         self._anchored: dict[str, list[int]] = {}
         self._always: list[int] = []
         for i, (_, pattern) in enumerate(self._patterns):
