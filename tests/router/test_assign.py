@@ -3,12 +3,15 @@ ties to the least recently assigned; claims are atomic across concurrent workers
 from __future__ import annotations
 
 import threading
+import time
+from collections import Counter
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import select, text, update
 
 from router.assign import fill_queues, try_assign
 from router.clock import utcnow
-from router.db import session_scope
+from router.db import get_engine, session_scope
 from router.models import Agent, Conversation, Customer, Pool
 
 
@@ -61,28 +64,95 @@ def test_offline_or_full_agents_are_skipped_and_the_conversation_waits(db_url):
         assert session.get(Conversation, waiting_id).assignee_id is not None
 
 
+def _assign_in_thread(conversation_id: int, results: dict, errors: list) -> None:
+    """One worker: its own session (so its own connection) assigning one conversation."""
+    try:
+        with session_scope() as session:
+            agent = try_assign(session, session.get(Conversation, conversation_id), utcnow())
+            results[conversation_id] = agent.name if agent else None
+    except Exception as exc:  # noqa: BLE001 - the main thread asserts there were none
+        errors.append(exc)
+
+
+def _waiting_on_locks(engine, at_least: int, timeout: float = 20.0) -> int:  # noqa: ANN001
+    """Wait until `at_least` other sessions of this database wait on a lock; return the count."""
+    deadline = time.monotonic() + timeout
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND wait_event_type = 'Lock'")
+    while True:
+        with engine.connect() as conn:
+            waiting = conn.execute(query).scalar_one()
+        if waiting >= at_least or time.monotonic() > deadline:
+            return waiting
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_concurrent_claims_never_exceed_capacity(db_url):
-    _set("alice", capacity=5)
-    _set("dan", capacity=5)
+    # A real race: every worker reads the candidate list (both agents free) before any
+    # claim lands. A row lock held by the test on both agents lets their SELECTs through
+    # and stops their UPDATEs; once every worker waits on it, the lock goes and all
+    # claims arrive at once on the same first candidate. Only the claim's own
+    # `open_count < capacity` condition can keep the agents within capacity now.
+    _set("alice", capacity=2)
+    _set("dan", capacity=1)
     with session_scope() as session:
-        ids = [_conversation(session, "security").id for _ in range(40)]
-    barrier = threading.Barrier(4)
-
-    def assign_some(chunk: list[int]) -> None:
-        barrier.wait()
-        for cid in chunk:
-            with session_scope() as session:
-                try_assign(session, session.get(Conversation, cid), utcnow())
-
-    threads = [threading.Thread(target=assign_some, args=(ids[i::4],)) for i in range(4)]
+        ids = [_conversation(session, "security").id for _ in range(6)]
+    results, errors = {}, []
+    engine = get_engine()
+    with engine.connect() as blocker:
+        blocker.execute(select(Agent.id).where(Agent.name.in_(("alice", "dan"))).with_for_update())
+        threads = [threading.Thread(target=_assign_in_thread, args=(cid, results, errors)) for cid in ids]
+        for t in threads:
+            t.start()
+        assert _waiting_on_locks(engine, len(ids)) == len(ids), "every worker read and reached its claim"
+        blocker.commit()
     for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+        t.join(30)
+    assert not errors, errors
     with session_scope() as session:
         agents = {a.name: a for a in session.execute(select(Agent)).scalars()}
-        assigned = session.execute(select(Conversation.assignee_id).where(
-            Conversation.assignee_id.is_not(None))).scalars().all()
-    assert agents["alice"].open_count == 5 and agents["dan"].open_count == 5
-    assert len(assigned) == 10
-    assert sorted(assigned).count(agents["alice"].id) == 5
+        held = Counter(session.execute(select(Conversation.assignee_id).where(
+            Conversation.assignee_id.is_not(None))).scalars())
+    assert (agents["alice"].open_count, agents["dan"].open_count) == (2, 1)
+    assert (held[agents["alice"].id], held[agents["dan"].id]) == (2, 1)
+    assert sorted(name for name in results.values() if name) == ["alice", "alice", "dan"]
+    assert list(results.values()).count(None) == 3, "the rest wait in the pool queue"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_sqlite_serialises_read_and_claim(db_url):
+    # On SQLite the race above cannot happen, and this is why: every write session opens
+    # with BEGIN IMMEDIATE (router/db.py), which takes the database's one write lock
+    # before its first statement. A second worker therefore waits at BEGIN, before it
+    # reads the candidate list, until the first commits; it then reads the first's claim.
+    # (Were it to read first, its WAL snapshot would be stale by the time it could write,
+    # and its claim would fail with SQLITE_BUSY_SNAPSHOT instead of returning None.)
+    _set("alice", capacity=1)
+    _set("dan", status="offline")
+    with session_scope() as session:
+        first_id, second_id = (_conversation(session, "security").id for _ in range(2))
+    claimed, release = threading.Event(), threading.Event()
+    results, errors = {}, []
+
+    def first() -> None:
+        with session_scope() as session:
+            results[first_id] = try_assign(session, session.get(Conversation, first_id), utcnow()).name
+            claimed.set()
+            release.wait(30)        # holds its transaction open until the test lets go
+
+    holder = threading.Thread(target=first)
+    holder.start()
+    assert claimed.wait(30)
+    second = threading.Thread(target=_assign_in_thread, args=(second_id, results, errors))
+    second.start()
+    second.join(1.0)
+    assert second.is_alive() and second_id not in results, "the second worker waits for the first"
+    release.set()
+    holder.join(30)
+    second.join(30)
+    assert not errors, errors
+    assert results == {first_id: "alice", second_id: None}
+    with session_scope() as session:
+        alice = session.execute(select(Agent).where(Agent.name == "alice")).scalar_one()
+    assert alice.open_count == 1
