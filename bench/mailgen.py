@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 ZH = [
     ("提现一直未到账", "你好，我昨天提现的 {n} USDT 到现在还没有到账，交易一直显示处理中，请帮忙查一下。"),
@@ -58,7 +57,8 @@ def generate(n: int, seed: int = 7, reply_share: float = 0.2,
             if charset in ("iso-8859-1", "us-ascii"):
                 body = body.encode("ascii", "ignore").decode()
         msg["To"] = to
-        msg["Message-ID"] = make_msgid(idstring=str(i), domain="bench.example")
+        # Fixed ids (not make_msgid's time and pid), so a seed always gives the same mail.
+        msg["Message-ID"] = f"<{seed}.{i}@bench.example>"
         msg.set_content(body, charset=charset)
         out.append(msg)
         if "In-Reply-To" not in msg:
