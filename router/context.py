@@ -35,6 +35,7 @@ class Context:
     conversation: Conversation | None = None
     is_new_conversation: bool = False
     reroute: bool = False  # the conversation's category changed: route it again
+    previous_assignee_id: int | None = None  # who had a reopened conversation before its resolve
     classification: Any = None
     outbound: list[Message] = field(default_factory=list)
     reasons: list[dict[str, str]] = field(default_factory=list)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from channels import get_channel
+from router.assign import resolved_by
 from router.context import Context
 from router.customers import find_or_create_customer
 from router.events import record
@@ -72,7 +73,10 @@ def _reopen_or_leave(ctx: Context, conversation: Conversation) -> Conversation |
         return None
     conversation.state = "open"
     conversation.resolved_at = None
-    record(ctx.session, "reopened", conversation_id=conversation.id, message_id=ctx.message.id)
+    # The agent who answered knows the case: the assign step offers it to them first.
+    ctx.previous_assignee_id = resolved_by(ctx.session, conversation.id)
+    record(ctx.session, "reopened", conversation_id=conversation.id, message_id=ctx.message.id,
+           data={"previous_assignee_id": ctx.previous_assignee_id})
     ctx.reason("thread", f"#{conversation.id} reopened by a new message")
     return conversation
 
