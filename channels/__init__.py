@@ -2,7 +2,8 @@
 
 The registry below is the only place that knows which channels exist; everything else
 asks `get_channel(name)`. A channel module also says how it threads
-(`THREADS_BY_CUSTOMER`) and how it names what we send (`new_external_id`).
+(`THREADS_BY_CUSTOMER`), how it names what we send (`new_external_id`) and what we
+send from (`our_address`).
 """
 from __future__ import annotations
 

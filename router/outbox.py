@@ -48,9 +48,13 @@ def queue_outbound(session: Session, conversation: Conversation, text: str, *, s
     last_in = _last_inbound(session, conversation.id)
     thread = [r for r in [*(last_in.references if last_in else []),
                           last_in.external_id if last_in else ""] if _MESSAGE_ID.match(r)]
+    channel = get_channel(conversation.channel)
+    # The desk's own address on this channel (for email the From of our mail), so
+    # the conversation shows who wrote; the agent, if any, is `author_id`.
+    sender, sender_name = channel.our_address()
     row = Message(
         conversation_id=conversation.id, direction="out", channel=conversation.channel,
-        external_id=get_channel(conversation.channel).new_external_id(conversation.id),
+        external_id=channel.new_external_id(conversation.id), sender=sender, sender_name=sender_name,
         status="queued", recipient=last_in.sender if last_in else "", subject=subject, text=text,
         language=conversation.language, automatic=automatic, author_id=author_id,
         in_reply_to=thread[-1] if thread else "", references=list(dict.fromkeys(thread)),

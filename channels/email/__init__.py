@@ -26,6 +26,11 @@ def send(outbound: Outbound) -> DeliveryResult:
                       starttls=s.relay_starttls, timeout=s.relay_timeout_seconds)
 
 
+def our_address() -> tuple[str, str]:
+    """The address and name our mail is sent from (the From of `send`)."""
+    return get_settings().mail_from, _desk_name()
+
+
 def new_external_id(conversation_id: int | None) -> str:
     return new_message_id(get_settings().mail_domain, conversation_id)
 
