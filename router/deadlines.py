@@ -48,12 +48,15 @@ def on_customer_message(conversation: Conversation, desk: Desk, now: datetime) -
             conversation.first_reply_due_at = due
         what = f"first reply due {due:%Y-%m-%d %H:%M} UTC"
     else:
-        # The oldest unanswered customer message sets the next-reply clock.
-        if conversation.next_reply_due_at is None:
-            conversation.next_reply_due_at = add_target(now, rule.next_reply)
+        # The oldest unanswered customer message sets the next-reply clock; a raised
+        # urgency can only bring it closer.
+        due = add_target(now, rule.next_reply)
+        if conversation.next_reply_due_at is None or due < conversation.next_reply_due_at:
+            conversation.next_reply_due_at = due
         what = f"next reply due {conversation.next_reply_due_at:%Y-%m-%d %H:%M} UTC"
-    if conversation.resolution_due_at is None:
-        conversation.resolution_due_at = add_target(conversation.created_at, rule.resolution)
+    resolution = add_target(conversation.created_at, rule.resolution)
+    if conversation.resolution_due_at is None or resolution < conversation.resolution_due_at:
+        conversation.resolution_due_at = resolution
     refresh_due(conversation)
     return (f"sla[{index}] ({rule.channel}/{rule.urgency}) for {conversation.urgency} "
             f"{conversation.channel}: {what}")
