@@ -43,9 +43,12 @@ def _last_inbound(session: Session, conversation_id: int) -> Message | None:
 
 
 def queue_outbound(session: Session, conversation: Conversation, text: str, *, subject: str,
-                   now: datetime, automatic: bool = False, author_id: int | None = None) -> Message:
-    """Write the outbound row; the caller rings the `outbound` doorbell after commit."""
-    last_in = _last_inbound(session, conversation.id)
+                   now: datetime, automatic: bool = False, author_id: int | None = None,
+                   answering: Message | None = None) -> Message:
+    """Add the outbound row, answering `answering` (by default the conversation's last
+    customer message); the caller flushes when it needs the id, and rings the
+    `outbound` doorbell after commit."""
+    last_in = answering if answering is not None else _last_inbound(session, conversation.id)
     thread = [r for r in [*(last_in.references if last_in else []),
                           last_in.external_id if last_in else ""] if _MESSAGE_ID.match(r)]
     channel = get_channel(conversation.channel)
@@ -60,7 +63,6 @@ def queue_outbound(session: Session, conversation: Conversation, text: str, *, s
         in_reply_to=thread[-1] if thread else "", references=list(dict.fromkeys(thread)),
         created_at=now)
     session.add(row)
-    session.flush()
     return row
 
 
