@@ -1,8 +1,10 @@
 """The pipeline's working state for a claimed batch: every message's decisions and reasons
 (`Item`), what the steps loaded once for the whole batch, and the rows they will write.
 
-Steps decide in memory and write in bulk: events are collected here and inserted with
-one statement when the batch ends; conversations, messages and agents are flushed once.
+Steps work on plain rows (`router.rows`), decide in memory and write in bulk: events,
+outbound messages, conversations, messages and agents' loads are each written with one
+statement when the batch ends. Each conversation is one row object however many steps
+and messages touch it.
 """
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from config.desk import Desk
-from router.models import Conversation, Customer, Event, Message, Pool
+from router import rows
+from router.models import Conversation, Event, Pool
+from router.rows import Row
 
 
 class Stop(Exception):
@@ -38,9 +42,9 @@ class ItemFailed(Exception):
 class Item:
     """One message of the batch and what the steps decided for it, with their reasons."""
 
-    message: Message
-    customer: Customer | None = None
-    conversation: Conversation | None = None
+    message: Row
+    customer: Row | None = None
+    conversation: Row | None = None
     # An earlier message of this batch whose conversation this one joins once it is open.
     follows: Item | None = None
     is_new_conversation: bool = False
@@ -49,7 +53,7 @@ class Item:
     released_agent_id: int | None = None  # route took the conversation from this agent
     classification: Any = None
     stopped: Stop | None = None
-    outbound: list[Message] = field(default_factory=list)
+    outbound: list[Row] = field(default_factory=list)  # inserted when the batch ends
     reasons: list[dict[str, Any]] = field(default_factory=list)
 
     def reason(self, step: str, text: str) -> None:
@@ -70,6 +74,7 @@ class Batch:
     # Loaded once per batch by the step that needs it (agents, counts, ...).
     cache: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+    conversations: dict[int, Row] = field(default_factory=dict)  # one row object per conversation
     # Writes a step defers to the end of the batch (an agent's load, once).
     on_finish: list[Callable[[], None]] = field(default_factory=list)
 
@@ -95,11 +100,19 @@ class Batch:
             self.cache[key] = load()
         return self.cache[key]
 
+    def load_conversations(self, ids: set[int]) -> dict[int, Row]:
+        """The conversations `ids`, each read once per batch and shared by every step."""
+        missing = ids - self.conversations.keys()
+        if missing:
+            for row in rows.load(self.session, Conversation, Conversation.id.in_(missing)):
+                self.conversations[row.id] = row
+        return {i: self.conversations[i] for i in ids if i in self.conversations}
+
     def pool_name(self, pool_id: int | None) -> str:
         return next((name for name, pool in self.pools.items() if pool.id == pool_id), "?")
 
-    def record(self, kind: str, *, conversation: Conversation | Item | int | None = None,
-               message: Message | int | None = None, actor: str = "system",
+    def record(self, kind: str, *, conversation: Row | Item | int | None = None,
+               message: Row | int | None = None, actor: str = "system",
                data: dict[str, Any] | None = None) -> None:
         """Queue an event; rows not yet flushed are resolved to their ids when written."""
         self.events.append({"kind": kind, "conversation": conversation, "message": message,

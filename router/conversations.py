@@ -38,7 +38,6 @@ def reply(session: Session, conversation: Conversation, agent: Agent, text: str)
     # An agent pasting a customer's secret back must not store it either.
     row = queue_outbound(session, conversation, redact(text).text, subject=reply_subject(conversation),
                          now=now, author_id=agent.id)
-    session.flush()  # the event and the caller need its id
     deadlines.on_agent_reply(conversation, now)
     conversation.updated_at = now
     record(session, "replied", conversation_id=conversation.id, message_id=row.id, actor=agent.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, tuple_
 from sqlmodel import Session
 
+from router import rows
 from router.db import upsert_dialect_insert
 from router.models import Customer, Identity
 
@@ -18,39 +19,27 @@ def identity_key(channel: str, address: str) -> Key:
 def _existing(session: Session, keys: list[Key]) -> dict[Key, int]:
     if not keys:
         return {}
-    match = tuple_(Identity.channel, Identity.address).in_(keys)
     return {(c, a): cid for c, a, cid in session.execute(
-        select(Identity.channel, Identity.address, Identity.customer_id).where(match))}
+        select(Identity.channel, Identity.address, Identity.customer_id)
+        .where(tuple_(Identity.channel, Identity.address).in_(keys)))}
 
 
-def find_or_create_customers(session: Session, wanted: dict[Key, str]) -> dict[Key, Customer]:
+def find_or_create_customers(session: Session, wanted: dict[Key, str]) -> dict[Key, rows.Row]:
     """The customer behind each (channel, address), created with the given display name
     when new. Concurrent first messages from one address create one customer, not two."""
     found = _existing(session, list(wanted))
-    missing = [key for key in wanted if key not in found]
-    if missing:
-        new = {key: Customer(display_name=wanted[key][:200]) for key in missing}
-        session.add_all(new.values())
-        session.flush()
+    new = {key: rows.new(Customer, display_name=wanted[key][:200]) for key in wanted if key not in found}
+    if new:
+        rows.insert_all(session, Customer, list(new.values()))
         insert = upsert_dialect_insert(session)
-        rows = [{"customer_id": customer.id, "channel": key[0], "address": key[1], "undeliverable": False,
-                 "created_at": customer.created_at} for key, customer in new.items()]
         inserted = set(session.execute(insert(Identity).on_conflict_do_nothing(
-            index_elements=["channel", "address"]).returning(Identity.customer_id), rows).scalars())
-        lost = [customer.id for customer in new.values() if customer.id not in inserted]
+            index_elements=["channel", "address"]).returning(Identity.customer_id),
+            [{"customer_id": customer.id, "channel": key[0], "address": key[1], "undeliverable": False,
+              "created_at": customer.created_at} for key, customer in new.items()]).scalars())
+        lost = {key: c.id for key, c in new.items() if c.id not in inserted}
         if lost:  # another worker created them between our select and insert
-            for customer in new.values():
-                if customer.id in lost:
-                    session.expunge(customer)
-            session.execute(delete(Customer).where(Customer.id.in_(lost)))
-            found.update(_existing(session, [key for key, c in new.items() if c.id in lost]))
-        found.update({key: customer.id for key, customer in new.items() if customer.id not in lost})
-    customers = {c.id: c for c in session.execute(
-        select(Customer).where(Customer.id.in_(set(found.values())))).scalars()} if found else {}
+            session.execute(delete(Customer).where(Customer.id.in_(lost.values())))
+            found.update(_existing(session, list(lost)))
+        found.update({key: c.id for key, c in new.items() if key not in lost})
+    customers = {c.id: c for c in rows.load(session, Customer, Customer.id.in_(set(found.values())))}
     return {key: customers[cid] for key, cid in found.items()}
-
-
-def find_or_create_customer(session: Session, channel: str, address: str, name: str = "") -> Customer:
-    """The customer behind (channel, address): the plural called with one."""
-    key = identity_key(channel, address)
-    return find_or_create_customers(session, {key: name})[key]

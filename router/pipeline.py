@@ -24,7 +24,8 @@ from router.batch import Batch, Item, ItemFailed
 from router.clock import utcnow
 from router.db import get_engine
 from router.events import record
-from router.models import Message, Pool
+from router import rows
+from router.models import Conversation, Message, Pool
 from router.steps import STEP_FUNCTIONS
 
 log = logging.getLogger(__name__)
@@ -87,8 +88,15 @@ def _run_steps(batch: Batch) -> None:
     _finish(batch)
 
 
+# What the pipeline writes back of each message, and of each conversation (all of it).
+MESSAGE_COLUMNS = ("conversation_id", "status", "processed_at", "error", "failed_step",
+                   "category", "urgency", "language")
+CONVERSATION_COLUMNS = tuple(c.name for c in Conversation.__table__.columns if c.name != "id")
+
+
 def _finish(batch: Batch) -> None:
-    """Every message done, every conversation carrying its messages' reasons; one flush."""
+    """Every message done, every conversation carrying its messages' reasons; each table
+    written with one statement."""
     for item in batch.items:
         message, conversation = item.message, item.conversation
         if conversation is not None:
@@ -97,9 +105,13 @@ def _finish(batch: Batch) -> None:
             conversation.updated_at = batch.now
         message.status, message.processed_at = "done", batch.now
         message.error = message.failed_step = None
+    session = batch.session
+    rows.update_all(session, Message, [i.message for i in batch.items], MESSAGE_COLUMNS)
+    touched = {id(i.conversation): i.conversation for i in batch.items if i.conversation is not None}
+    rows.update_all(session, Conversation, touched.values(), CONVERSATION_COLUMNS)
+    rows.insert_all(session, Message, [row for item in batch.items for row in item.outbound])
     for write in batch.on_finish:
         write()
-    batch.session.flush()
     batch.write_events()
 
 
@@ -113,7 +125,7 @@ class BatchFailed(Exception):
 
 def _attempt(session: Session, ids: list[int]) -> BatchResult:
     pools = {p.name: p for p in session.execute(select(Pool)).scalars()}
-    messages = session.execute(select(Message).where(Message.id.in_(ids)).order_by(Message.id)).scalars()
+    messages = rows.load(session, Message, Message.id.in_(ids), order_by=Message.id)
     batch = Batch(session=session, desk=get_desk(), now=utcnow(), pools=pools,
                   items=[Item(message=m) for m in messages])
     try:

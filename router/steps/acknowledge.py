@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from router.batch import Batch, Item
 from router.models import Conversation, Identity, Message
-from router.outbox import queue_outbound
+from router.outbox import outbound_row
 
 
 class _Known:
@@ -74,8 +74,8 @@ def run(batch: Batch) -> None:
             item.reason("acknowledge", f"no acknowledgement: {skip}")
             return
         subject, body = _render(batch, item)
-        row = queue_outbound(batch.session, item.conversation, body, subject=subject, now=batch.now,
-                             automatic=True, answering=item.message)
+        row = outbound_row(item.conversation, body, subject=subject, now=batch.now,
+                           automatic=True, answering=item.message)
         known.recent[item.customer.id] += 1
         item.outbound.append(row)
         batch.record("acknowledged", conversation=item.conversation, message=row,

@@ -12,28 +12,30 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from router.batch import Batch, Duplicate, Item
+from router.rows import Row
 from router.models import Conversation, Message
 
 WINDOW = timedelta(minutes=10)
 
 
-def _recent(batch: Batch, candidates: list[Item]) -> dict[tuple[int, str], tuple[int, Conversation]]:
+def _recent(batch: Batch, candidates: list[Item]) -> dict[tuple[int, str], tuple[int, Row]]:
     """(customer id, text) -> (newest message id, its open conversation), from the database."""
     if not candidates:
         return {}
-    rows = batch.session.execute(
-        select(Conversation.customer_id, Message.text, Message.id, Conversation)
+    found_ids = batch.session.execute(
+        select(Conversation.customer_id, Message.text, Message.id, Message.conversation_id)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .where(Conversation.customer_id.in_({i.customer.id for i in candidates}),
                Conversation.state != "resolved", Message.direction == "in",
                Message.created_at >= batch.now - WINDOW,
                Message.text.in_({i.message.text for i in candidates}))).all()
-    found: dict[tuple[int, str], tuple[int, Conversation]] = {}
-    for customer_id, text, message_id, conversation in rows:
-        best = found.get((customer_id, text))
+    newest: dict[tuple[int, str], tuple[int, int]] = {}
+    for customer_id, text, message_id, conversation_id in found_ids:
+        best = newest.get((customer_id, text))
         if best is None or message_id > best[0]:
-            found[(customer_id, text)] = (message_id, conversation)
-    return found
+            newest[(customer_id, text)] = (message_id, conversation_id)
+    conversations = batch.load_conversations({cid for _, cid in newest.values()})
+    return {key: (mid, conversations[cid]) for key, (mid, cid) in newest.items()}
 
 
 def run(batch: Batch) -> None:
@@ -54,7 +56,7 @@ def run(batch: Batch) -> None:
     batch.each(decide)
 
 
-def _attach(batch: Batch, item: Item, stored: tuple[int, Conversation] | None, same: Item | None) -> None:
+def _attach(batch: Batch, item: Item, stored: tuple[int, Row] | None, same: Item | None) -> None:
     if same is not None and (stored is None or same.message.id > stored[0]):
         target, what = same, f"message {same.message.id}"
         if same.conversation is not None:

@@ -4,12 +4,13 @@ that follows an earlier message of the batch joins the conversation that message
 The batch's new conversations are inserted with one statement."""
 from __future__ import annotations
 
+from router import rows
 from router.batch import Batch
 from router.models import Conversation
 
 
 def run(batch: Batch) -> None:
-    opened: list[Conversation] = []
+    opened: list[rows.Row] = []
     for item in batch.items:  # in order: whoever an item follows has its conversation by now
         if item.conversation is not None:
             continue
@@ -19,12 +20,12 @@ def run(batch: Batch) -> None:
         if item.stopped is not None:
             continue
         message = item.message
-        item.conversation = Conversation(customer_id=item.customer.id, channel=message.channel,
-                                         subject=message.subject[:500], created_at=batch.now,
-                                         updated_at=batch.now, last_inbound_at=batch.now, reasons=[])
+        item.conversation = rows.new(Conversation, customer_id=item.customer.id, channel=message.channel,
+                                     subject=message.subject[:500], created_at=batch.now,
+                                     updated_at=batch.now, last_inbound_at=batch.now, reasons=[])
         item.is_new_conversation = True
         opened.append(item.conversation)
         batch.record("received", conversation=item, message=message,
                      data={"channel": message.channel, "new_conversation": True})
-    batch.session.add_all(opened)
-    batch.session.flush()
+    rows.insert_all(batch.session, Conversation, opened)
+    batch.conversations.update((row.id, row) for row in opened)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from channels import get_channel
 from router.assign import resolved_by
 from router.batch import Batch, Item
+from router.rows import Row
 from router.customers import find_or_create_customers, identity_key
 from router.models import Conversation, Message
 
@@ -56,23 +57,19 @@ class _Known:
                     self.by_ref[(channel, external_id)] = (mid, cid)
         wanted_ids = {cid for _, cid in self.by_ref.values()} | {t for t in map(_token, (i.message for i in items)) if t}
         session_channels = {i.message.channel for i in items if get_channel(i.message.channel).THREADS_BY_CUSTOMER}
-        query = select(Conversation).where(Conversation.id.in_(wanted_ids))
-        if session_channels:
-            customer_ids = {c.id for c in self.customers.values()}
-            query = select(Conversation).where(
-                Conversation.id.in_(wanted_ids) | (Conversation.customer_id.in_(customer_ids)
-                                                   & Conversation.channel.in_(session_channels)
-                                                   & (Conversation.state != "resolved")))
-        self.conversations = {c.id: c for c in session.execute(query).scalars()} \
-            if wanted_ids or session_channels else {}
+        if session_channels:  # the customers' open conversations on those channels
+            wanted_ids |= set(session.execute(select(Conversation.id).where(
+                Conversation.customer_id.in_({c.id for c in self.customers.values()}),
+                Conversation.channel.in_(session_channels), Conversation.state != "resolved")).scalars())
+        self.conversations = batch.load_conversations(wanted_ids)
 
 
-def _target(item: Item) -> Conversation | Item:
+def _target(item: Item) -> Row | Item:
     """What an item threads into: a conversation, or an earlier item that has none yet."""
     return item.conversation if item.conversation is not None else item
 
 
-def _by_references(item: Item, known: _Known, seen: dict[tuple[str, str], Item]) -> tuple[Conversation | Item, int, str] | None:
+def _by_references(item: Item, known: _Known, seen: dict[tuple[str, str], Item]) -> tuple[Row | Item, int, str] | None:
     best = None
     for ref in _refs(item.message):
         hit = known.by_ref.get((item.message.channel, ref))
@@ -84,13 +81,13 @@ def _by_references(item: Item, known: _Known, seen: dict[tuple[str, str], Item])
     return (best[0], best[1], "references") if best else None
 
 
-def _by_subject_token(item: Item, known: _Known) -> tuple[Conversation, int, str] | None:
+def _by_subject_token(item: Item, known: _Known) -> tuple[Row, int, str] | None:
     token = _token(item.message)
     found = known.conversations.get(token) if token else None
     return (found, 0, f"subject token [#{token}]") if found is not None else None
 
 
-def _by_session(item: Item, known: _Known, earlier: list[Item]) -> Conversation | Item | None:
+def _by_session(item: Item, known: _Known, earlier: list[Item]) -> Row | Item | None:
     channel = item.message.channel
     if not get_channel(channel).THREADS_BY_CUSTOMER:
         return None
@@ -105,15 +102,15 @@ def _by_session(item: Item, known: _Known, earlier: list[Item]) -> Conversation 
     return max(open_ones, key=lambda c: c.id) if open_ones else None
 
 
-def _customer_of(target: Conversation | Item) -> int:
+def _customer_of(target: Row | Item) -> int:
     return target.customer.id if isinstance(target, Item) else target.customer_id
 
 
-def _describe(target: Conversation | Item) -> str:
-    return f"#{target.id}" if isinstance(target, Conversation) else f"the case of message {target.message.id}"
+def _describe(target: Row | Item) -> str:
+    return f"#{target.id}" if isinstance(target, Row) else f"the case of message {target.message.id}"
 
 
-def _find(item: Item, known: _Known, seen: dict[tuple[str, str], Item], earlier: list[Item]) -> Conversation | Item | None:
+def _find(item: Item, known: _Known, seen: dict[tuple[str, str], Item], earlier: list[Item]) -> Row | Item | None:
     for found in (_by_references(item, known, seen), _by_subject_token(item, known)):
         if found is None:
             continue
@@ -130,7 +127,7 @@ def _find(item: Item, known: _Known, seen: dict[tuple[str, str], Item], earlier:
     return target
 
 
-def _reopen_or_leave(batch: Batch, item: Item, conversation: Conversation) -> Conversation | None:
+def _reopen_or_leave(batch: Batch, item: Item, conversation: Row) -> Row | None:
     if conversation.state != "resolved":
         return conversation
     if conversation.resolved_at and batch.now - conversation.resolved_at > REOPEN_WINDOW:
@@ -155,7 +152,7 @@ def run(batch: Batch) -> None:
         message = item.message
         item.customer = known.customers[identity_key(message.channel, message.sender)]
         target = _find(item, known, seen, earlier)
-        if isinstance(target, Conversation):
+        if isinstance(target, Row):
             target = _reopen_or_leave(batch, item, target)
         if target is not None:
             if isinstance(target, Item):
@@ -163,7 +160,7 @@ def run(batch: Batch) -> None:
             else:
                 item.conversation = target
                 target.last_inbound_at = batch.now
-            batch.record("received", conversation=target if isinstance(target, Conversation) else item,
+            batch.record("received", conversation=target if isinstance(target, Row) else item,
                          message=message, data={"channel": message.channel})
         seen[(message.channel, message.external_id)] = item
         earlier.append(item)
