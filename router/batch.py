@@ -124,7 +124,7 @@ class Batch:
         rows = [{"conversation_id": _id(e["conversation"]), "message_id": _id(e["message"]),
                  "kind": e["kind"], "actor": e["actor"], "at": self.now, "data": e["data"]}
                 for e in self.events]
-        self.session.execute(insert(Event), rows)
+        self.session.execute(insert(Event.__table__), rows)
         self.events.clear()
 
 
