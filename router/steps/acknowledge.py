@@ -8,6 +8,7 @@ move their funds.
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -16,6 +17,8 @@ from router.context import Context
 from router.events import record
 from router.models import Conversation, Identity, Message
 from router.outbox import queue_outbound
+
+log = logging.getLogger(__name__)
 
 
 def _skip_reason(ctx: Context) -> str | None:
@@ -70,3 +73,5 @@ def run(ctx: Context) -> None:
     record(ctx.session, "acknowledged", conversation_id=ctx.conversation.id, message_id=row.id,
            data={"language": ctx.conversation.language, "secret_notice": bool(ctx.message.secret_kinds)})
     ctx.reason("acknowledge", f"acknowledged in {ctx.conversation.language}")
+    log.info("message %s acknowledged in %s (outbound message %s)", ctx.message.id,
+             ctx.conversation.language, row.id)
