@@ -72,7 +72,7 @@ def run_mode(mode: str, n: int) -> dict:
     from support import Sink, free_port
 
     env = {"MSGROUTER_SMTP_PORT": str(free_port()), "MSGROUTER_LOG_LEVEL": "WARNING",
-           "MSGROUTER_MODEL_PATH": os.environ.get("MSGROUTER_MODEL_PATH", str(ROOT / "config" / "triage-model.joblib"))}
+           "MSGROUTER_MODEL_PATH": os.environ.get("MSGROUTER_MODEL_PATH", str(ROOT / "config" / "triage-model.npz"))}
     workdir = Path(tempfile.mkdtemp(prefix="msgrouter-bench-"))
     extra: list = []
     if mode == "embedded":

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DESK = Path(__file__).with_name("desk.toml")
-DEFAULT_MODEL = Path(__file__).with_name("triage-model.joblib")
+DEFAULT_MODEL = Path(__file__).with_name("triage-model.npz")
 DEV_SECRET = "dev-only-insecure-secret-key"
 
 
