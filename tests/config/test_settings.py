@@ -53,7 +53,8 @@ def test_production_is_recognised_however_it_is_capitalised(load):
 
 def test_production_loads_with_a_proper_key_where_the_placeholder_fails(load):
     key = secrets.token_urlsafe(32)
-    assert load(environment="production", secret_key=key).secret_key == key
+    # Production also needs a named relay (tests/config/test_production.py).
+    assert load(environment="production", secret_key=key, relay_host="smtp.relay.example").secret_key == key
     _refused(load, environment="production", secret_key=DEV_SECRET)
 
 
