@@ -8,6 +8,7 @@ import typer
 
 from config.settings import get_settings
 from router.cli_errors import CommandGroup, OperatorError, listening
+from router.cli_prepare import prepare
 from router.cli_servers import serve_web, start_smtp, wait_for_signal, web_socket
 from router.cli_tokens import token
 
@@ -32,33 +33,6 @@ def _version(value: bool) -> None:
 def main_options(_: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                         help="Print the version and exit.")) -> None:
     """msgrouter: a multichannel message router for support desks."""
-
-
-def prepare(upgrade: bool = True) -> None:
-    """Logging, a valid desk configuration, the schema, and the desk's pools and agents."""
-    from config.desk import DeskConfigError, get_desk
-    from router import logs
-
-    settings = get_settings()
-    logs.configure(settings.log_level)
-    try:
-        desk = get_desk()
-    except DeskConfigError as exc:
-        problems = "; ".join(str(exc).splitlines())
-        raise OperatorError(f"invalid desk configuration (MSGROUTER_DESK_CONFIG={settings.desk_config}): "
-                            f"{problems}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise OperatorError(f"cannot read the desk configuration (MSGROUTER_DESK_CONFIG="
-                            f"{settings.desk_config}): {reason}") from None
-    if upgrade:
-        from router.db import session_scope
-        from router.desk_sync import sync_desk
-        from router.migrate import upgrade as migrate
-
-        migrate()
-        with session_scope() as session:
-            sync_desk(session, desk)
 
 
 @db_app.command("upgrade")

@@ -14,7 +14,7 @@ def token(agent: str = typer.Argument(..., metavar="AGENT", help="the agent's na
           revoke: str | None = typer.Option(None, "--revoke", metavar="TOKEN_NAME",
                                             help="revoke the agent's token of this name")) -> None:
     """Issue a new API token for an agent (printed once); the agent's other tokens keep working."""
-    from router.cli import prepare
+    from router.cli_prepare import prepare
     from router.db import session_scope
     from router.tokens import TokenError, issue_token, list_tokens, revoke_token
 

@@ -80,3 +80,11 @@ def test_an_unknown_agent_is_one_line_listing_the_known_ones(tmp_path):
     line = _one_line(msgrouter("token", "zed", cwd=tmp_path))
     assert "'zed'" in line
     assert "alice, bob, carol, dan" in line, "the demo desk's agents, in order"
+
+
+def test_a_database_out_of_reach_is_one_line_naming_it_without_the_password(tmp_path):
+    port = free_port()  # nothing listens there
+    line = _one_line(msgrouter("db", "upgrade", cwd=tmp_path,
+                               MSGROUTER_DATABASE_URL=f"postgresql://msgrouter:hunter2@127.0.0.1:{port}/x"))
+    assert f"MSGROUTER_DATABASE_URL=postgresql://msgrouter:***@127.0.0.1:{port}/x" in line
+    assert "refused" in line and "hunter2" not in line
