@@ -2,7 +2,7 @@
 
 Classifies the corpus texts (redacted first, as the pipeline does) over and over
 until at least --messages have gone through, in this one process (one core), with
-the shipped model (config/triage-model.joblib); the last line redacts the raw
+the shipped model (config/triage-model.npz); the last line redacts the raw
 texts as well, which is the whole cost of triage per message.  Each system runs
 --passes times, taking turns, and the best pass counts, so that a neighbour's
 burst of work on a shared machine does not decide the figure.  Each figure is
@@ -26,7 +26,7 @@ from router.classify import classify, get_rules, load_model
 from router.redact import redact
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "dev.jsonl"
-DEFAULT_MODEL = ROOT / "config" / "triage-model.joblib"
+DEFAULT_MODEL = ROOT / "config" / "triage-model.npz"
 
 
 def messages(corpus: Path, wanted: int) -> list[tuple[str, str, str, tuple[str, ...]]]:

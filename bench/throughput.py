@@ -25,6 +25,28 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
 PG_ADMIN = os.environ.get("MSGROUTER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("MSGROUTER_BENCH_REDIS", "redis://127.0.0.1:6379/12")
+# The keys a run leaves in Redis: the task queue and its unacked set, kombu's
+# bindings and pidbox, the doorbell flags. Only these are deleted afterwards.
+RUN_KEYS = ("msgrouter*", "_kombu.*", "unacked*")
+
+
+def _empty_redis_or_exit() -> None:
+    """Refuse a Redis database that holds anything: it may be someone's data."""
+    import redis
+
+    held = redis.Redis.from_url(REDIS).dbsize()
+    if held:
+        sys.exit(f"bench: {REDIS} holds {held} keys; the benchmark runs only on an empty Redis database "
+                 f"and deletes nothing it did not create. Point MSGROUTER_BENCH_REDIS at an unused one.")
+
+
+def _delete_run_keys() -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS)
+    for pattern in RUN_KEYS:
+        for key in client.scan_iter(match=pattern, count=500):
+            client.delete(key)
 
 
 def _send_all(port: int, messages: list, clients: int = 4) -> None:
@@ -72,7 +94,7 @@ def run_mode(mode: str, n: int) -> dict:
     from support import Sink, free_port
 
     env = {"MSGROUTER_SMTP_PORT": str(free_port()), "MSGROUTER_LOG_LEVEL": "WARNING",
-           "MSGROUTER_MODEL_PATH": os.environ.get("MSGROUTER_MODEL_PATH", str(ROOT / "config" / "triage-model.joblib"))}
+           "MSGROUTER_MODEL_PATH": os.environ.get("MSGROUTER_MODEL_PATH", str(ROOT / "config" / "triage-model.npz"))}
     workdir = Path(tempfile.mkdtemp(prefix="msgrouter-bench-"))
     extra: list = []
     if mode == "embedded":
@@ -80,14 +102,13 @@ def run_mode(mode: str, n: int) -> dict:
         env["MSGROUTER_BROKER_URL"] = "memory://"
     else:
         import psycopg
-        import redis
 
+        _empty_redis_or_exit()   # before anything is created
         name = f"msgrouter_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         env["MSGROUTER_DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
         env["MSGROUTER_BROKER_URL"] = REDIS
-        redis.Redis.from_url(REDIS).flushdb()
         extra.append(name)
     with Sink() as sink:
         env["MSGROUTER_RELAY_PORT"] = str(sink.port)
@@ -126,6 +147,7 @@ def run_mode(mode: str, n: int) -> dict:
                 worker_proc.terminate()
                 worker_proc.wait(20)
     if extra:
+        _delete_run_keys()
         from router.db import get_engine
 
         get_engine().dispose()
@@ -147,6 +169,7 @@ def main() -> None:
     if args.mode:  # child
         print(json.dumps(run_mode(args.mode, n)))
         return
+    _empty_redis_or_exit()   # before the embedded run, not after it
     results = []
     for mode in ("embedded", "redis-postgres"):
         out = subprocess.run([sys.executable, __file__, "--mode", mode, "--n", str(n)], cwd=ROOT,

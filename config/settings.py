@@ -8,16 +8,19 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DESK = Path(__file__).with_name("desk.toml")
-DEFAULT_MODEL = Path(__file__).with_name("triage-model.joblib")
+DEFAULT_MODEL = Path(__file__).with_name("triage-model.npz")
 DEV_SECRET = "dev-only-insecure-secret-key"
+# Values that stand for "not set yet": the development default and .env.example's.
+PLACEHOLDER_SECRETS = ("", DEV_SECRET, "change-me")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MSGROUTER_", extra="ignore")
+    # Errors never echo the input: it holds the secret key and the relay password.
+    model_config = SettingsConfigDict(env_prefix="MSGROUTER_", extra="ignore", hide_input_in_errors=True)
 
     # SQLAlchemy URL. Default: a SQLite file under ./var (created on first use).
     database_url: str = "sqlite:///./var/msgrouter.db"
@@ -49,9 +52,10 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     log_level: str = "INFO"
-    # "production" refuses the development secret key.
+    # "production" refuses placeholder secrets and a relay nobody named.
     environment: str = "development"
-    # Signs sessions and links. Must be set outside development.
+    # Keys the agent dashboard's session cookies (nothing signs with it yet); a
+    # placeholder is refused in production.
     secret_key: str = DEV_SECRET
 
     # The desk configuration file (pools, agents, routing, SLA, templates).
@@ -71,9 +75,24 @@ class Settings(BaseSettings):
     @field_validator("secret_key")
     @classmethod
     def _no_dev_secret_in_production(cls, value: str, info) -> str:  # noqa: ANN001
-        if info.data.get("environment") == "production" and value == DEV_SECRET:
-            raise ValueError("MSGROUTER_SECRET_KEY must be set in production")
+        # An empty variable is a key nobody set, and "Production" is production too.
+        production = str(info.data.get("environment", "")).strip().lower() == "production"
+        if production and value.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("MSGROUTER_SECRET_KEY must be set in production, to a secret of your own "
+                             "(not blank, not a placeholder)")
         return value
+
+    @model_validator(mode="after")
+    def _named_relay_in_production(self) -> "Settings":
+        # The default relay is a local mail sink: in production customer mail would
+        # vanish into it, so the relay must be named.
+        if self.production and ("relay_host" not in self.model_fields_set or not self.relay_host.strip()):
+            raise ValueError("MSGROUTER_RELAY_HOST must name the outbound SMTP relay in production")
+        return self
+
+    @property
+    def production(self) -> bool:
+        return self.environment.strip().lower() == "production"
 
     @property
     def embedded(self) -> bool:

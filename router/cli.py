@@ -1,65 +1,65 @@
 """The `msgrouter` command: run everything in one process, or each part on its own."""
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from pathlib import Path
 
 import typer
 
 from config.settings import get_settings
+from router.cli_errors import CommandGroup, OperatorError, listening
+from router.cli_prepare import prepare
+from router.cli_servers import serve_web, start_smtp, wait_for_signal, web_socket
+from router.cli_tokens import token
 
+# Plain help (rich_markup_mode=None): the rich layout prints a `<bool>` type beside every flag.
+# No locals in tracebacks: they could hold a customer's mail or a token.
 app = typer.Typer(help="msgrouter: a multichannel message router for support desks.",
-                  no_args_is_help=True, add_completion=False)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+                  cls=CommandGroup, no_args_is_help=True, add_completion=False,
+                  rich_markup_mode=None, pretty_exceptions_show_locals=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
 
 
-def _prepare(upgrade: bool = True) -> None:
-    """Logging, a valid desk configuration, the schema, and the desk's pools and agents."""
-    from config.desk import DeskConfigError, get_desk
-    from router import logs
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
 
-    settings = get_settings()
-    logs.configure(settings.log_level)
-    try:
-        desk = get_desk()
-    except DeskConfigError as exc:
-        typer.echo(f"msgrouter: invalid desk configuration ({settings.desk_config}):\n{exc}", err=True)
-        raise typer.Exit(2) from None
-    if upgrade:
-        from router.db import session_scope
-        from router.desk_sync import sync_desk
-        from router.migrate import upgrade as migrate
+        typer.echo(f"msgrouter {version('msgrouter')}")
+        raise typer.Exit()
 
-        migrate()
-        with session_scope() as session:
-            sync_desk(session, desk)
+
+@app.callback()
+def main_options(_: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                        help="Print the version and exit.")) -> None:
+    """msgrouter: a multichannel message router for support desks."""
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the schema migrations (Alembic) to MSGROUTER_DATABASE_URL and sync the desk."""
-    _prepare(upgrade=True)
+    prepare(upgrade=True)
     typer.echo("database schema at head; pools and agents synced from the desk configuration")
 
 
 @app.command()
 def run(workers: int = typer.Option(4, help="worker threads")) -> None:
     """Everything in one process: SQLite, in-process broker and worker, SMTP and web."""
-    import uvicorn
-
     from channels.email.server import make_controller
-    from router.web.app import create_app
     from workers.embedded import EmbeddedWorker
 
     settings = get_settings()
-    _prepare()
+    prepare()
+    # Both ports first: a port in use is reported before anything has started.
+    sock = web_socket(settings)
+    smtp = make_controller(settings)
+    try:
+        start_smtp(smtp, settings)
+    except OperatorError:
+        sock.close()
+        raise
     worker = EmbeddedWorker(concurrency=workers, tick_seconds=settings.tick_seconds)
     worker.start()
-    smtp = make_controller(settings)
-    smtp.start()
     typer.echo(f"msgrouter is running\n"
                f"  database   {settings.database_url}\n"
                f"  broker     {settings.broker_url} (worker in this process, {workers} threads)\n"
@@ -69,8 +69,7 @@ def run(workers: int = typer.Option(4, help="worker threads")) -> None:
                f"  web / API  http://{settings.web_host}:{settings.web_port}  (docs at /docs)\n"
                f"  API token  msgrouter token alice")
     try:
-        uvicorn.run(create_app(), host=settings.web_host, port=settings.web_port,
-                    log_level="warning", log_config=None)
+        serve_web(sock, settings)
     finally:
         smtp.stop()
         worker.stop()
@@ -85,13 +84,9 @@ def _mailboxes() -> frozenset[str]:
 @app.command()
 def web() -> None:
     """The web app (agent API) alone."""
-    import uvicorn
-
-    from router.web.app import create_app
-
     settings = get_settings()
-    _prepare(upgrade=False)
-    uvicorn.run(create_app(), host=settings.web_host, port=settings.web_port, log_config=None)
+    prepare(upgrade=False)
+    serve_web(web_socket(settings), settings)
 
 
 @app.command()
@@ -100,23 +95,42 @@ def smtp() -> None:
     from channels.email.server import make_controller
 
     settings = get_settings()
-    _prepare(upgrade=False)
+    prepare(upgrade=False)
     controller = make_controller(settings)
-    controller.start()
+    start_smtp(controller, settings)
     typer.echo(f"SMTP listening on {settings.smtp_host}:{settings.smtp_port}")
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    wait_for_signal()
+    controller.stop()
+
+
+@app.command()
+def sink(host: str = typer.Option("127.0.0.1", help="address to listen on"),
+         port: int = typer.Option(1025, help="port to listen on (msgrouter's default relay port)")) -> None:
+    """A readable mail sink for development: prints every mail it receives, decoded.
+
+    It stands in for the relay (MSGROUTER_RELAY_HOST/_PORT): headers with RFC 2047 decoded,
+    the charset and the text part, as the customer would read them."""
+    from channels.email.sink import make_sink
+    from router import logs
+
+    logs.configure("WARNING")
+    controller = make_sink(host, port)
+    with listening("the sink", host, port, "--port"):
+        controller.start()
+    typer.echo(f"sink listening on {host}:{port}; every mail received is printed here", err=True)
+    wait_for_signal()
     controller.stop()
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def worker(ctx: typer.Context) -> None:
-    """A Celery worker (extra arguments go to `celery worker`)."""
+    """A Celery worker; every argument after `worker` goes unchanged to `celery worker`.
+
+    For example `msgrouter worker --pool threads --concurrency 4`; `celery worker --help`
+    lists them all. --loglevel defaults to MSGROUTER_LOG_LEVEL."""
     from workers.app import app as celery_app
 
-    _prepare(upgrade=False)
+    prepare(upgrade=False)
     celery_app.worker_main(["worker", "--loglevel", get_settings().log_level, *ctx.args])
 
 
@@ -125,24 +139,12 @@ def beat() -> None:
     """Celery beat: runs `tick` every MSGROUTER_TICK_SECONDS."""
     from workers.app import app as celery_app
 
-    _prepare(upgrade=False)
+    prepare(upgrade=False)
     Path("var").mkdir(exist_ok=True)
     celery_app.start(["beat", "--loglevel", get_settings().log_level])
 
 
-@app.command()
-def token(agent: str) -> None:
-    """Issue a new API token for an agent (printed once; the old one stops working)."""
-    from router.db import session_scope
-    from router.tokens import issue_token
-
-    _prepare()
-    try:
-        with session_scope() as session:
-            typer.echo(issue_token(session, agent))
-    except LookupError as exc:
-        typer.echo(f"msgrouter: {exc}", err=True)
-        raise typer.Exit(1) from None
+app.command()(token)
 
 
 @app.command()
@@ -154,7 +156,7 @@ def replay(message_id: int) -> None:
     from router.models import Message
     from router.pipeline import process_batch
 
-    _prepare(upgrade=False)
+    prepare(upgrade=False)
     with session_scope() as session:
         changed = session.execute(update(Message).where(
             Message.id == message_id, Message.direction == "in", Message.status == "failed")
@@ -250,7 +252,7 @@ def train(jsonl: list[Path] = typer.Option([], "--jsonl", exists=True, dir_okay=
         from router.corrections import training_records
         from router.db import read_scope
 
-        _prepare()
+        prepare()
         with read_scope() as session:
             extra = list(training_records(session))
         corrected = len(extra)

@@ -22,6 +22,7 @@ class RedactingFilter(logging.Filter):
 
 
 def configure(level: str = "INFO", stream=None) -> logging.Handler:  # noqa: ANN001
+    """One handler on the root logger, redacting; library chatter only at DEBUG."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
@@ -30,11 +31,19 @@ def configure(level: str = "INFO", stream=None) -> logging.Handler:  # noqa: ANN
     root.setLevel(level.upper())
     # aiosmtpd logs every DATA line at DEBUG: that is the customer's mail, one line
     # at a time, so a mnemonic spread over lines would reach the log in fragments
-    # no redactor can recognise.  Its INFO lines (peers, commands) are enough.
-    logging.getLogger("mail.log").setLevel(max(logging.INFO, root.level))
+    # no redactor can recognise; it never goes below INFO.
+    _chatter_only_at_debug(root.level, "mail.log", floor=logging.INFO)
+    # Library chatter: alembic's lines at every start and `msgrouter token`, aiosmtpd's
+    # dozen lines per mail (and "Connection lost" after the start-up self-check, which
+    # looks like an error and is not). Shown at DEBUG; their warnings always come through.
+    _chatter_only_at_debug(root.level, "alembic")
     # Celery logs every task received and finished at INFO: with a tick every few
     # seconds that buries what matters. Failures still come through as warnings.
-    if root.level >= logging.INFO:
-        for name in ("celery.worker.strategy", "celery.app.trace"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+    for name in ("celery.worker.strategy", "celery.app.trace"):
+        _chatter_only_at_debug(root.level, name)
     return handler
+
+
+def _chatter_only_at_debug(root_level: int, name: str, floor: int = logging.NOTSET) -> None:
+    level = logging.WARNING if root_level > logging.DEBUG else max(floor, root_level)
+    logging.getLogger(name).setLevel(level)

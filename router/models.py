@@ -181,3 +181,18 @@ class Correction(SQLModel, table=True):
     previous_category: str | None = None
     previous_urgency: str | None = None
     at: datetime = Field(default_factory=utcnow)
+
+
+class AgentToken(SQLModel, table=True):
+    """One named API token of an agent (a laptop, a script); an agent holds several, and
+    revoking one leaves the others working. Only the token's sha256 is stored."""
+
+    __tablename__ = "agent_token"
+    __table_args__ = (UniqueConstraint("agent_id", "name", name="uq_agent_token_agent_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    # The unique (agent_id, name) constraint is also the index for listing an agent's tokens.
+    agent_id: int = Field(foreign_key="agent.id")
+    name: str
+    # Tokens are 256-bit random, so a fast unsalted hash is enough and can be looked up.
+    token_hash: str = Field(unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -103,14 +103,16 @@ def _checksum_matches(words: Sequence[str], index: dict[str, int]) -> bool:
 
 
 def checksum_window(words: Sequence[str], language: str) -> tuple[int, int] | None:
-    """The longest checksum-valid phrase inside `words`, as (start, end), if it
-    leaves fewer than 12 words on either side: a longer rest could itself be
+    """The stretch of `words` covering every checksum-valid phrase, as (start, end), if
+    each leaves fewer than 12 words on either side: a longer rest could itself be
     taken for a phrase on a second pass, so redaction would not be idempotent."""
-    for length in reversed(PHRASE_LENGTHS):
-        for i in range(max(0, len(words) - length - 11), min(12, len(words) - length + 1)):
-            if checksum_ok(words[i:i + length], language):
-                return i, i + length
-    return None
+    # A window that is not the phrase passes the checksum one time in 16 or more ("seed
+    # phrase" are list words too), so the first valid one can leave words of the real
+    # phrase behind: every valid window goes, from the first start to the last end.
+    valid = [(i, i + length) for length in PHRASE_LENGTHS
+             for i in range(max(0, len(words) - length - 11), min(12, len(words) - length + 1))
+             if checksum_ok(words[i:i + length], language)]
+    return (min(s for s, _ in valid), max(e for _, e in valid)) if valid else None
 
 
 def word_class(token: str) -> tuple[str, str] | tuple[None, None]:

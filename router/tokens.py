@@ -1,31 +1,100 @@
-"""Agent API tokens: random, shown once, stored only as a hash."""
+"""Agent API tokens: random, shown once, stored only as a hash. An agent holds several,
+each with a name (a laptop, a script), so issuing or revoking one leaves the others working."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from router.models import Agent
+from router.models import Agent, AgentToken
+
+_AUTO_NAME = re.compile(r"^token-(\d+)$")
+_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+
+class TokenError(Exception):
+    """A token request that cannot be done as asked; the message says why."""
+
+
+class UnknownAgent(TokenError, LookupError):
+    """No agent of that name; the message lists the known ones."""
+
+
+class UnknownToken(TokenError, LookupError):
+    """The agent holds no token of that name; the message lists the ones it holds."""
+
+
+class TokenNameTaken(TokenError):
+    """The agent already holds a token of that name."""
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    name: str
+    created_at: datetime
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, agent_name: str) -> str:
-    """A new token for the agent (the old one stops working)."""
+def _agent(session: Session, agent_name: str) -> Agent:
     agent = session.execute(select(Agent).where(Agent.name == agent_name)).scalars().first()
     if agent is None:
-        raise LookupError(f"no agent named {agent_name!r}")
+        known = session.execute(select(Agent.name).order_by(Agent.name)).scalars().all()
+        raise UnknownAgent(f"no agent named {agent_name!r} (known agents: {', '.join(known) or 'none'})")
+    return agent
+
+
+def _next_auto_name(names: list[str]) -> str:
+    numbers = [int(m.group(1)) for m in map(_AUTO_NAME.match, names) if m]
+    return f"token-{max(numbers, default=0) + 1}"
+
+
+def issue_token(session: Session, agent_name: str, name: str | None = None) -> str:
+    """A new token for the agent, named `name` (default: the next free token-N); the
+    agent's other tokens keep working."""
+    agent = _agent(session, agent_name)
+    names = list(session.execute(select(AgentToken.name).where(AgentToken.agent_id == agent.id)).scalars())
+    name = name or _next_auto_name(names)
+    if not _NAME.match(name):
+        raise TokenError(f"a token name is 1-64 letters, digits and _.@- (not {name!r})")
+    if name in names:
+        raise TokenNameTaken(f"agent {agent_name!r} already has a token named {name!r}: "
+                             f"revoke it first (msgrouter token {agent_name} --revoke {name})")
     token = "mr_" + secrets.token_urlsafe(32)
-    agent.token_hash = _hash(token)
+    session.add(AgentToken(agent_id=agent.id, name=name, token_hash=_hash(token)))
     return token
+
+
+def list_tokens(session: Session, agent_name: str) -> list[TokenInfo]:
+    """The agent's tokens by name and creation time, oldest first (never the tokens)."""
+    agent = _agent(session, agent_name)
+    rows = session.execute(select(AgentToken.name, AgentToken.created_at)
+                           .where(AgentToken.agent_id == agent.id)
+                           .order_by(AgentToken.created_at, AgentToken.id))
+    return [TokenInfo(name, created_at) for name, created_at in rows]
+
+
+def revoke_token(session: Session, agent_name: str, name: str) -> None:
+    """The agent's token `name` stops working; UnknownToken, naming the agent's tokens, if absent."""
+    agent = _agent(session, agent_name)
+    removed = session.execute(delete(AgentToken).where(
+        AgentToken.agent_id == agent.id, AgentToken.name == name)).rowcount
+    if not removed:
+        held = [t.name for t in list_tokens(session, agent_name)]
+        raise UnknownToken(f"agent {agent_name!r} has no token named {name!r} "
+                          f"(its tokens: {', '.join(held) or 'none'})")
 
 
 def agent_for_token(session: Session, token: str) -> Agent | None:
     if not token:
         return None
     # The lookup is by hash, so timing reveals nothing about a valid token.
-    return session.execute(select(Agent).where(Agent.token_hash == _hash(token))).scalars().first()
+    return session.execute(select(Agent).join(AgentToken, AgentToken.agent_id == Agent.id)
+                           .where(AgentToken.token_hash == _hash(token))).scalars().first()

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 import time_machine
 from sqlalchemy import func, select
+from support import Sink
 
 from channels import email as email_channel
 from router.clock import utcnow
@@ -17,7 +18,6 @@ from router.drain import drain_inbound
 from router.intake import accept
 from router.models import Conversation, Event, Message
 from router.outbox import deliver_pending
-from support import Sink
 
 
 def ingest(msg: EmailMessage, envelope_from: str = "") -> Message:
@@ -64,7 +64,11 @@ def delivered(sink: Sink, to: str | None = None) -> list[EmailMessage]:
 
 @contextmanager
 def later(delta: timedelta):
-    """The clock moved forward by `delta` (and still ticking) for everything in the block."""
+    """The clock moved forward by `delta` (and still ticking) for everything in the block.
+
+    time-machine 2.x moves time.monotonic too, which stalls an asyncio loop running in
+    another thread (the `api` fixture's web app then never sees its shutdown flag); the
+    SMTP servers, woken by their sockets, keep working."""
     with time_machine.travel(utcnow() + delta, tick=True):
         yield
 
@@ -77,7 +81,7 @@ class RefusingSink(Sink):
         super().__init__()
         self.refused = {address.lower() for address in refused}
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802, ANN001
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refused:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start what the test suite needs when it is not already running: Redis and PostgreSQL
-# on their standard loopback ports. Installs them from Debian's packages when missing.
+# on their standard loopback ports (installed from Debian's packages when missing), and
+# compose to validate docker-compose.yml.
 set -euo pipefail
 
 need_root() { [ "$(id -u)" = 0 ] || { echo "services.sh: $1 is not running and I am not root to start it" >&2; exit 1; }; }
@@ -18,6 +19,18 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   command -v pg_ctlcluster >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql; }
   version=$(ls /etc/postgresql | sort -V | tail -n 1)
   pg_ctlcluster --skip-systemctl-redirect "$version" main start
+fi
+
+# tests/test_compose.py validates docker-compose.yml with compose itself (no engine needed):
+# Debian's docker-compose when the docker compose plugin is missing. Without it the test
+# skips, or fails under CI=true, so a failed install is a warning here, not the end.
+if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    { apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null; } \
+      || echo "services.sh: could not install docker-compose; tests/test_compose.py will skip" >&2
+  else
+    echo "services.sh: docker-compose is missing and I am not root; tests/test_compose.py will skip" >&2
+  fi
 fi
 
 for _ in $(seq 1 50); do

@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 from mnemonic import Mnemonic
+from report_figures import (CONFUSION_LABELS, LABELS, assert_same, expected, expected_secrets, printed,
+                            printed_secrets)
 
 RECORDS = [
     {"id": "a", "channel": "email", "subject": "Withdrawal missing",
@@ -53,13 +55,30 @@ def test_classify_writes_one_redacted_line_per_record(tmp_path):
 
 
 def test_classify_eval_reports_accuracy_confusion_critical_and_secrets(tmp_path):
-    records = [dict(r, text=r["text"].format(phrase=Mnemonic("english").generate())) for r in RECORDS]
-    result = _msgrouter("classify", "--jsonl", _write(tmp_path, records), "--eval", cwd=tmp_path)
+    phrase = Mnemonic("english").generate
+    records = [dict(r, text=r["text"].format(phrase=phrase())) for r in RECORDS]
+    # Two labels the test knows to be wrong: a handed-over phrase labelled as a harmless
+    # Chinese greeting without a secret (redaction finds one: a false alarm, and the
+    # rules' critical is not in the labels), and the withdrawal labelled critical and
+    # secret-bearing (there is none to find: a missed secret and a missed critical).
+    records += [dict(RECORDS[2], id="d", text=RECORDS[2]["text"].format(phrase=phrase()), category="general",
+                     urgency="low", language="zh", contains_secret=False),
+                dict(RECORDS[0], id="e", urgency="critical", contains_secret=True)]
+    path = _write(tmp_path, records)
+    plain = _msgrouter("classify", "--jsonl", path, cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    outputs = [json.loads(line) for line in plain.stdout.splitlines()]
+    result = _msgrouter("classify", "--jsonl", path, "--eval", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    out = result.stdout
-    for needle in ("category", "urgency", "language", "accuracy", "confusion", "critical",
-                   "recall", "precision", "secrets: recall 100.0% (1/1), false alarms 0"):
-        assert needle in out, needle
+    gold = {label: [r[label] for r in records] for label in LABELS}
+    predicted = {label: [o[label] for o in outputs] for label in LABELS}
+    wanted = expected(gold, predicted)
+    assert_same(printed(result.stdout, "rules only"), wanted)
+    secrets = expected_secrets([r["contains_secret"] for r in records], [o["contains_secret"] for o in outputs])
+    assert secrets == (1, 2, 1, 3), "c found, e missed, d a false alarm, as the labels were written"
+    assert printed_secrets(result.stdout) == secrets
+    assert (wanted["critical recall"], wanted["critical precision"]) == (50.0, 50.0), \
+        "c hit, e missed, d said but not labelled"
 
 
 def test_train_writes_a_model_that_classify_then_uses(tmp_path):
@@ -89,8 +108,15 @@ def test_bad_files_get_errors_that_name_the_line(tmp_path):
 
 def test_eval_with_folds_cross_validates_instead_of_scoring_the_shipped_model(tmp_path):
     records = [dict(r, id=f"{r['id']}{n}", text=r["text"].format(phrase="")) for n in range(2) for r in RECORDS]
-    result = _msgrouter("classify", "--jsonl", _write(tmp_path, records), "--eval", "--folds", "2", cwd=tmp_path)
+    path = _write(tmp_path, records)
+    result = _msgrouter("classify", "--jsonl", path, "--eval", "--folds", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "6 records, 2-fold cross-validation" in result.stdout
-    assert "== rules+model" in result.stdout and "== rules only" in result.stdout
+    outputs = [json.loads(line) for line in _msgrouter("classify", "--jsonl", path, cwd=tmp_path).stdout.splitlines()]
+    gold = {label: [r[label] for r in records] for label in LABELS}
+    assert_same(printed(result.stdout, "rules only"),
+                expected(gold, {label: [o[label] for o in outputs] for label in LABELS}))
+    with_model = printed(result.stdout, "rules+model")
+    for label in CONFUSION_LABELS:          # each record scored once, by the fold that held it out
+        assert sum(with_model[f"{label} confusion"].values()) == len(records)
     assert not (tmp_path / "model.joblib").exists(), "cross-validation trains in memory, ships nothing"

@@ -26,7 +26,6 @@ from router.classify.features import readable as is_readable
 from router.classify.rules import RuleMatches
 
 LABELS = ("category", "urgency")
-FORMAT = 2            # bump when the saved layout changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,16 +112,21 @@ class TriageModel:
         return self._cache["names"]
 
     def save(self, path: str | Path) -> None:
-        """Write the model to `path` (compressed; word weights in single precision)."""
-        import joblib
+        """Write the model to `path`: arrays and a JSON header, no pickle (`model_file.py`);
+        word weights in single precision."""
+        from router.classify.model_file import write
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        heads = {name: (h.classes, h.text.astype(np.float32), h.evidence, h.bias) for name, h in self.heads.items()}
-        joblib.dump({"format": FORMAT, "vocab": self.vocab, "idf": self.idf.astype(np.float32), "heads": heads,
-                     "categories": self.categories, "urgencies": self.urgencies, "info": self.info},
-                    path, compress=3)
-
+        vocabulary = [""] * len(self.vocab)
+        for feature, row in self.vocab.items():
+            vocabulary[row - 1] = feature            # rows start at 1 (see training.fit)
+        arrays = {"idf": self.idf.astype(np.float32)}
+        for name, head in self.heads.items():
+            arrays |= {f"{name}.text": head.text.astype(np.float32),
+                       f"{name}.evidence": np.asarray(head.evidence, dtype=np.float64),
+                       f"{name}.bias": np.asarray(head.bias, dtype=np.float64)}
+        header = {"vocabulary": vocabulary, "categories": list(self.categories), "urgencies": list(self.urgencies),
+                  "heads": {name: list(head.classes) for name, head in self.heads.items()}, "info": self.info}
+        write(path, header, arrays)
 
 class Analysis:
     """The model's view of one message.  Urgency depends on the category chosen, so
@@ -154,16 +158,20 @@ class Analysis:
 
 
 def load_model(path: str | Path) -> TriageModel | None:
-    """The model saved at `path`, or None when there is none (rules alone then)."""
-    import joblib
+    """The model saved at `path`, or None when there is none (rules alone then).
+
+    Raises `model_file.ModelFileError` (a ValueError naming the file) for anything
+    but a model file of the current format, pickles included: they are never loaded.
+    """
+    from router.classify.model_file import read
 
     path = Path(path)
     if not path.exists():
         return None
-    data = joblib.load(path)
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a triage model of format {FORMAT}; run `msgrouter train` again")
-    heads = {name: Head(tuple(classes), np.asarray(text, dtype=np.float64), evidence, bias)
-             for name, (classes, text, evidence, bias) in data["heads"].items()}
-    return TriageModel(data["vocab"], np.asarray(data["idf"], dtype=np.float64), heads,
-                       tuple(data["categories"]), tuple(data["urgencies"]), data.get("info", {}))
+    header, arrays = read(path)
+    vocab = {feature: row for row, feature in enumerate(header["vocabulary"], start=1)}
+    heads = {name: Head(tuple(classes), arrays[f"{name}.text"].astype(np.float64), arrays[f"{name}.evidence"],
+                        arrays[f"{name}.bias"])
+             for name, classes in header["heads"].items()}
+    return TriageModel(vocab, arrays["idf"].astype(np.float64), heads, tuple(header["categories"]),
+                       tuple(header["urgencies"]), header.get("info", {}))

@@ -9,6 +9,7 @@ customer) is read once for the batch.
 """
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import timedelta
 
@@ -17,6 +18,8 @@ from sqlalchemy import func, select
 from router.batch import Batch, Item
 from router.models import Conversation, Identity, Message
 from router.outbox import outbound_row
+
+log = logging.getLogger(__name__)
 
 
 class _Known:
@@ -82,5 +85,7 @@ def run(batch: Batch) -> None:
                      data={"language": item.conversation.language,
                            "secret_notice": bool(item.message.secret_kinds)})
         item.reason("acknowledge", f"acknowledged in {item.conversation.language}")
+        log.info("message %s acknowledged in %s (conversation %s)", item.message.id,
+                 item.conversation.language, item.conversation.id)
 
     batch.each(decide)

@@ -4,10 +4,14 @@ A conversation moved to a pool its agent does not belong to is taken from them; 
 assign step gives their capacity back in arrival order."""
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
 from router.batch import Batch, Item
 from router.models import Membership
+
+log = logging.getLogger(__name__)
 
 
 def run(batch: Batch) -> None:
@@ -18,9 +22,13 @@ def run(batch: Batch) -> None:
     def decide(item: Item) -> None:
         conversation = item.conversation
         if not (item.is_new_conversation or item.reroute or conversation.pool_id is None):
+            log.info("message %s routed with conversation %s, in pool %s", item.message.id,
+                     conversation.id, batch.pool_name(conversation.pool_id))
             return
         pool_name, index = batch.desk.route(conversation.category, conversation.language)
         pool = batch.pools[pool_name]
+        log.info("message %s routed to pool %s by routing[%s] (conversation %s, %s %s)", item.message.id,
+                 pool_name, index, conversation.id, conversation.urgency, conversation.category)
         if pool.id == conversation.pool_id:
             return
         conversation.pool_id = pool.id

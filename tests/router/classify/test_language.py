@@ -1,6 +1,8 @@
 """Language detection, and traditional Chinese treated as Chinese all the way through."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from router.classify import classify
@@ -51,7 +53,19 @@ def test_traditional_chinese_is_classified_like_simplified(system, text, categor
 def test_normalise_keeps_amounts_inside_one_sentence():
     from router.classify.normalise import normalise
 
-    # Patterns read "." as the end of a sentence; "0.5" is not one.
-    assert normalise("Sent 0.5 ETH. It is GONE") == "sent 05 eth. it is gone"
-    assert normalise("余额只剩 0.01 USDT。") == "余额只剩 001 usdt。"
-    assert normalise("v4.12.0 crashed... again") == "v4120 crashed... again"
+    # Patterns read "." as the end of a sentence; the point inside "0.5" is not one, so
+    # none may be left between digits. Sentence ends, ellipses and the words stay.
+    def sentences(text: str) -> list[list[str]]:
+        return [part.split() for part in re.split(r"[.。]+", normalise(text)) if part.strip()]
+
+    def digits(word: str) -> str:
+        return "".join(ch for ch in word if ch.isdigit())
+
+    (sent, amount, eth), gone = sentences("Sent 0.5 ETH. It is GONE")
+    assert (sent, eth, gone) == ("sent", "eth", ["it", "is", "gone"]) and digits(amount) == "05"
+    (balance, small, usdt), = sentences("余额只剩 0.01 USDT。")
+    assert (balance, usdt, digits(small)) == ("余额只剩", "usdt", "001")
+    version, again = sentences("v4.12.0 crashed... again")
+    assert digits(version[0]) == "4120" and version[1:] == ["crashed"] and again == ["again"]
+    assert "..." in normalise("v4.12.0 crashed... again")
+    assert not re.search(r"\d[.。]\d", normalise("paid 1.25 BTC, got 0.3 and v2.1"))

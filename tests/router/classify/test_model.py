@@ -95,6 +95,6 @@ def test_model_for_other_labels_is_ignored(tmp_path, rules):
 
 
 def test_shipped_model_is_small(shipped_model):
-    path = Path(__file__).resolve().parents[3] / "config" / "triage-model.joblib"
+    path = Path(__file__).resolve().parents[3] / "config" / "triage-model.npz"
     assert path.stat().st_size < 3_000_000
     assert shipped_model.info["records"] >= 200      # trained on the whole corpus
