@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from router.batch import Batch, Item
 from router.models import Conversation, Identity, Message
 from router.outbox import outbound_row
+from router.rows import Row
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,13 @@ class _Known:
             .where(Conversation.customer_id.in_(customers), Message.direction == "out",
                    Message.automatic.is_(True), Message.created_at >= since)
             .group_by(Conversation.customer_id))})
+        self.sent: list[tuple[int, Row]] = []  # (message id, its acknowledgement)
+        batch.on_finish.append(self.log)
+
+    def log(self) -> None:
+        """Once the acknowledgements are inserted, each gets its line with its id."""
+        for message_id, row in self.sent:
+            log.info("message %s acknowledged in %s (outbound message %s)", message_id, row.language, row.id)
 
 
 def _skip_reason(batch: Batch, known: _Known, item: Item) -> str | None:
@@ -85,7 +93,6 @@ def run(batch: Batch) -> None:
                      data={"language": item.conversation.language,
                            "secret_notice": bool(item.message.secret_kinds)})
         item.reason("acknowledge", f"acknowledged in {item.conversation.language}")
-        log.info("message %s acknowledged in %s (conversation %s)", item.message.id,
-                 item.conversation.language, item.conversation.id)
+        known.sent.append((item.message.id, row))
 
     batch.each(decide)
