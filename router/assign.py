@@ -2,41 +2,94 @@
 fewest open conversations first, ties to the one assigned least recently; a reopened
 conversation goes back to the agent who had it when they qualify.
 
-The claim is one conditional UPDATE on the agent's `open_count`, so two workers
-assigning at once can never push an agent over capacity.
+Agents' loads are read once per transaction (`AgentLoads`), row-locked on PostgreSQL,
+decided in memory and written back at once, so a batch of a thousand messages costs
+two reads and one write, and two workers assigning at once can never push an agent
+over capacity.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
+from router.db import on_postgresql
 from router.events import record
 from router.models import Agent, Conversation, Event, Membership
 
-QUEUE_FILL_LIMIT = 500  # conversations looked at per fill, so one tick stays short
+QUEUE_FILL_LIMIT = 500  # conversations read per page of a fill
+QUEUE_FILL_PAGES = 10  # pages per fill, so one tick stays short
 
 
-def _candidates(session: Session, pool_id: int, language: str, only: int | None = None) -> list[tuple[int, str]]:
-    query = (select(Agent.id, Agent.name).join(Membership, Membership.agent_id == Agent.id)
-             .where(Membership.pool_id == pool_id, Agent.status == "online",
-                    Agent.open_count < Agent.capacity)
-             .order_by(Agent.open_count, Agent.last_assigned_at.nulls_first(), Agent.id).limit(10))
-    if only is not None:
-        query = query.where(Agent.id == only)
-    if language in ("zh", "en"):
-        spoken = literal(",") + Agent.languages + literal(",")
-        query = query.where(spoken.like(f"%,{language},%"))
-    return [tuple(row) for row in session.execute(query)]
+@dataclass
+class _Load:
+    id: int
+    name: str
+    online: bool
+    capacity: int
+    languages: frozenset[str]
+    open_count: int
+    last_assigned_at: datetime | None
+    changed: bool = False
 
 
-def _claim(session: Session, agent_id: int, now: datetime) -> bool:
-    result = session.execute(
-        update(Agent).where(Agent.id == agent_id, Agent.open_count < Agent.capacity)
-        .values(open_count=Agent.open_count + 1, last_assigned_at=now)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+class AgentLoads:
+    """Every agent's load for one transaction: read (and on PostgreSQL row-locked) once,
+    decided in memory, written back in one statement. Two workers assigning at once
+    queue on the lock, so neither can push an agent over capacity; on SQLite the write
+    transaction (BEGIN IMMEDIATE) already serialises them."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session, self.now = session, now
+        query = select(Agent.id, Agent.name, Agent.status, Agent.capacity, Agent.languages,
+                       Agent.open_count, Agent.last_assigned_at).order_by(Agent.id)
+        if on_postgresql(session):
+            query = query.with_for_update()
+        self.agents = {row.id: _Load(row.id, row.name, row.status == "online", row.capacity,
+                                     frozenset(row.languages.split(",")), row.open_count, row.last_assigned_at)
+                       for row in session.execute(query)}
+        self.members: dict[int, list[int]] = {}
+        for agent_id, pool_id in session.execute(select(Membership.agent_id, Membership.pool_id)):
+            self.members.setdefault(pool_id, []).append(agent_id)
+
+    def is_member(self, agent_id: int, pool_id: int | None) -> bool:
+        return agent_id in self.members.get(pool_id, ())
+
+    def _eligible(self, agent: _Load, language: str) -> bool:
+        return agent.online and agent.open_count < agent.capacity and \
+            (language not in ("zh", "en") or language in agent.languages)
+
+    def best(self, pool_id: int | None, language: str, prefer: int | None = None) -> _Load | None:
+        """`prefer` first when eligible; else fewest open, least recently assigned, lowest id."""
+        eligible = [self.agents[a] for a in self.members.get(pool_id, ()) if self._eligible(self.agents[a], language)]
+        preferred = [a for a in eligible if a.id == prefer]
+        if preferred:
+            return preferred[0]
+        return min(eligible, key=lambda a: (a.open_count, a.last_assigned_at is not None,
+                                            a.last_assigned_at or self.now, a.id), default=None)
+
+    def take(self, agent_id: int) -> None:
+        agent = self.agents[agent_id]
+        agent.open_count, agent.last_assigned_at, agent.changed = agent.open_count + 1, self.now, True
+
+    def release(self, agent_id: int) -> None:
+        agent = self.agents[agent_id]
+        agent.open_count, agent.changed = max(agent.open_count - 1, 0), True
+
+    def has_free_capacity(self, pool_ids: list[int] | None = None) -> bool:
+        wanted = self.members if pool_ids is None else {p: self.members.get(p, []) for p in pool_ids}
+        return any(self.agents[a].online and self.agents[a].open_count < self.agents[a].capacity
+                   for members in wanted.values() for a in members)
+
+    def write(self) -> None:
+        rows = [{"id": a.id, "open_count": a.open_count, "last_assigned_at": a.last_assigned_at}
+                for a in self.agents.values() if a.changed]
+        if rows:  # the ORM's bulk UPDATE by primary key: one executemany
+            self.session.execute(update(Agent), rows)
+            for a in self.agents.values():
+                a.changed = False
 
 
 def assign_to(session: Session, conversation: Conversation, agent_id: int, agent_name: str,
@@ -55,12 +108,14 @@ def try_assign(session: Session, conversation: Conversation, now: datetime,
     """
     if conversation.pool_id is None:
         return None
-    preferred = _candidates(session, conversation.pool_id, conversation.language, prefer) if prefer else []
-    for agent_id, name in preferred + _candidates(session, conversation.pool_id, conversation.language):
-        if _claim(session, agent_id, now):
-            assign_to(session, conversation, agent_id, name, now)
-            return session.get(Agent, agent_id)
-    return None
+    loads = AgentLoads(session, now)
+    agent = loads.best(conversation.pool_id, conversation.language, prefer)
+    if agent is None:
+        return None
+    loads.take(agent.id)
+    loads.write()
+    assign_to(session, conversation, agent.id, agent.name, now)
+    return session.get(Agent, agent.id, populate_existing=True)
 
 
 def resolved_by(session: Session, conversation_id: int) -> int | None:
@@ -85,19 +140,36 @@ def unassign(session: Session, conversation: Conversation, reason: str, actor: s
 
 
 def fill_queues(session: Session, now: datetime, pool_ids: list[int] | None = None) -> int:
-    """Assign waiting conversations, earliest deadline first, while agents have capacity."""
-    query = (select(Conversation).where(Conversation.assignee_id.is_(None),
-                                        Conversation.state != "resolved",
-                                        Conversation.pool_id.is_not(None))
-             .order_by(Conversation.due_at.nulls_last(), Conversation.id).limit(QUEUE_FILL_LIMIT))
-    if pool_ids is not None:
-        query = query.where(Conversation.pool_id.in_(pool_ids))
-    assigned = 0
-    for conversation in session.execute(query).scalars():
-        if try_assign(session, conversation, now) is not None:
-            reasons = [*conversation.reasons, {"step": "assign", "reason": "assigned from the pool queue when capacity freed"}]
-            conversation.reasons = reasons
+    """Assign waiting conversations, earliest deadline first, while agents have capacity.
+
+    Only pools with a free agent are read, a page at a time, so a pool's queue is
+    filled however much earlier work waits in pools where nobody is free."""
+    loads = AgentLoads(session, now)
+    pools = [p for p in (pool_ids if pool_ids is not None else list(loads.members)) if loads.has_free_capacity([p])]
+    assigned, offset = 0, 0
+    session.flush()  # pages are read without flushing what this fill assigns
+    for _ in range(QUEUE_FILL_PAGES):
+        if not pools:
+            break
+        page = list(session.execute(
+            select(Conversation).where(Conversation.assignee_id.is_(None), Conversation.state != "resolved",
+                                       Conversation.pool_id.in_(pools))
+            .order_by(Conversation.due_at.nulls_last(), Conversation.id)
+            .offset(offset).limit(QUEUE_FILL_LIMIT).execution_options(autoflush=False)).scalars())
+        for conversation in page:
+            agent = loads.best(conversation.pool_id, conversation.language)
+            if agent is None:
+                continue
+            loads.take(agent.id)
+            assign_to(session, conversation, agent.id, agent.name, now)
+            conversation.reasons = [*conversation.reasons, {"step": "assign",
+                                                            "reason": "assigned from the pool queue when capacity freed"}]
             assigned += 1
+        if len(page) < QUEUE_FILL_LIMIT:
+            break
+        offset += len(page)
+        pools = [p for p in pools if loads.has_free_capacity([p])]
+    loads.write()
     return assigned
 
 

@@ -22,7 +22,9 @@ from router.clock import utcnow
 from router.db import get_engine, session_scope
 from router.doorbell import get_doorbell
 from router.events import record
+from router import rows
 from router.models import Conversation, Identity, Message
+from router.rows import Row
 
 log = logging.getLogger(__name__)
 
@@ -42,25 +44,33 @@ def _last_inbound(session: Session, conversation_id: int) -> Message | None:
         .order_by(Message.id.desc()).limit(1)).scalars().first()
 
 
-def queue_outbound(session: Session, conversation: Conversation, text: str, *, subject: str,
-                   now: datetime, automatic: bool = False, author_id: int | None = None) -> Message:
-    """Write the outbound row; the caller rings the `outbound` doorbell after commit."""
-    last_in = _last_inbound(session, conversation.id)
-    thread = [r for r in [*(last_in.references if last_in else []),
-                          last_in.external_id if last_in else ""] if _MESSAGE_ID.match(r)]
+def outbound_row(conversation, text: str, *, subject: str, now: datetime, answering,  # noqa: ANN001
+                 automatic: bool = False, author_id: int | None = None) -> Row:
+    """The outbound message answering the customer message `answering` (None when there is
+    none), threaded to it, not yet inserted."""
+    thread = [r for r in [*(answering.references if answering else []),
+                          answering.external_id if answering else ""] if _MESSAGE_ID.match(r)]
     channel = get_channel(conversation.channel)
     # The desk's own address on this channel (for email the From of our mail), so
     # the conversation shows who wrote; the agent, if any, is `author_id`.
     sender, sender_name = channel.our_address()
-    row = Message(
-        conversation_id=conversation.id, direction="out", channel=conversation.channel,
+    return rows.new(
+        Message, conversation_id=conversation.id, direction="out", channel=conversation.channel,
         external_id=channel.new_external_id(conversation.id), sender=sender, sender_name=sender_name,
-        status="queued", recipient=last_in.sender if last_in else "", subject=subject, text=text,
+        status="queued", recipient=answering.sender if answering else "", subject=subject, text=text,
         language=conversation.language, automatic=automatic, author_id=author_id,
         in_reply_to=thread[-1] if thread else "", references=list(dict.fromkeys(thread)),
         created_at=now)
-    session.add(row)
-    session.flush()
+
+
+def queue_outbound(session: Session, conversation: Conversation, text: str, *, subject: str,
+                   now: datetime, author_id: int | None = None) -> Row:
+    """Insert one outbound message answering the conversation's last customer message; the
+    caller rings the `outbound` doorbell after commit."""
+    row = outbound_row(conversation, text, subject=subject, now=now, author_id=author_id,
+                       answering=_last_inbound(session, conversation.id))
+    session.flush()  # the conversation's own pending changes first
+    rows.insert_all(session, Message, [row])
     return row
 
 

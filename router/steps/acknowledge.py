@@ -4,51 +4,66 @@ reply time and the warning that staff never ask for a mnemonic or private key.
 Never to machine-written mail (that is how mail loops start), never twice for one
 conversation, at most a few per customer per window, never to an address known to
 be undeliverable. When the message held a secret, the answer tells the customer to
-move their funds.
+move their funds. What the rules need (undeliverable addresses, recent answers per
+customer) is read once for the batch.
 """
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from router.context import Context
-from router.events import record
+from router.batch import Batch, Item
 from router.models import Conversation, Identity, Message
-from router.outbox import queue_outbound
+from router.outbox import outbound_row
+from router.rows import Row
 
 log = logging.getLogger(__name__)
 
 
-def _skip_reason(ctx: Context) -> str | None:
-    message, customer = ctx.message, ctx.customer
+class _Known:
+    def __init__(self, batch: Batch) -> None:
+        session, customers = batch.session, {i.customer.id for i in batch.items if i.customer}
+        self.undeliverable = {(customer_id, channel) for customer_id, channel in session.execute(
+            select(Identity.customer_id, Identity.channel).where(
+                Identity.customer_id.in_(customers), Identity.undeliverable.is_(True)))}
+        since = batch.now - timedelta(seconds=batch.desk.acknowledgement.window)
+        self.recent = Counter({customer_id: count for customer_id, count in session.execute(
+            select(Conversation.customer_id, func.count()).select_from(Message)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Conversation.customer_id.in_(customers), Message.direction == "out",
+                   Message.automatic.is_(True), Message.created_at >= since)
+            .group_by(Conversation.customer_id))})
+        self.sent: list[tuple[int, Row]] = []  # (message id, its acknowledgement)
+        batch.on_finish.append(self.log)
+
+    def log(self) -> None:
+        """Once the acknowledgements are inserted, each gets its line with its id."""
+        for message_id, row in self.sent:
+            log.info("message %s acknowledged in %s (outbound message %s)", message_id, row.language, row.id)
+
+
+def _skip_reason(batch: Batch, known: _Known, item: Item) -> str | None:
+    message, customer = item.message, item.customer
     if message.auto_submitted:
         return "automatic mail (auto-reply, bounce or list): not answered automatically"
-    if not ctx.is_new_conversation and not message.secret_kinds:
+    if not item.is_new_conversation and not message.secret_kinds:
         return "conversation already acknowledged"
-    undeliverable = ctx.session.execute(select(Identity.undeliverable).where(
-        Identity.customer_id == customer.id, Identity.channel == message.channel,
-        Identity.undeliverable.is_(True))).first()
-    if undeliverable:
+    if (customer.id, message.channel) in known.undeliverable:
         return "address is known to be undeliverable"
-    limit = ctx.desk.acknowledgement
-    recent = ctx.session.execute(
-        select(func.count()).select_from(Message)
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(Conversation.customer_id == customer.id, Message.direction == "out",
-               Message.automatic.is_(True),
-               Message.created_at >= ctx.now - timedelta(seconds=limit.window))).scalar()
-    if recent >= limit.max_per_customer:
+    recent = known.recent[customer.id]
+    if recent >= batch.desk.acknowledgement.max_per_customer:
         return f"already {recent} automatic answers to this customer within the window"
     return None
 
 
-def _render(ctx: Context) -> tuple[str, str]:
-    conversation, desk = ctx.conversation, ctx.desk
+def _render(batch: Batch, item: Item) -> tuple[str, str]:
+    conversation, desk = item.conversation, batch.desk
     templates = desk.acknowledgement.templates
     template = templates.get(conversation.language) or templates[desk.desk.default_language]
-    name = (ctx.customer.display_name or "").strip()
+    name = (item.customer.display_name or "").strip()
     due = conversation.first_reply_due_at
     values = {
         "conversation_id": conversation.id, "desk_name": desk.desk.name,
@@ -56,22 +71,28 @@ def _render(ctx: Context) -> tuple[str, str]:
         "due_human": f"{due:%Y-%m-%d %H:%M}" if due else "-",
     }
     body = template.body.format(**values)
-    if ctx.message.secret_kinds:
+    if item.message.secret_kinds:
         body = template.secret_notice.format(**values) + "\n\n" + body
     return template.subject.format(**values), body
 
 
-def run(ctx: Context) -> None:
-    skip = _skip_reason(ctx)
-    if skip:
-        ctx.reason("acknowledge", f"no acknowledgement: {skip}")
-        return
-    subject, body = _render(ctx)
-    row = queue_outbound(ctx.session, ctx.conversation, body, subject=subject, now=ctx.now,
-                         automatic=True)
-    ctx.outbound.append(row)
-    record(ctx.session, "acknowledged", conversation_id=ctx.conversation.id, message_id=row.id,
-           data={"language": ctx.conversation.language, "secret_notice": bool(ctx.message.secret_kinds)})
-    ctx.reason("acknowledge", f"acknowledged in {ctx.conversation.language}")
-    log.info("message %s acknowledged in %s (outbound message %s)", ctx.message.id,
-             ctx.conversation.language, row.id)
+def run(batch: Batch) -> None:
+    known: _Known = batch.loaded("acknowledge", lambda: _Known(batch))
+
+    def decide(item: Item) -> None:
+        skip = _skip_reason(batch, known, item)
+        if skip:
+            item.reason("acknowledge", f"no acknowledgement: {skip}")
+            return
+        subject, body = _render(batch, item)
+        row = outbound_row(item.conversation, body, subject=subject, now=batch.now,
+                           automatic=True, answering=item.message)
+        known.recent[item.customer.id] += 1
+        item.outbound.append(row)
+        batch.record("acknowledged", conversation=item.conversation, message=row,
+                     data={"language": item.conversation.language,
+                           "secret_notice": bool(item.message.secret_kinds)})
+        item.reason("acknowledge", f"acknowledged in {item.conversation.language}")
+        known.sent.append((item.message.id, row))
+
+    batch.each(decide)

@@ -1,4 +1,4 @@
-"""classify: category, urgency and language of the message, with the reasons.
+"""classify: category, urgency and language of each message, with the reasons.
 
 A new conversation takes the message's labels. A later message can only raise the
 conversation's urgency; when it does and its category differs, the conversation is
@@ -10,9 +10,8 @@ from functools import lru_cache
 
 from channels.email.quoted import strip_quoted
 from config.settings import get_settings
+from router.batch import Batch, Item
 from router.classify import classify, load_model
-from router.context import Context
-from router.events import record
 
 URGENCY_RANK = {"low": 0, "normal": 1, "high": 2, "critical": 3}
 
@@ -23,29 +22,36 @@ def triage_model():  # noqa: ANN201
     return load_model(get_settings().model_path)
 
 
-def _text_for_triage(ctx: Context) -> str:
+def _text_for_triage(item: Item) -> str:
     # Quoted history is not the customer's news: triage judges what they say now.
-    return strip_quoted(ctx.message.text) if ctx.message.channel == "email" else ctx.message.text
+    message = item.message
+    return strip_quoted(message.text) if message.channel == "email" else message.text
 
 
-def run(ctx: Context) -> None:
-    message, conversation = ctx.message, ctx.conversation
-    result = classify(_text_for_triage(ctx), subject=message.subject, channel=message.channel,
-                      secret_kinds=tuple(message.secret_kinds), model=triage_model())
-    ctx.classification = result
-    message.category, message.urgency, message.language = result.category, result.urgency, result.language
-    for reason in result.reasons:
-        ctx.reason("classify", reason)
-    if message.secret_kinds:
-        conversation.contains_secret = True
-    if ctx.is_new_conversation:
-        conversation.category, conversation.urgency = result.category, result.urgency
-        conversation.language = result.language
-    elif URGENCY_RANK[result.urgency] > URGENCY_RANK[conversation.urgency]:
-        ctx.reason("classify", f"urgency raised {conversation.urgency} -> {result.urgency} by message {message.id}")
-        conversation.urgency = result.urgency
-        if result.category != conversation.category:
-            conversation.category = result.category
-            ctx.reroute = True
-    record(ctx.session, "classified", conversation_id=conversation.id, message_id=message.id,
-           data={"category": result.category, "urgency": result.urgency, "language": result.language})
+def run(batch: Batch) -> None:
+    model = triage_model()
+
+    def decide(item: Item) -> None:
+        message, conversation = item.message, item.conversation
+        result = classify(_text_for_triage(item), subject=message.subject, channel=message.channel,
+                          secret_kinds=tuple(message.secret_kinds), model=model)
+        item.classification = result
+        message.category, message.urgency, message.language = result.category, result.urgency, result.language
+        for reason in result.reasons:
+            item.reason("classify", reason)
+        if message.secret_kinds:
+            conversation.contains_secret = True
+        if item.is_new_conversation:
+            conversation.category, conversation.urgency = result.category, result.urgency
+            conversation.language = result.language
+        elif URGENCY_RANK[result.urgency] > URGENCY_RANK[conversation.urgency]:
+            item.reason("classify", f"urgency raised {conversation.urgency} -> {result.urgency} "
+                                    f"by message {message.id}")
+            conversation.urgency = result.urgency
+            if result.category != conversation.category:
+                conversation.category = result.category
+                item.reroute = True
+        batch.record("classified", conversation=conversation, message=message,
+                     data={"category": result.category, "urgency": result.urgency, "language": result.language})
+
+    batch.each(decide)

@@ -1,36 +1,74 @@
 """dedupe: the same text from the same customer within minutes joins the first message's
 conversation instead of opening (and alerting) a second one. Customers who get no
-answer in a minute often send the same message again, or through another door."""
+answer in a minute often send the same message again, or through another door.
+
+The recent texts of the batch's customers are loaded with one query; a repeat of an
+earlier message of the same batch joins that message's conversation.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from router.context import Context, Duplicate
-from router.events import record
+from router.batch import Batch, Duplicate, Item
+from router.rows import Row
 from router.models import Conversation, Message
 
 WINDOW = timedelta(minutes=10)
 
 
-def run(ctx: Context) -> None:
-    message = ctx.message
-    if ctx.conversation is not None or not message.text.strip():
+def _recent(batch: Batch, candidates: list[Item]) -> dict[tuple[int, str], tuple[int, Row]]:
+    """(customer id, text) -> (newest message id, its open conversation), from the database."""
+    if not candidates:
+        return {}
+    found_ids = batch.session.execute(
+        select(Conversation.customer_id, Message.text, Message.id, Message.conversation_id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Conversation.customer_id.in_({i.customer.id for i in candidates}),
+               Conversation.state != "resolved", Message.direction == "in",
+               Message.created_at >= batch.now - WINDOW,
+               Message.text.in_({i.message.text for i in candidates}))).all()
+    newest: dict[tuple[int, str], tuple[int, int]] = {}
+    for customer_id, text, message_id, conversation_id in found_ids:
+        best = newest.get((customer_id, text))
+        if best is None or message_id > best[0]:
+            newest[(customer_id, text)] = (message_id, conversation_id)
+    conversations = batch.load_conversations({cid for _, cid in newest.values()})
+    return {key: (mid, conversations[cid]) for key, (mid, cid) in newest.items()}
+
+
+def run(batch: Batch) -> None:
+    candidates = [i for i in batch.live()
+                  if i.conversation is None and i.follows is None and i.message.text.strip()]
+    known = _recent(batch, candidates)
+    chosen = set(map(id, candidates))
+    earlier: dict[tuple[int, str], Item] = {}  # the batch's own earlier messages count too
+
+    def decide(item: Item) -> None:
+        key = (item.customer.id, item.message.text)
+        same = earlier.get(key)
+        if item.message.created_at >= batch.now - WINDOW and item.message.text.strip():
+            earlier[key] = item
+        if id(item) in chosen:
+            _attach(batch, item, known.get(key), same)
+
+    batch.each(decide)
+
+
+def _attach(batch: Batch, item: Item, stored: tuple[int, Row] | None, same: Item | None) -> None:
+    if same is not None and (stored is None or same.message.id > stored[0]):
+        target, what = same, f"message {same.message.id}"
+        if same.conversation is not None:
+            target, what = same.conversation, f"#{same.conversation.id}"
+    elif stored is not None:
+        target, what = stored[1], f"#{stored[1].id}"
+    else:
         return
-    query = (select(Message.conversation_id)
-             .join(Conversation, Conversation.id == Message.conversation_id)
-             .where(Conversation.customer_id == ctx.customer.id,
-                    Conversation.state != "resolved",
-                    Message.direction == "in", Message.id != message.id,
-                    Message.created_at >= ctx.now - WINDOW,
-                    Message.text == message.text)
-             .order_by(Message.id.desc()).limit(1))
-    conversation_id = ctx.session.execute(query).scalar_one_or_none()
-    if conversation_id is None:
-        return
-    ctx.conversation = ctx.session.get(Conversation, conversation_id)
-    message.conversation_id = conversation_id
-    record(ctx.session, "received", conversation_id=conversation_id, message_id=message.id,
-           data={"channel": message.channel, "duplicate": True})
-    raise Duplicate(f"same text as a message of #{conversation_id} within {WINDOW}")
+    if isinstance(target, Item):
+        item.follows = target
+    else:
+        item.conversation = target
+    batch.record("received", conversation=item, message=item.message,
+                 data={"channel": item.message.channel, "duplicate": True})
+    raise Duplicate(f"same text as {what} within {WINDOW}")

@@ -1,22 +1,31 @@
-"""open: a message that continues no conversation opens a new one for its customer."""
+"""open: a message that continues no conversation opens a new one for its customer; one
+that follows an earlier message of the batch joins the conversation that message has now.
+
+The batch's new conversations are inserted with one statement."""
 from __future__ import annotations
 
-from router.context import Context
-from router.events import record
+from router import rows
+from router.batch import Batch
 from router.models import Conversation
 
 
-def run(ctx: Context) -> None:
-    if ctx.conversation is not None:
-        return
-    message = ctx.message
-    conversation = Conversation(customer_id=ctx.customer.id, channel=message.channel,
-                                subject=message.subject[:500], created_at=ctx.now,
-                                updated_at=ctx.now, last_inbound_at=ctx.now, reasons=[])
-    ctx.session.add(conversation)
-    ctx.session.flush()
-    ctx.conversation = conversation
-    ctx.is_new_conversation = True
-    message.conversation_id = conversation.id
-    record(ctx.session, "received", conversation_id=conversation.id, message_id=message.id,
-           data={"channel": message.channel, "new_conversation": True})
+def run(batch: Batch) -> None:
+    opened: list[rows.Row] = []
+    for item in batch.items:  # in order: whoever an item follows has its conversation by now
+        if item.conversation is not None:
+            continue
+        if item.follows is not None:
+            item.conversation = item.follows.conversation
+            continue
+        if item.stopped is not None:
+            continue
+        message = item.message
+        item.conversation = rows.new(Conversation, customer_id=item.customer.id, channel=message.channel,
+                                     subject=message.subject[:500], created_at=batch.now,
+                                     updated_at=batch.now, last_inbound_at=batch.now, reasons=[])
+        item.is_new_conversation = True
+        opened.append(item.conversation)
+        batch.record("received", conversation=item, message=message,
+                     data={"channel": message.channel, "new_conversation": True})
+    rows.insert_all(batch.session, Conversation, opened)
+    batch.conversations.update((row.id, row) for row in opened)

@@ -1,25 +1,45 @@
-"""route: category (and language) to pool, by the desk's routing table; first match wins."""
+"""route: category (and language) to pool, by the desk's routing table; first match wins.
+
+A conversation moved to a pool its agent does not belong to is taken from them; the
+assign step gives their capacity back in arrival order."""
 from __future__ import annotations
 
 import logging
 
-from router.context import Context
-from router.routing import move_to_pool
+from sqlalchemy import select
+
+from router.batch import Batch, Item
+from router.models import Membership
 
 log = logging.getLogger(__name__)
 
 
-def run(ctx: Context) -> None:
-    conversation = ctx.conversation
-    if not (ctx.is_new_conversation or ctx.reroute or conversation.pool_id is None):
-        pool_name = next((n for n, p in ctx.pools.items() if p.id == conversation.pool_id), "?")
-        log.info("message %s routed with conversation %s, in pool %s", ctx.message.id,
-                 conversation.id, pool_name)
-        return
-    pool_name, index = ctx.desk.route(conversation.category, conversation.language)
-    if move_to_pool(ctx.session, conversation, ctx.pools[pool_name], data={"rule": index},
-                    message_id=ctx.message.id):
-        ctx.reason("route", f"routing[{index}]: category {conversation.category}, "
-                            f"language {conversation.language} -> pool {pool_name}")
-    log.info("message %s routed to pool %s by routing[%s] (conversation %s, %s %s)", ctx.message.id,
-             pool_name, index, conversation.id, conversation.urgency, conversation.category)
+def run(batch: Batch) -> None:
+    members = batch.loaded("memberships", lambda: {(agent_id, pool_id) for agent_id, pool_id in
+                                                   batch.session.execute(select(Membership.agent_id,
+                                                                                Membership.pool_id))})
+
+    def decide(item: Item) -> None:
+        conversation = item.conversation
+        if not (item.is_new_conversation or item.reroute or conversation.pool_id is None):
+            log.info("message %s routed with conversation %s, in pool %s", item.message.id,
+                     conversation.id, batch.pool_name(conversation.pool_id))
+            return
+        pool_name, index = batch.desk.route(conversation.category, conversation.language)
+        pool = batch.pools[pool_name]
+        log.info("message %s routed to pool %s by routing[%s] (conversation %s, %s %s)", item.message.id,
+                 pool_name, index, conversation.id, conversation.urgency, conversation.category)
+        if pool.id == conversation.pool_id:
+            return
+        conversation.pool_id = pool.id
+        batch.record("routed", conversation=conversation, message=item.message,
+                     data={"pool": pool.name, "rule": index})
+        item.reason("route", f"routing[{index}]: category {conversation.category}, "
+                             f"language {conversation.language} -> pool {pool_name}")
+        agent_id = conversation.assignee_id
+        if agent_id is not None and (agent_id, pool.id) not in members:
+            item.released_agent_id, conversation.assignee_id = agent_id, None
+            batch.record("unassigned", conversation=conversation,
+                         data={"agent_id": agent_id, "reason": f"moved to pool {pool.name}"})
+
+    batch.each(decide)

@@ -1,9 +1,13 @@
-"""thread: find the customer, and the conversation this message continues.
+"""thread: find each message's customer, and the conversation it continues.
 
 Email threads by our own Message-IDs (References / In-Reply-To), then by a `[#123]`
 token in the subject; both only when the sender is that conversation's customer, so
 nobody can write into somebody else's case by quoting its subject. Channels with a
 standing session (Telegram, chat) continue the customer's open conversation there.
+
+The batch's customers, referenced messages and named conversations are loaded with one
+query each; a message that continues an earlier message of the same batch follows it
+into the conversation that message will have.
 """
 from __future__ import annotations
 
@@ -14,84 +18,151 @@ from sqlalchemy import select
 
 from channels import get_channel
 from router.assign import resolved_by
-from router.context import Context
-from router.customers import find_or_create_customer
-from router.events import record
+from router.batch import Batch, Item
+from router.rows import Row
+from router.customers import find_or_create_customers, identity_key
 from router.models import Conversation, Message
 
 SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
 REOPEN_WINDOW = timedelta(days=7)
 
 
-def _by_references(ctx: Context) -> Conversation | None:
-    refs = [r for r in [ctx.message.in_reply_to, *ctx.message.references] if r]
-    if not refs:
+def _refs(message: Message) -> list[str]:
+    return [r for r in [message.in_reply_to, *message.references] if r]
+
+
+def _token(message: Message) -> int | None:
+    match = SUBJECT_TOKEN.search(message.subject or "")
+    return int(match.group(1)) if match else None
+
+
+class _Known:
+    """What the database knew when the batch began, loaded once for all its messages."""
+
+    def __init__(self, batch: Batch) -> None:
+        session, items = batch.session, batch.items
+        wanted: dict = {}
+        for item in items:
+            wanted.setdefault(identity_key(item.message.channel, item.message.sender), item.message.sender_name)
+        self.customers = find_or_create_customers(session, wanted)
+        refs = {r for item in items for r in _refs(item.message)}
+        # external id -> (message id, conversation id), per channel
+        self.by_ref: dict[tuple[str, str], tuple[int, int]] = {}
+        if refs:
+            for channel, external_id, mid, cid in session.execute(
+                    select(Message.channel, Message.external_id, Message.id, Message.conversation_id)
+                    .where(Message.external_id.in_(refs), Message.conversation_id.is_not(None))):
+                best = self.by_ref.get((channel, external_id))
+                if best is None or mid > best[0]:
+                    self.by_ref[(channel, external_id)] = (mid, cid)
+        wanted_ids = {cid for _, cid in self.by_ref.values()} | {t for t in map(_token, (i.message for i in items)) if t}
+        session_channels = {i.message.channel for i in items if get_channel(i.message.channel).THREADS_BY_CUSTOMER}
+        if session_channels:  # the customers' open conversations on those channels
+            wanted_ids |= set(session.execute(select(Conversation.id).where(
+                Conversation.customer_id.in_({c.id for c in self.customers.values()}),
+                Conversation.channel.in_(session_channels), Conversation.state != "resolved")).scalars())
+        self.conversations = batch.load_conversations(wanted_ids)
+
+
+def _target(item: Item) -> Row | Item:
+    """What an item threads into: a conversation, or an earlier item that has none yet."""
+    return item.conversation if item.conversation is not None else item
+
+
+def _by_references(item: Item, known: _Known, seen: dict[tuple[str, str], Item]) -> tuple[Row | Item, int, str] | None:
+    best = None
+    for ref in _refs(item.message):
+        hit = known.by_ref.get((item.message.channel, ref))
+        if hit and (best is None or hit[0] > best[1]):
+            best = (known.conversations[hit[1]], hit[0])
+        earlier = seen.get((item.message.channel, ref))
+        if earlier is not None and (best is None or earlier.message.id > best[1]):
+            best = (_target(earlier), earlier.message.id)
+    return (best[0], best[1], "references") if best else None
+
+
+def _by_subject_token(item: Item, known: _Known) -> tuple[Row, int, str] | None:
+    token = _token(item.message)
+    found = known.conversations.get(token) if token else None
+    return (found, 0, f"subject token [#{token}]") if found is not None else None
+
+
+def _by_session(item: Item, known: _Known, earlier: list[Item]) -> Row | Item | None:
+    channel = item.message.channel
+    if not get_channel(channel).THREADS_BY_CUSTOMER:
         return None
-    query = (select(Conversation).join(Message, Message.conversation_id == Conversation.id)
-             .where(Message.channel == ctx.message.channel, Message.external_id.in_(refs))
-             .order_by(Message.id.desc()).limit(1))
-    found = ctx.session.execute(query).scalars().first()
-    return _if_customers(ctx, found, "references")
+    customer_id = item.customer.id
+    # A conversation this batch opens is newer than any already open.
+    for other in reversed(earlier):
+        if other.customer is item.customer and other.message.channel == channel and other.stopped is None \
+                and (other.conversation is None or other.conversation.state != "resolved"):
+            return _target(other)
+    open_ones = [c for c in known.conversations.values() if c.customer_id == customer_id
+                 and c.channel == channel and c.state != "resolved"]
+    return max(open_ones, key=lambda c: c.id) if open_ones else None
 
 
-def _by_subject_token(ctx: Context) -> Conversation | None:
-    match = SUBJECT_TOKEN.search(ctx.message.subject or "")
-    if not match:
-        return None
-    found = ctx.session.get(Conversation, int(match.group(1)))
-    return _if_customers(ctx, found, f"subject token [#{match.group(1)}]")
+def _customer_of(target: Row | Item) -> int:
+    return target.customer.id if isinstance(target, Item) else target.customer_id
 
 
-def _by_session(ctx: Context) -> Conversation | None:
-    if not get_channel(ctx.message.channel).THREADS_BY_CUSTOMER:
-        return None
-    query = (select(Conversation).where(Conversation.customer_id == ctx.customer.id,
-                                        Conversation.channel == ctx.message.channel,
-                                        Conversation.state != "resolved")
-             .order_by(Conversation.id.desc()).limit(1))
-    found = ctx.session.execute(query).scalars().first()
-    if found is not None:
-        ctx.reason("thread", f"continues the open {ctx.message.channel} conversation #{found.id}")
-    return found
+def _describe(target: Row | Item) -> str:
+    return f"#{target.id}" if isinstance(target, Row) else f"the case of message {target.message.id}"
 
 
-def _if_customers(ctx: Context, found: Conversation | None, how: str) -> Conversation | None:
-    if found is None:
-        return None
-    if found.customer_id != ctx.customer.id:
-        ctx.reason("thread", f"{how} names #{found.id}, but the sender is not its customer: not threaded")
-        return None
-    ctx.reason("thread", f"threaded into #{found.id} by {how}")
-    return found
+def _find(item: Item, known: _Known, seen: dict[tuple[str, str], Item], earlier: list[Item]) -> Row | Item | None:
+    for found in (_by_references(item, known, seen), _by_subject_token(item, known)):
+        if found is None:
+            continue
+        target, _, how = found
+        if _customer_of(target) != item.customer.id:
+            item.reason("thread", f"{how} names {_describe(target)}, but the sender is not its customer: "
+                                  "not threaded")
+            continue
+        item.reason("thread", f"threaded into {_describe(target)} by {how}")
+        return target
+    target = _by_session(item, known, earlier)
+    if target is not None:
+        item.reason("thread", f"continues the open {item.message.channel} conversation {_describe(target)}")
+    return target
 
 
-def _reopen_or_leave(ctx: Context, conversation: Conversation) -> Conversation | None:
+def _reopen_or_leave(batch: Batch, item: Item, conversation: Row) -> Row | None:
     if conversation.state != "resolved":
         return conversation
-    if conversation.resolved_at and ctx.now - conversation.resolved_at > REOPEN_WINDOW:
-        ctx.reason("thread", f"#{conversation.id} was resolved over {REOPEN_WINDOW.days} days ago: a new case")
+    if conversation.resolved_at and batch.now - conversation.resolved_at > REOPEN_WINDOW:
+        item.reason("thread", f"#{conversation.id} was resolved over {REOPEN_WINDOW.days} days ago: a new case")
         return None
     conversation.state = "open"
     conversation.resolved_at = None
     # The agent who answered knows the case: the assign step offers it to them first.
-    ctx.previous_assignee_id = resolved_by(ctx.session, conversation.id)
-    record(ctx.session, "reopened", conversation_id=conversation.id, message_id=ctx.message.id,
-           data={"previous_assignee_id": ctx.previous_assignee_id})
-    ctx.reason("thread", f"#{conversation.id} reopened by a new message")
+    item.previous_assignee_id = resolved_by(batch.session, conversation.id)
+    batch.record("reopened", conversation=conversation, message=item.message,
+                 data={"previous_assignee_id": item.previous_assignee_id})
+    item.reason("thread", f"#{conversation.id} reopened by a new message")
     return conversation
 
 
-def run(ctx: Context) -> None:
-    message = ctx.message
-    ctx.customer = find_or_create_customer(ctx.session, message.channel, message.sender,
-                                           message.sender_name)
-    conversation = _by_references(ctx) or _by_subject_token(ctx) or _by_session(ctx)
-    if conversation is not None:
-        conversation = _reopen_or_leave(ctx, conversation)
-    if conversation is None:
-        return
-    ctx.conversation = conversation
-    message.conversation_id = conversation.id
-    conversation.last_inbound_at = ctx.now
-    record(ctx.session, "received", conversation_id=conversation.id, message_id=message.id,
-           data={"channel": message.channel})
+def run(batch: Batch) -> None:
+    known = _Known(batch)
+    seen: dict[tuple[str, str], Item] = {}  # (channel, external id) of the batch's earlier messages
+    earlier: list[Item] = []
+
+    def decide(item: Item) -> None:
+        message = item.message
+        item.customer = known.customers[identity_key(message.channel, message.sender)]
+        target = _find(item, known, seen, earlier)
+        if isinstance(target, Row):
+            target = _reopen_or_leave(batch, item, target)
+        if target is not None:
+            if isinstance(target, Item):
+                item.follows = target
+            else:
+                item.conversation = target
+                target.last_inbound_at = batch.now
+            batch.record("received", conversation=target if isinstance(target, Row) else item,
+                         message=message, data={"channel": message.channel})
+        seen[(message.channel, message.external_id)] = item
+        earlier.append(item)
+
+    batch.each(decide)
