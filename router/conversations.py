@@ -33,10 +33,13 @@ def reply_subject(conversation: Conversation) -> str:
 def reply(session: Session, conversation: Conversation, agent: Agent, text: str) -> Message:
     if conversation.state == "resolved":
         raise ActionError("the conversation is resolved; reopen it by writing to the customer in a new case")
+    # An agent pasting a customer's secret back must not store it either; the guard then
+    # judges the agent's own words (a pasted phrase holds list words like "need" and
+    # "send"), and its refusal can never quote the secret.
+    text = redact(text).text
     check_reply(text)  # raises OutboundRefused for a reply that asks for secrets
     now = utcnow()
-    # An agent pasting a customer's secret back must not store it either.
-    row = queue_outbound(session, conversation, redact(text).text, subject=reply_subject(conversation),
+    row = queue_outbound(session, conversation, text, subject=reply_subject(conversation),
                          now=now, author_id=agent.id)
     deadlines.on_agent_reply(conversation, now)
     conversation.updated_at = now

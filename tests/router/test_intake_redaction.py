@@ -223,3 +223,22 @@ def test_api_tokens_are_stored_only_as_hashes(api):
     stored = everything_stored()
     assert token not in stored and token.removeprefix("mr_") not in stored
     assert hashlib.sha256(token.encode()).hexdigest() in stored
+
+
+def test_a_pasted_phrase_whose_words_read_as_a_request_is_not_refused_nor_quoted(smtp_port, sink, api, broker):
+    # "need" and "send" are list words; the guard must judge the agent's words, not the
+    # customer's pasted phrase, and a refusal must never quote a secret.
+    english = Mnemonic("english")
+    phrase = next(p for p in (english.to_mnemonic(bytes([n]) * 16) for n in range(256))
+                  if {"need", "send", "share", "tell"} & set(p.split()))
+    send(smtp_port, build_mail("body", "I think my wallet was drained last night."))
+    drain_inbound()
+    with session_scope() as session:
+        conversation_id = session.execute(select(Conversation.id)).scalar_one()
+    base, auth = api
+    url = f"{base}/api/conversations/{conversation_id}/reply"
+    accepted = httpx.post(url, headers=auth(), json={"text": f"You wrote: my seed phrase is {phrase}. Move your funds."})
+    assert accepted.status_code == 201, accepted.text
+    refused = httpx.post(url, headers=auth(), json={"text": f"Please send your seed phrase {phrase} again."})
+    assert refused.status_code == 422
+    assert not set(phrase.split()) & set(refused.json()["detail"].replace(".", " ").replace("'", " ").split())
