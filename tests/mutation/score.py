@@ -1,0 +1,115 @@
+"""Print the mutation score of `make mutation` per module and in total, from mutmut's results
+in ./mutants, and list each survivor that tests/mutation/equivalent.toml does not explain.
+
+A survivor is keyed by its function and the lines the mutation changed (not by mutmut's
+running number, which shifts whenever a function gains or loses a mutant), so an entry
+in equivalent.toml keeps matching its mutant across runs until that line itself changes.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import json
+import sys
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+EQUIVALENT = HERE / "equivalent.toml"
+KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # failed test, timeout, type check, killed by signal
+SURVIVED, NO_TESTS = 0, {5, 33}
+
+
+def _mutant_sources(mutated_file: Path) -> dict[str, str]:
+    """The source of every `x_<func>__mutmut_<n|orig>` function in a mutated file."""
+    source = mutated_file.read_text("utf-8")
+    found = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and "__mutmut_" in node.name:
+            body = ast.get_source_segment(source, node).split("\n", 1)[1]  # without the def line
+            found[node.name] = body
+    return found
+
+
+def change_of(sources: dict[str, str], mangled: str) -> tuple[str, str]:
+    """(removed, added): the lines a mutant changed against its function's original."""
+    orig = sources.get(mangled.rsplit("__mutmut_", 1)[0] + "__mutmut_orig", "")
+    now = sources.get(mangled, "")
+    diff = list(difflib.ndiff(orig.splitlines(), now.splitlines()))
+    removed = "\n".join(line[2:].strip() for line in diff if line.startswith("- "))
+    added = "\n".join(line[2:].strip() for line in diff if line.startswith("+ "))
+    return removed, added
+
+
+def function_of(mutant: str) -> str:
+    """router.deadlines.x_open_deadlines__mutmut_3 -> router.deadlines.open_deadlines."""
+    module, mangled = mutant.rsplit(".", 1)
+    name = mangled.rsplit("__mutmut_", 1)[0]
+    name = name[2:] if name.startswith("x_") else name.replace("xǁ", "").replace("ǁ", ".")
+    return f"{module}.{name}"
+
+
+def load_equivalent() -> set[tuple[str, str, str]]:
+    entries = tomllib.loads(EQUIVALENT.read_text("utf-8")).get("equivalent", []) if EQUIVALENT.exists() else []
+    return {(e["function"], e["was"].strip(), e["now"].strip()) for e in entries}
+
+
+def collect(root: Path) -> dict[str, list[tuple[str, int | None, tuple[str, str]]]]:
+    """module path -> [(mutant name, exit code, (removed, added))]."""
+    results = {}
+    for meta in sorted(root.rglob("*.py.meta")):
+        codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+        if not codes:
+            continue
+        sources = _mutant_sources(meta.with_suffix(""))
+        module = str(meta.relative_to(root).with_suffix("").with_suffix(""))
+        results[module] = [(name, code, change_of(sources, name.rsplit(".", 1)[1]))
+                           for name, code in sorted(codes.items())]
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mutants", type=Path, default=Path("mutants"), help="mutmut's output folder")
+    parser.add_argument("--quiet", action="store_true", help="scores only, no list of survivors")
+    args = parser.parse_args()
+    equivalent = load_equivalent()
+    total, open_survivors = Counter(), []
+    print(f"{'module':32} {'mutants':>7} {'killed':>6} {'equiv':>5} {'surv':>4} {'no test':>7} {'unrun':>5}  score")
+    for module, mutants in collect(args.mutants).items():
+        row = Counter()
+        for name, code, change in mutants:
+            row["mutants"] += 1
+            if code in KILLED:
+                row["killed"] += 1
+            elif code == SURVIVED or code in NO_TESTS:
+                if (function_of(name), *change) in equivalent:
+                    row["equiv"] += 1
+                    continue
+                row["surv" if code == SURVIVED else "no test"] += 1
+                open_survivors.append((name, code, change))
+            else:
+                row["unrun"] += 1
+        total.update(row)
+        print(_line(module, row))
+    print(_line("total", total))
+    if not args.quiet:
+        for name, code, (removed, added) in open_survivors:
+            print(f"\n{'SURVIVED' if code == SURVIVED else 'NO TEST'} {name} ({function_of(name)})")
+            print("  - " + removed.replace("\n", "\n  - "))
+            print("  + " + added.replace("\n", "\n  + "))
+    return 0
+
+
+def _line(module: str, row: Counter) -> str:
+    # Equivalent mutants cannot be killed: the score counts the others.
+    judged = row["killed"] + row["surv"] + row["no test"]
+    score = f"{100 * row['killed'] / judged:5.1f}%" if judged else "    -"
+    return (f"{module:32} {row['mutants']:7} {row['killed']:6} {row['equiv']:5} {row['surv']:4} "
+            f"{row['no test']:7} {row['unrun']:5}  {score}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
