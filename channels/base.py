@@ -1,7 +1,8 @@
 """The shapes every channel speaks: what arrives (`Inbound`) and what goes out (`Outbound`).
 
 A channel's `parse(raw)` turns its wire format into an `Inbound` without any I/O;
-its `send(outbound)` delivers an `Outbound` and reports a `DeliveryResult`.
+its `send_many(outbounds)` delivers a batch of `Outbound` and reports one `DeliveryResult`
+each, in order, and `send(outbound)` is that plural called with one.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Email channel: MIME in (`parse`), threaded replies out (`send`) through the relay.
+"""Email channel: MIME in (`parse`), threaded replies out (`send_many`, `send`) through the relay.
 
 The SMTP server that feeds `parse` is `channels.email.server`; IMAP polling joins it.
 """
@@ -19,11 +19,16 @@ def parse(raw: bytes, envelope_from: str = "", envelope_to: str = "") -> Inbound
                        envelope_from=envelope_from, envelope_to=envelope_to)
 
 
-def send(outbound: Outbound) -> DeliveryResult:
+def send_many(outbounds: list[Outbound]) -> list[DeliveryResult]:
+    """Relay the mails over one SMTP session; one result per mail, in order."""
     s = get_settings()
-    return relay.send(outbound, host=s.relay_host, port=s.relay_port, from_addr=s.mail_from,
-                      from_name=_desk_name(), username=s.relay_username, password=s.relay_password,
-                      starttls=s.relay_starttls, timeout=s.relay_timeout_seconds)
+    return relay.send_many(outbounds, host=s.relay_host, port=s.relay_port, from_addr=s.mail_from,
+                           from_name=_desk_name(), username=s.relay_username, password=s.relay_password,
+                           starttls=s.relay_starttls, timeout=s.relay_timeout_seconds)
+
+
+def send(outbound: Outbound) -> DeliveryResult:
+    return send_many([outbound])[0]
 
 
 def our_address() -> tuple[str, str]:

@@ -1,67 +1,169 @@
-"""Deliver one `Outbound` to the SMTP relay and say whether a retry can help.
+"""Deliver `Outbound` mail to the SMTP relay over one connection per batch, and say for
+each mail whether a retry can help.
 
-A 5xx answer during the mail transaction (recipient, sender or content refused)
-is permanent. 4xx answers, refused connections, timeouts and dropped
-connections are transient. So are failures of our own set-up (login, TLS, a
-relay that refuses us on connect): they are not a property of the message,
-and the message should go out once the set-up is fixed.
+A 5xx answer during a mail's transaction (recipient, sender or content refused) is
+permanent and fails that mail alone; so does a 4xx, as a transient failure. Refused
+connections, timeouts and dropped connections are transient. So are failures of our own
+set-up (login, TLS, a relay that refuses us on connect): they are not a property of the
+message, and the message should go out once the set-up is fixed. A connection that drops
+mid-batch is reopened once; if it fails again the rest of the batch is failed, transiently.
 """
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
-from email.message import EmailMessage
+from dataclasses import dataclass
 from email.utils import parseaddr
 
 from channels.base import DeliveryResult, Outbound
-from channels.email.compose import compose
+from channels.email.compose import template
+
+log = logging.getLogger(__name__)
 
 
-class _SMTP(smtplib.SMTP):
-    """smtplib.SMTP that keeps the server's answer to DATA (sendmail drops it)."""
+@dataclass(frozen=True)
+class RelayConfig:
+    host: str
+    port: int
+    from_addr: str
+    from_name: str = ""
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    timeout: float = 20.0
 
-    data_reply: tuple[int, bytes] | None = None
 
-    def data(self, msg):
-        self.data_reply = super().data(msg)
-        return self.data_reply
+class _Dropped(Exception):
+    """The connection went away during a mail; `offered` when the relay may have its data."""
+
+    def __init__(self, result: DeliveryResult, offered: bool) -> None:
+        super().__init__(result.detail)
+        self.result, self.offered = result, offered
 
 
-def send(outbound: Outbound, *, host: str, port: int, from_addr: str, from_name: str = "",
-         username: str | None = None, password: str | None = None, starttls: bool = False,
-         timeout: float = 20.0) -> DeliveryResult:
-    """Relay one message; never raises for delivery problems, the result says what happened."""
+def send(outbound: Outbound, **config: object) -> DeliveryResult:
+    """Relay one message: the plural with a list of one."""
+    return send_many([outbound], **config)[0]
+
+
+def send_many(outbounds: list[Outbound], *, host: str, port: int, from_addr: str, from_name: str = "",
+              username: str | None = None, password: str | None = None, starttls: bool = False,
+              timeout: float = 20.0) -> list[DeliveryResult]:
+    """Relay the messages in order over one SMTP session; never raises for delivery
+    problems, each result says what happened to its message."""
+    config = RelayConfig(host, port, from_addr, from_name, username, password, starttls, timeout)
+    prepared = template(from_addr, from_name)
+    results: list[DeliveryResult | None] = [None] * len(outbounds)
+    ready: list[tuple[int, str, bytes]] = []
+    for i, outbound in enumerate(outbounds):
+        try:
+            ready.append((i, parseaddr(outbound.recipient)[1], prepared.render(outbound)))
+        except ValueError as exc:
+            results[i] = DeliveryResult(ok=False, permanent=True, detail=f"cannot compose: {exc}")
+    session = _Session(config)
     try:
-        msg = compose(outbound, from_addr=from_addr, from_name=from_name)
-    except ValueError as exc:
-        return DeliveryResult(ok=False, permanent=True, detail=f"cannot compose: {exc}")
+        for i, to_addr, data in ready:
+            results[i] = session.deliver(to_addr, data)
+    finally:
+        session.close()
+    return results  # type: ignore[return-value]
+
+
+class _Session:
+    """One SMTP connection for a batch, opened on first use and reopened at most once."""
+
+    def __init__(self, config: RelayConfig) -> None:
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+        self.opens = 0
+        self.down: DeliveryResult | None = None  # once set, every later mail gets it
+
+    def deliver(self, to_addr: str, data: bytes) -> DeliveryResult:
+        while self.down is None:
+            if self.smtp is None and not self._open():
+                break
+            try:
+                return _transaction(self.smtp, self.config.from_addr, to_addr, data)
+            except _Dropped as dropped:
+                self._discard()
+                if self.opens >= 2:
+                    self.down = dropped.result
+                if dropped.offered:
+                    # The relay may have taken it: retried later with backoff, not now.
+                    return dropped.result
+        return self.down
+
+    def _open(self) -> bool:
+        if self.opens >= 2:
+            return False
+        self.opens += 1
+        try:
+            self.smtp = _connect(self.config)
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.down = DeliveryResult(ok=False, detail=f"relay unreachable: {type(exc).__name__}: {exc}")
+        except smtplib.SMTPResponseException as exc:
+            self.down = DeliveryResult(ok=False, detail=f"relay set-up failed: {exc.smtp_code} {_text(exc.smtp_error)}")
+        except smtplib.SMTPException as exc:
+            self.down = DeliveryResult(ok=False, detail=f"relay set-up failed: {type(exc).__name__}: {exc}")
+        return self.smtp is not None
+
+    def _discard(self) -> None:
+        if self.smtp is not None:
+            self.smtp.close()
+            self.smtp = None
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass  # every mail has its answer already; a failed goodbye changes nothing
+            self._discard()
+
+
+def _connect(config: RelayConfig) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
     try:
-        code, reply = _deliver(msg, host, port, from_addr, parseaddr(outbound.recipient)[1],
-                               username, password, starttls, timeout)
-    except smtplib.SMTPRecipientsRefused as exc:
-        code, reply = next(iter(exc.recipients.values()), (-1, b"recipient refused"))
-        return _refused(code, reply, "recipient refused")
-    except (smtplib.SMTPAuthenticationError, smtplib.SMTPConnectError) as exc:
-        return DeliveryResult(ok=False, detail=f"relay set-up failed: {exc.smtp_code} {_text(exc.smtp_error)}")
-    except smtplib.SMTPResponseException as exc:
-        return _refused(exc.smtp_code, exc.smtp_error, type(exc).__name__)
-    except (smtplib.SMTPException, OSError) as exc:
-        return DeliveryResult(ok=False, detail=f"relay unreachable: {type(exc).__name__}: {exc}")
-    return DeliveryResult(ok=True, detail=f"{code} {_text(reply)}")
-
-
-def _deliver(msg: EmailMessage, host: str, port: int, from_addr: str, to_addr: str,
-             username: str | None, password: str | None, starttls: bool, timeout: float) -> tuple[int, bytes]:
-    """Run one SMTP session; returns the server's answer to the message data."""
-    with _SMTP(host, port, timeout=timeout) as smtp:
-        if starttls:
+        smtp.ehlo_or_helo_if_needed()
+        if config.starttls:
             smtp.starttls(context=ssl.create_default_context())
-        if username:
-            smtp.login(username, password or "")
-        refused = smtp.send_message(msg, from_addr=from_addr, to_addrs=[to_addr])
-        if refused:  # Only reached when some of several recipients failed; kept for safety.
-            raise smtplib.SMTPRecipientsRefused(refused)
-        return smtp.data_reply or (250, b"accepted")
+            smtp.ehlo()
+        if config.username:
+            smtp.login(config.username, config.password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _transaction(smtp: smtplib.SMTP, from_addr: str, to_addr: str, data: bytes) -> DeliveryResult:
+    """One mail: MAIL, RCPT, DATA. A refusal fails this mail and leaves the session usable;
+    a lost connection (or 421, the relay closing) raises `_Dropped`."""
+    stage = "sender refused"
+    try:
+        code, reply = smtp.mail(from_addr)
+        if code == 250:
+            stage = "recipient refused"
+            code, reply = smtp.rcpt(to_addr)
+            if code in (250, 251):
+                stage = "data refused"
+                code, reply = smtp.data(data)
+                if code == 250:
+                    return DeliveryResult(ok=True, detail=f"{code} {_text(reply)}")
+    except smtplib.SMTPResponseException as exc:  # DATA itself refused (no 354)
+        code, reply = exc.smtp_code, exc.smtp_error
+    except (smtplib.SMTPException, OSError) as exc:
+        result = DeliveryResult(ok=False, detail=f"relay unreachable: {type(exc).__name__}: {exc}")
+        raise _Dropped(result, offered=stage == "data refused") from exc
+    if code == 421 or code < 0:  # the relay is closing the connection (RFC 5321 3.8)
+        raise _Dropped(_refused(code, reply, stage), offered=stage == "data refused")
+    try:
+        smtp.rset()
+    except (smtplib.SMTPException, OSError) as exc:
+        log.info("relay dropped the connection after a refusal: %s", exc)
+        smtp.close()  # the next mail finds it closed and opens a new one
+    return _refused(code, reply, stage)
 
 
 def _refused(code: int, reply: bytes | str, what: str) -> DeliveryResult:
