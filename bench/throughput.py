@@ -1,185 +1,221 @@
-"""End-to-end throughput: N generated emails through our SMTP server into the full
-pipeline (parse, redact, insert, thread, classify, route, assign, deadlines,
-acknowledge), measured with the embedded defaults and with Redis + PostgreSQL.
+"""End-to-end throughput of msgrouter against a queue that does nothing, in one run.
 
-    .venv/bin/python bench/throughput.py [--n 2000] [--quick]
+msgrouter: the generated benchmark mail (bench/mailgen.py) is sent through real SMTP by
+4 concurrent clients into our SMTP server, and timed from the first connection until the
+last measured message is done and the last acknowledgement it caused has been delivered
+to a counting sink (an aiosmtpd server on loopback, its own process) and marked sent.
+Two modes, each in its own processes and started as an operator starts them: embedded
+(`msgrouter run`: SQLite, in-process broker and worker, ticker), and Redis + PostgreSQL
+(`msgrouter smtp`, `worker --pool threads --concurrency 4` and `beat` on Redis, with a
+fresh PostgreSQL database created and dropped by the benchmark). A warm-up of other
+customers' mail goes first; only messages after it are counted.
 
-Each mode runs in its own process (the Celery app binds its broker at import) and
-prints one JSON line; the parent prints the figures side by side.
+The naive design (bench/naive.py): the same number of messages, each enqueued as one
+Celery task on Redis and consumed by a worker whose task does nothing, timed from the
+first enqueue to the last task done.
+
+Latency: afterwards each mode gets mail at a steady 200 messages/s offered; accepted is
+the message row's created_at (set by intake), assigned is its processed_at (the
+pipeline's clock when it began the batch that threaded, routed, assigned the message
+and set its deadlines; the `assigned` event carries the same time). Also shown: when the
+benchmark first saw the row done, committed (polled every 20 ms). Memory: the peak
+resident set of each process involved (children included), from /proc.
+
+    .venv/bin/python bench/throughput.py [--n 2000] [--steady 2000] [--quick]
+
+The last line is `ratio: X`, msgrouter's embedded end-to-end rate over the naive rate.
+Redis (MSGROUTER_BENCH_REDIS) must be an empty database: the benchmark refuses one that
+holds keys and afterwards deletes only the keys its run made.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import smtplib
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
-PG_ADMIN = os.environ.get("MSGROUTER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS = os.environ.get("MSGROUTER_BENCH_REDIS", "redis://127.0.0.1:6379/12")
-# The keys a run leaves in Redis: the task queue and its unacked set, kombu's
-# bindings and pidbox, the doorbell flags. Only these are deleted afterwards.
-RUN_KEYS = ("msgrouter*", "_kombu.*", "unacked*")
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from feed import CLIENTS, relabel, send_burst, send_paced  # noqa: E402
+from mailgen import generate  # noqa: E402
+from procmem import own_peak_rss_mb  # noqa: E402
+from stack import REDIS, Stack, base_env, delete_run_keys, empty_redis_or_exit, free_port  # noqa: E402
+
+WARMUP = 50
+STEADY_RATE = 200.0  # messages/s offered in the latency phase
+MODES = ("embedded", "redis-postgres")
 
 
-def _empty_redis_or_exit() -> None:
-    """Refuse a Redis database that holds anything: it may be someone's data."""
-    import redis
-
-    held = redis.Redis.from_url(REDIS).dbsize()
-    if held:
-        sys.exit(f"bench: {REDIS} holds {held} keys; the benchmark runs only on an empty Redis database "
-                 f"and deletes nothing it did not create. Point MSGROUTER_BENCH_REDIS at an unused one.")
+T0 = time.perf_counter()
 
 
-def _delete_run_keys() -> None:
-    import redis
-
-    client = redis.Redis.from_url(REDIS)
-    for pattern in RUN_KEYS:
-        for key in client.scan_iter(match=pattern, count=500):
-            client.delete(key)
+def say(what: str) -> None:
+    """Progress on stderr, so stdout holds only the figures."""
+    print(f"bench [{time.perf_counter() - T0:5.1f} s] {what}", file=sys.stderr, flush=True)
 
 
-def _send_all(port: int, messages: list, clients: int = 4) -> None:
-    def worker(chunk: list) -> None:
-        with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
-            for msg in chunk:
-                smtp.send_message(msg)
-    threads = [threading.Thread(target=worker, args=(messages[i::clients],)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-def _done_count() -> int:
-    from sqlalchemy import func, select
+class CountingSink:
+    """bench/sink_counter.py in its own process."""
 
-    from router.db import session_scope
-    from router.models import Message
+    def __enter__(self) -> "CountingSink":
+        self.port = free_port()
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "sink_counter.py"), str(self.port)],
+                                     env=base_env(), stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("the counting sink did not start")
+        return self
 
-    with session_scope() as session:
-        return session.execute(select(func.count()).select_from(Message).where(
-            Message.direction == "in", Message.status == "done")).scalar()
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        out, _ = self.proc.communicate(timeout=30)
+        self.report = json.loads(out.strip().splitlines()[-1])
 
 
-def _measure(n: int, port: int, sink) -> dict:  # noqa: ANN001
-    from mailgen import generate
-
-    messages = generate(n)
+def _burst(stack: Stack, watch, messages: list) -> dict:  # noqa: ANN001
+    """Send `messages` as fast as accepted; time to the last acknowledgement delivered."""
+    since = watch.baseline()
     start = time.perf_counter()
-    _send_all(port, messages)
+    send_burst(stack.smtp_port, messages)
     accepted = time.perf_counter()
-    while _done_count() < n:
-        if time.perf_counter() - start > 600:
-            raise SystemExit("bench: pipeline did not finish within 10 minutes")
-        time.sleep(0.02)
+    seen = watch.wait_finished(since, len(messages), timeout=900, on_poll=stack.check_alive)
     finished = time.perf_counter()
-    return {"n": n, "intake_per_s": round(n / (accepted - start), 1),
-            "end_to_end_per_s": round(n / (finished - start), 1),
-            "seconds": round(finished - start, 2), "acks_delivered_so_far": len(sink.messages)}
+    return {"n": len(messages), "intake_per_s": round(len(messages) / (accepted - start), 1),
+            "end_to_end_per_s": round(len(messages) / (finished - start), 1),
+            "seconds": round(finished - start, 2), "done": seen.inbound_done, "failed": seen.inbound_failed,
+            "acks_sent": seen.outbound_sent, "acks_failed": seen.outbound_failed}
 
 
-def run_mode(mode: str, n: int) -> dict:
-    """Runs inside the child process: set up the stack of `mode`, feed it, measure."""
-    from support import Sink, free_port
+def _steady(stack: Stack, watch, messages: list) -> dict:  # noqa: ANN001
+    """Send at STEADY_RATE; accepted-to-assigned latency of each message, in ms."""
+    from watch import SeenDone
 
-    env = {"MSGROUTER_SMTP_PORT": str(free_port()), "MSGROUTER_LOG_LEVEL": "WARNING",
-           "MSGROUTER_MODEL_PATH": os.environ.get("MSGROUTER_MODEL_PATH", str(ROOT / "config" / "triage-model.npz"))}
+    since = watch.baseline()
+    with SeenDone(watch, since) as seen:
+        offered = send_paced(stack.smtp_port, messages, STEADY_RATE)
+        watch.wait_finished(since, len(messages), timeout=900, on_poll=stack.check_alive)
+        times = watch.times(since)
+        seen.wait_for(times.keys())
+    processed = [(p - c).total_seconds() * 1000 for c, p in times.values()]
+    committed = [(seen.first_seen[i] - c).total_seconds() * 1000 for i, (c, _) in times.items()
+                 if i in seen.first_seen]
+    return {"steady_n": len(messages), "offered_per_s": round(offered, 1),
+            "p50_ms": round(_percentile(processed, 0.5), 1), "p99_ms": round(_percentile(processed, 0.99), 1),
+            "seen_p50_ms": round(_percentile(committed, 0.5), 1),
+            "seen_p99_ms": round(_percentile(committed, 0.99), 1)}
+
+
+def run_mode(mode: str, n: int, steady: int) -> dict:
+    """Start `mode`'s stack, warm it up, measure throughput then latency, stop it."""
+    from watch import Watch
+
     workdir = Path(tempfile.mkdtemp(prefix="msgrouter-bench-"))
-    extra: list = []
-    if mode == "embedded":
-        env["MSGROUTER_DATABASE_URL"] = f"sqlite:///{workdir}/bench.db"
-        env["MSGROUTER_BROKER_URL"] = "memory://"
-    else:
-        import psycopg
-
-        _empty_redis_or_exit()   # before anything is created
-        name = f"msgrouter_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        env["MSGROUTER_DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-        env["MSGROUTER_BROKER_URL"] = REDIS
-        extra.append(name)
-    with Sink() as sink:
-        env["MSGROUTER_RELAY_PORT"] = str(sink.port)
-        os.environ.update(env)
-        from channels.email.server import make_controller
-        from config.desk import get_desk
-        from router.db import session_scope
-        from router.desk_sync import sync_desk
-        from router.migrate import upgrade
-
-        upgrade()
-        with session_scope() as session:
-            sync_desk(session, get_desk())
-        smtp = make_controller()
-        smtp.start()
-        worker_proc = embedded = None
-        try:
-            if mode == "embedded":
-                from workers.embedded import EmbeddedWorker
-
-                embedded = EmbeddedWorker(concurrency=4)
-                embedded.start()
-            else:
-                worker_proc = subprocess.Popen(
-                    [sys.executable, "-m", "router.cli", "worker", "--pool", "threads", "--concurrency", "2",
-                     "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel", "WARNING"],
-                    env={**os.environ}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(3)  # the worker connects to Redis
-            _measure(min(50, n), int(env["MSGROUTER_SMTP_PORT"]), sink)  # warm-up: imports, caches
-            result = _measure(n, int(env["MSGROUTER_SMTP_PORT"]), sink)
-        finally:
-            smtp.stop()
-            if embedded:
-                embedded.stop()
-            if worker_proc:
-                worker_proc.terminate()
-                worker_proc.wait(20)
-    if extra:
-        _delete_run_keys()
-        from router.db import get_engine
-
-        get_engine().dispose()
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{extra[0]}" WITH (FORCE)')
-    result["mode"] = mode
+    result: dict = {"mode": mode}
+    try:
+        with CountingSink() as sink:
+            stack = Stack(mode, workdir, sink.port)
+            try:
+                stack.start()
+                say(f"{mode}: listening")
+                watch = Watch(stack.url)
+                try:
+                    _burst(stack, watch, relabel(generate(WARMUP, seed=1), "warmup"))
+                    say(f"{mode}: warmed up")
+                    result.update(_burst(stack, watch, generate(n)))
+                    say(f"{mode}: {n} mails done")
+                    result.update(_steady(stack, watch, relabel(generate(steady, seed=11), "steady")))
+                    say(f"{mode}: steady phase done")
+                    result["peak_rss_mb"] = stack.peak_rss()
+                finally:
+                    watch.close()
+            finally:
+                stack.stop()
+        result["sink_received"] = sink.report["received"]
+    finally:
+        if mode != "embedded":
+            delete_run_keys()
+        shutil.rmtree(workdir, ignore_errors=True)
     return result
+
+
+def run_naive(n: int) -> dict:
+    """The reference in the same run: n no-op Celery tasks on Redis."""
+    import naive
+    from procmem import peak_rss_mb
+
+    env = base_env(MSGROUTER_BENCH_REDIS=REDIS)
+    try:
+        with naive.NaiveWorker(env, concurrency=os.cpu_count() or 1) as worker:
+            naive.run_tasks(WARMUP, CLIENTS, timeout=120)  # also waits for the worker to start
+            say("naive: warmed up")
+            seconds = naive.run_tasks(n, CLIENTS)
+            say(f"naive: {n} tasks done")
+            rss = peak_rss_mb(worker.proc.pid)
+    finally:
+        delete_run_keys()
+    return {"mode": "naive", "n": n, "end_to_end_per_s": round(n / seconds, 1), "seconds": round(seconds, 2),
+            "peak_rss_mb": {"celery worker": rss}}
+
+
+def _memory(rss: dict[str, float]) -> str:
+    return f"{sum(rss.values()):.0f} MB (" + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()) + ")"
+
+
+def report(results: dict[str, dict], n: int, steady: int) -> None:
+    load = os.getloadavg()[0]
+    print(f"throughput: {n} generated mails per mode, {CLIENTS} concurrent SMTP clients, "
+          f"{os.cpu_count()} cores (load average {load:.1f} at the end; the machine may be shared)")
+    print(f"  {'mode':16} {'intake msg/s':>12} {'end-to-end msg/s':>17} {'seconds':>8}  peak RSS")
+    for mode, r in results.items():
+        intake = r.get("intake_per_s", "-")
+        print(f"  {mode:16} {intake:>12} {r['end_to_end_per_s']:>17} {r['seconds']:>8}  {_memory(r['peak_rss_mb'])}")
+    for mode in MODES:
+        if mode in results:
+            r = results[mode]
+            print(f"  {mode}: measured {r['done']} done, {r['failed']} failed; {r['acks_sent']} acknowledgements "
+                  f"delivered, {r['acks_failed']} given up; the sink received {r['sink_received']} in all")
+    print(f"latency, accepted (created_at) -> assigned (processed_at), {steady} mails at "
+          f"{STEADY_RATE:.0f} msg/s offered:")
+    for mode in MODES:
+        if mode in results:
+            r = results[mode]
+            print(f"  {mode:16} offered {r['offered_per_s']:6.1f} msg/s  p50 {r['p50_ms']:7.1f} ms  "
+                  f"p99 {r['p99_ms']:7.1f} ms  (seen committed: p50 {r['seen_p50_ms']:.1f} ms, "
+                  f"p99 {r['seen_p99_ms']:.1f} ms)")
+    print(f"bench's own processes: SMTP clients and poller {own_peak_rss_mb():.0f} MB peak RSS")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=2000, help="messages per mode")
-    parser.add_argument("--quick", action="store_true", help="300 messages per mode")
-    parser.add_argument("--mode", choices=["embedded", "redis-postgres"], help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help="messages per mode (default 2000; 300 with --quick)")
+    parser.add_argument("--steady", type=int, help="messages of the latency phase (default: as many as --n)")
+    parser.add_argument("--quick", action="store_true", help="a smaller run, under 50 s")
+    parser.add_argument("--mode", choices=MODES, help="one mode only, printed as one JSON line")
     args = parser.parse_args()
-    n = 300 if args.quick else args.n
-    if args.mode:  # child
-        print(json.dumps(run_mode(args.mode, n)))
+    n = args.n or (300 if args.quick else 2000)
+    steady = args.steady or n
+    if args.mode:
+        if args.mode != "embedded":
+            empty_redis_or_exit()   # before anything is created
+        print(json.dumps(run_mode(args.mode, n, steady)))
         return
-    _empty_redis_or_exit()   # before the embedded run, not after it
-    results = []
-    for mode in ("embedded", "redis-postgres"):
-        out = subprocess.run([sys.executable, __file__, "--mode", mode, "--n", str(n)], cwd=ROOT,
-                             capture_output=True, text=True, check=False)
-        if out.returncode != 0:
-            sys.exit(f"bench {mode} failed:\n{out.stderr[-3000:]}")
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(f"{'mode':16} {'messages':>8} {'intake msg/s':>13} {'end-to-end msg/s':>17} {'seconds':>8}")
-    for r in results:
-        print(f"{r['mode']:16} {r['n']:>8} {r['intake_per_s']:>13} {r['end_to_end_per_s']:>17} {r['seconds']:>8}")
+    empty_redis_or_exit()
+    results = {"naive": run_naive(n)}
+    for mode in MODES:
+        results[mode] = run_mode(mode, n, steady)
+    report(results, n, steady)
+    print(f"ratio: {results['embedded']['end_to_end_per_s'] / results['naive']['end_to_end_per_s']:.2f}")
 
 
 if __name__ == "__main__":
