@@ -8,10 +8,10 @@ actions, one row at a time, keep using the models.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
 from pydantic_core import PydanticUndefined
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlmodel import Session, SQLModel
 
 from router.db import on_postgresql
@@ -26,13 +26,20 @@ class Row:
     def __repr__(self) -> str:
         return f"Row(id={self.__dict__.get('id')})"
 
+    if TYPE_CHECKING:
+        # The columns are whatever the table has: tell the type checker any attribute may be
+        # read or set (at run time a missing one still raises AttributeError).
+        def __getattr__(self, name: str) -> Any: ...
 
-def _table(model: type[SQLModel]) -> Table:
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+
+def table_of(model: type[SQLModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined]
 
 
 def load(session: Session, model: type[SQLModel], where: Any, order_by: Any = None) -> list[Row]:
-    table = _table(model)
+    table = table_of(model)
     query = select(table).where(where)
     if order_by is not None:
         query = query.order_by(order_by)
@@ -40,24 +47,24 @@ def load(session: Session, model: type[SQLModel], where: Any, order_by: Any = No
 
 
 def insert_all(session: Session, model: type[SQLModel], rows: list[Row]) -> None:
-    """Insert the rows with one statement and give each its new id."""
+    """Insert the rows with one executemany and give each its new id.
+
+    The ids are drawn first, so the insert needs no RETURNING kept in row order (which
+    PostgreSQL pays for and SQLite does one row at a time): on PostgreSQL from the id
+    sequence, on SQLite after the table's largest id, which no one else can take while
+    this write transaction holds the database's one write lock (BEGIN IMMEDIATE)."""
     if not rows:
         return
-    table = _table(model)
+    table = table_of(model)
     if on_postgresql(session):
-        # Ids drawn from the sequence in one query, then a plain executemany: for PostgreSQL
-        # that is three times quicker than one INSERT ... RETURNING kept in row order.
         ids = session.execute(select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
                               .select_from(func.generate_series(1, len(rows)))).scalars().all()
-        for row, new_id in zip(rows, ids, strict=True):
-            row.id = new_id
-        session.execute(insert(table), [{c.name: getattr(row, c.name) for c in table.columns} for row in rows])
-        return
-    names = [c.name for c in table.columns if c.name != "id"]
-    values = [{name: getattr(row, name) for name in names} for row in rows]
-    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), values).scalars()
+    else:
+        last = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        ids = range(last + 1, last + 1 + len(rows))
     for row, new_id in zip(rows, ids, strict=True):
         row.id = new_id
+    session.execute(insert(table), [{c.name: getattr(row, c.name) for c in table.columns} for row in rows])
 
 
 def update_all(session: Session, model: type[SQLModel], rows: Iterable[Row], columns: Iterable[str]) -> None:
@@ -65,7 +72,7 @@ def update_all(session: Session, model: type[SQLModel], rows: Iterable[Row], col
     rows, columns = list(rows), list(columns)
     if not rows:
         return
-    table = _table(model)
+    table = table_of(model)
     statement = update(table).where(table.c.id == bindparam("_id")) \
         .values({name: bindparam(f"_{name}") for name in columns})
     session.connection().execute(statement, [{"_id": row.id, **{f"_{name}": getattr(row, name) for name in columns}}
