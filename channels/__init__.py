@@ -7,7 +7,7 @@ send from (`our_address`).
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import import_module
 from types import ModuleType
 
@@ -16,7 +16,7 @@ REGISTRY = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_channel(name: str) -> ModuleType:
     try:
         return import_module(REGISTRY[name])

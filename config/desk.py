@@ -50,7 +50,7 @@ class Mailbox(Strict):
     address: str
 
     @model_validator(mode="after")
-    def _looks_like_address(self) -> "Mailbox":
+    def _looks_like_address(self) -> Mailbox:
         if "@" not in self.address:
             raise ValueError(f"not an email address: {self.address!r}")
         return self
@@ -106,7 +106,7 @@ class Desk(Strict):
     acknowledgement: Acknowledgement
 
     @model_validator(mode="after")
-    def _cross_references(self) -> "Desk":
+    def _cross_references(self) -> Desk:
         _check_names(self)
         return self
 
@@ -137,9 +137,9 @@ def _check_names(desk: Desk) -> None:
         if pool.escalation is not None and pool.escalation not in pools:
             fail(f"pools.{name}.escalation", f"unknown pool {pool.escalation!r}")
     for i, agent in enumerate(desk.agents):
-        for pool in agent.pools:
-            if pool not in pools:
-                fail(f"agents[{i}].pools", f"unknown pool {pool!r}")
+        for pool_name in agent.pools:
+            if pool_name not in pools:
+                fail(f"agents[{i}].pools", f"unknown pool {pool_name!r}")
         for lang in agent.languages:
             if lang not in LANGUAGES:
                 fail(f"agents[{i}].languages", f"unknown language {lang!r}")
@@ -152,11 +152,11 @@ def _check_names(desk: Desk) -> None:
             fail(f"routing[{i}].language", f"unknown language {rule.language!r}")
     if not any(r.category == "*" and r.language == "*" for r in desk.routing):
         fail("routing", "needs a final catch-all rule with category = \"*\"")
-    for i, rule in enumerate(desk.sla):
-        if rule.channel != "*" and rule.channel not in CHANNELS:
-            fail(f"sla[{i}].channel", f"unknown channel {rule.channel!r}")
-        if rule.urgency != "*" and rule.urgency not in URGENCIES:
-            fail(f"sla[{i}].urgency", f"unknown urgency {rule.urgency!r}")
+    for i, sla in enumerate(desk.sla):
+        if sla.channel != "*" and sla.channel not in CHANNELS:
+            fail(f"sla[{i}].channel", f"unknown channel {sla.channel!r}")
+        if sla.urgency != "*" and sla.urgency not in URGENCIES:
+            fail(f"sla[{i}].urgency", f"unknown urgency {sla.urgency!r}")
     if not any(r.channel == "*" and r.urgency == "*" for r in desk.sla):
         fail("sla", "needs a final catch-all rule with channel = \"*\" and urgency = \"*\"")
     if desk.desk.default_language not in desk.acknowledgement.templates:

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
 
     @field_validator("secret_key")
     @classmethod
-    def _no_dev_secret_in_production(cls, value: str, info) -> str:  # noqa: ANN001
+    def _no_dev_secret_in_production(cls, value: str, info) -> str:
         # An empty variable is a key nobody set, and "Production" is production too.
         production = str(info.data.get("environment", "")).strip().lower() == "production"
         if production and value.strip().lower() in PLACEHOLDER_SECRETS:
@@ -83,7 +83,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _named_relay_in_production(self) -> "Settings":
+    def _named_relay_in_production(self) -> Settings:
         # The default relay is a local mail sink: in production customer mail would
         # vanish into it, so the relay must be named.
         if self.production and ("relay_host" not in self.model_fields_set or not self.relay_host.strip()):

@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.desk import Desk
 from router import rows
 from router.models import Conversation, Event, Pool
-from router.rows import Row
+from router.rows import Row, table_of
 
 
 class Stop(Exception):
@@ -55,6 +55,12 @@ class Item:
     stopped: Stop | None = None
     outbound: list[Row] = field(default_factory=list)  # inserted when the batch ends
     reasons: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def customer_id(self) -> int:
+        """The sender's customer id: `thread`, the first step, finds or creates every customer."""
+        assert self.customer is not None
+        return self.customer.id
 
     def reason(self, step: str, text: str) -> None:
         """Record why a step decided what it did; the dashboard shows these."""
@@ -104,7 +110,7 @@ class Batch:
         """The conversations `ids`, each read once per batch and shared by every step."""
         missing = ids - self.conversations.keys()
         if missing:
-            for row in rows.load(self.session, Conversation, Conversation.id.in_(missing)):
+            for row in rows.load(self.session, Conversation, col(Conversation.id).in_(missing)):
                 self.conversations[row.id] = row
         return {i: self.conversations[i] for i in ids if i in self.conversations}
 
@@ -124,7 +130,7 @@ class Batch:
         rows = [{"conversation_id": _id(e["conversation"]), "message_id": _id(e["message"]),
                  "kind": e["kind"], "actor": e["actor"], "at": self.now, "data": e["data"]}
                 for e in self.events]
-        self.session.execute(insert(Event.__table__), rows)
+        self.session.execute(insert(table_of(Event)), rows)
         self.events.clear()
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import cast
 
 import typer
+from sqlmodel import col
 
 from config.settings import get_settings
 from router.cli_errors import CommandGroup, OperatorError, listening
@@ -150,7 +152,7 @@ app.command()(token)
 @app.command()
 def replay(message_id: int) -> None:
     """Run the pipeline again on a failed message."""
-    from sqlalchemy import update
+    from sqlalchemy import CursorResult, update
 
     from router.db import session_scope
     from router.models import Message
@@ -158,9 +160,9 @@ def replay(message_id: int) -> None:
 
     prepare(upgrade=False)
     with session_scope() as session:
-        changed = session.execute(update(Message).where(
-            Message.id == message_id, Message.direction == "in", Message.status == "failed")
-            .values(status="processing", error=None, failed_step=None)).rowcount
+        changed = cast(CursorResult, session.execute(update(Message).where(
+            col(Message.id) == message_id, col(Message.direction) == "in", col(Message.status) == "failed")
+            .values(status="processing", error=None, failed_step=None))).rowcount
     if not changed:
         typer.echo(f"msgrouter: message {message_id} is not a failed inbound message", err=True)
         raise typer.Exit(1)
@@ -270,4 +272,4 @@ def main() -> None:  # pragma: no cover
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -7,11 +7,14 @@ import errno
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    from typer._click import Context  # what TyperGroup.invoke takes: typer ships its own click
 
 EXIT_OPERATOR_ERROR = 2
 
@@ -45,7 +48,7 @@ def one_line(exc: BaseException) -> str | None:
 class CommandGroup(TyperGroup):
     """The command group of `msgrouter`: turns operator errors into one line and exit 2."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except Exception as exc:

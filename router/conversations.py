@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from router import deadlines
 from router.assign import assign_to, fill_queues, try_assign, unassign
 from router.clock import utcnow
 from router.events import record
-from router.models import Agent, Conversation, Membership, Message, Pool
+from router.models import Agent, Conversation, Membership, Pool
 from router.outbound_guard import check_reply
 from router.outbox import queue_outbound
 from router.redact import redact
+from router.rows import Row
 
 _TOKEN = re.compile(r"\[#\d+\]")
 
@@ -30,7 +31,7 @@ def reply_subject(conversation: Conversation) -> str:
     return subject if _TOKEN.search(subject) else f"{subject} [#{conversation.id}]"
 
 
-def reply(session: Session, conversation: Conversation, agent: Agent, text: str) -> Message:
+def reply(session: Session, conversation: Conversation, agent: Agent, text: str) -> Row:
     if conversation.state == "resolved":
         raise ActionError("the conversation is resolved; reopen it by writing to the customer in a new case")
     # An agent pasting a customer's secret back must not store it either; the guard then
@@ -65,7 +66,7 @@ def reassign(session: Session, conversation: Conversation, actor: Agent, *,
         raise ActionError("a resolved conversation cannot be reassigned")
     now = utcnow()
     if pool_name is not None:
-        pool = session.execute(select(Pool).where(Pool.name == pool_name)).scalars().first()
+        pool = session.execute(select(Pool).where(col(Pool.name) == pool_name)).scalars().first()
         if pool is None:
             raise ActionError(f"unknown pool {pool_name!r}")
         if pool.id != conversation.pool_id:
@@ -73,7 +74,7 @@ def reassign(session: Session, conversation: Conversation, actor: Agent, *,
             record(session, "routed", conversation_id=conversation.id, actor=actor.name,
                    data={"pool": pool.name, "manual": True})
     if agent_name is not None:
-        target = session.execute(select(Agent).where(Agent.name == agent_name)).scalars().first()
+        target = session.execute(select(Agent).where(col(Agent.name) == agent_name)).scalars().first()
         if target is None:
             raise ActionError(f"unknown agent {agent_name!r}")
         if session.get(Membership, (target.id, conversation.pool_id)) is None:
@@ -94,4 +95,4 @@ def reassign(session: Session, conversation: Conversation, actor: Agent, *,
 def _agent_pools(session: Session, agent_id: int | None) -> list[int]:
     if agent_id is None:
         return []
-    return list(session.execute(select(Membership.pool_id).where(Membership.agent_id == agent_id)).scalars())
+    return list(session.execute(select(col(Membership.pool_id)).where(col(Membership.agent_id) == agent_id)).scalars())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.desk import Desk
 from router import deadlines
@@ -34,8 +34,8 @@ def _check(category: str | None, urgency: str | None) -> None:
 
 def _first_inbound(session: Session, conversation: Conversation) -> Message:
     message = session.execute(select(Message).where(
-        Message.conversation_id == conversation.id, Message.direction == "in")
-        .order_by(Message.id).limit(1)).scalars().first()
+        col(Message.conversation_id) == conversation.id, col(Message.direction) == "in")
+        .order_by(col(Message.id)).limit(1)).scalars().first()
     if message is None:
         raise CorrectionError(f"conversation #{conversation.id} has no customer message to learn from")
     return message
@@ -49,6 +49,7 @@ def correct(session: Session, conversation: Conversation, agent: Agent, desk: De
     before = (conversation.category, conversation.urgency)
     new_category = category or conversation.category
     new_urgency = urgency or conversation.urgency
+    assert conversation.id is not None and message.id is not None and agent.id is not None  # stored rows
     row = Correction(conversation_id=conversation.id, message_id=message.id, agent_id=agent.id,
                      category=new_category, urgency=new_urgency,
                      previous_category=before[0], previous_urgency=before[1])
@@ -69,7 +70,7 @@ def correct(session: Session, conversation: Conversation, agent: Agent, desk: De
 
 def _reroute(session: Session, conversation: Conversation, desk: Desk, agent: Agent) -> None:
     pool_name, index = desk.route(conversation.category, conversation.language)
-    pool = session.execute(select(Pool).where(Pool.name == pool_name)).scalars().one()
+    pool = session.execute(select(Pool).where(col(Pool.name) == pool_name)).scalars().one()
     move_to_pool(session, conversation, pool, data={"rule": index, "after": "correction"}, actor=agent.name)
     if conversation.assignee_id is None:
         try_assign(session, conversation, utcnow())
@@ -77,12 +78,13 @@ def _reroute(session: Session, conversation: Conversation, desk: Desk, agent: Ag
 
 def training_records(session: Session) -> Iterator[dict]:
     """The latest correction of each message, with the message's (already redacted) text."""
-    latest = select(Correction).order_by(Correction.message_id, Correction.id.desc())
+    latest = select(Correction).order_by(col(Correction.message_id), col(Correction.id).desc())
     seen: set[int] = set()
     for correction in session.execute(latest).scalars():
         if correction.message_id in seen:
             continue
         seen.add(correction.message_id)
         message = session.get(Message, correction.message_id)
+        assert message is not None  # a correction's message is never deleted
         yield {"id": f"correction-{correction.id}", "text": message.text, "subject": message.subject or "",
                "channel": message.channel, "category": correction.category, "urgency": correction.urgency}

@@ -3,7 +3,7 @@ create them, with a fixed number of statements however many there are."""
 from __future__ import annotations
 
 from sqlalchemy import delete, select, tuple_
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from router import rows
 from router.db import upsert_dialect_insert
@@ -20,7 +20,7 @@ def _existing(session: Session, keys: list[Key]) -> dict[Key, int]:
     if not keys:
         return {}
     return {(c, a): cid for c, a, cid in session.execute(
-        select(Identity.channel, Identity.address, Identity.customer_id)
+        select(col(Identity.channel), col(Identity.address), col(Identity.customer_id))
         .where(tuple_(Identity.channel, Identity.address).in_(keys)))}
 
 
@@ -38,8 +38,8 @@ def find_or_create_customers(session: Session, wanted: dict[Key, str]) -> dict[K
               "created_at": customer.created_at} for key, customer in new.items()]).scalars())
         lost = {key: c.id for key, c in new.items() if c.id not in inserted}
         if lost:  # another worker created them between our select and insert
-            session.execute(delete(Customer).where(Customer.id.in_(lost.values())))
+            session.execute(delete(Customer).where(col(Customer.id).in_(lost.values())))
             found.update(_existing(session, list(lost)))
         found.update({key: c.id for key, c in new.items() if key not in lost})
-    customers = {c.id: c for c in rows.load(session, Customer, Customer.id.in_(set(found.values())))}
+    customers = {c.id: c for c in rows.load(session, Customer, col(Customer.id).in_(set(found.values())))}
     return {key: customers[cid] for key, cid in found.items()}

@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 
 from config.desk import Desk
 from router.models import Conversation
+from router.rows import Row  # the pipeline passes conversations as plain rows
 
 
 def add_target(start: datetime, seconds: float) -> datetime:
     return start + timedelta(seconds=seconds)
 
 
-def open_deadlines(conversation: Conversation) -> dict[str, datetime]:
+def open_deadlines(conversation: Conversation | Row) -> dict[str, datetime]:
     """The deadlines still running: answered, paused or resolved ones do not count."""
     if conversation.state in ("resolved", "waiting_customer"):
         return {}
@@ -31,12 +32,12 @@ def open_deadlines(conversation: Conversation) -> dict[str, datetime]:
     return found
 
 
-def refresh_due(conversation: Conversation) -> None:
+def refresh_due(conversation: Conversation | Row) -> None:
     deadlines = open_deadlines(conversation)
     conversation.due_at = min(deadlines.values()) if deadlines else None
 
 
-def on_customer_message(conversation: Conversation, desk: Desk, now: datetime) -> str:
+def on_customer_message(conversation: Conversation | Row, desk: Desk, now: datetime) -> str:
     """A customer wrote: start or tighten the clocks. Returns the reason to record."""
     rule, index = desk.sla_for(conversation.urgency, conversation.channel)
     if conversation.state == "waiting_customer":
@@ -62,7 +63,7 @@ def on_customer_message(conversation: Conversation, desk: Desk, now: datetime) -
             f"{conversation.channel}: {what}")
 
 
-def on_relabel(conversation: Conversation, desk: Desk) -> str:
+def on_relabel(conversation: Conversation | Row, desk: Desk) -> str:
     """An agent corrected the urgency: the clocks follow the new SLA, in either direction
     (a person's judgement replaces the classifier's), except a reply already given."""
     rule, index = desk.sla_for(conversation.urgency, conversation.channel)
@@ -74,14 +75,14 @@ def on_relabel(conversation: Conversation, desk: Desk) -> str:
     return f"sla[{index}] ({rule.channel}/{rule.urgency}) for {conversation.urgency} {conversation.channel}"
 
 
-def on_agent_reply(conversation: Conversation, now: datetime) -> None:
+def on_agent_reply(conversation: Conversation | Row, now: datetime) -> None:
     if conversation.first_replied_at is None:
         conversation.first_replied_at = now
     conversation.next_reply_due_at = None
     refresh_due(conversation)
 
 
-def on_resolve(conversation: Conversation, now: datetime) -> None:
+def on_resolve(conversation: Conversation | Row, now: datetime) -> None:
     conversation.state = "resolved"
     conversation.resolved_at = now
     conversation.next_reply_due_at = None

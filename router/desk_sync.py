@@ -6,7 +6,7 @@ Runtime state (status, open count, tokens) of existing agents is left alone.
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.desk import Desk
 from router.models import Agent, Membership, Pool
@@ -21,16 +21,17 @@ def sync_desk(session: Session, desk: Desk) -> None:
         pools[name] = pool
     session.flush()
     agents = {a.name: a for a in session.execute(select(Agent)).scalars()}
-    for spec in desk.agents:
-        agent = agents.get(spec.name) or Agent(name=spec.name, status="online")
-        agent.display_name, agent.email = spec.display_name, spec.email
-        agent.capacity, agent.languages = spec.capacity, ",".join(spec.languages)
+    for agent_spec in desk.agents:
+        agent = agents.get(agent_spec.name) or Agent(name=agent_spec.name, status="online")
+        agent.display_name, agent.email = agent_spec.display_name, agent_spec.email
+        agent.capacity, agent.languages = agent_spec.capacity, ",".join(agent_spec.languages)
         session.add(agent)
         session.flush()
-        session.execute(delete(Membership).where(Membership.agent_id == agent.id))
-        for pool_name in spec.pools:
+        assert agent.id is not None  # flushed
+        session.execute(delete(Membership).where(col(Membership.agent_id) == agent.id))
+        for pool_name in agent_spec.pools:
             session.add(Membership(agent_id=agent.id, pool_id=pools[pool_name].id))
     configured = {spec.name for spec in desk.agents}
-    for name, agent in agents.items():
+    for name, known in agents.items():
         if name not in configured:
-            agent.status = "offline"
+            known.status = "offline"

@@ -39,7 +39,7 @@ class Doorbell:
             from workers.app import app  # late: the web and SMTP processes import this module too
 
             app.send_task(TASKS[kind])
-        except Exception as exc:  # the broker is a doorbell: tick will ring again
+        except Exception as exc:  # noqa: BLE001 - the broker is a doorbell: tick will ring again
             log.warning("doorbell %s not rung (%s); tick will retry", kind, exc)
             self._disarm(key)
 

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 MAX_BATCHES_PER_TASK = 20  # then hand over to a fresh task, so other tasks get a turn
 
 
-def drain_inbound(engine=None, batch_size: int | None = None) -> int:  # noqa: ANN001
+def drain_inbound(engine=None, batch_size: int | None = None) -> int:
     settings = get_settings()
     engine = engine or get_engine()
     doorbell = get_doorbell()

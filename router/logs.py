@@ -21,7 +21,7 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure(level: str = "INFO", stream=None) -> logging.Handler:  # noqa: ANN001
+def configure(level: str = "INFO", stream=None) -> logging.Handler:
     """One handler on the root logger, redacting; library chatter only at DEBUG."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -7,7 +7,6 @@ from alembic import command
 from alembic.config import Config
 
 import migrations
-
 from config.settings import get_settings
 
 

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from config.desk import get_desk
+from router import rows
 from router.batch import Batch, Item, ItemFailed
 from router.clock import utcnow
 from router.db import get_engine
 from router.events import record
-from router import rows
 from router.models import Conversation, Message, Pool
 from router.steps import STEP_FUNCTIONS
 
@@ -91,7 +91,7 @@ def _run_steps(batch: Batch) -> None:
 # What the pipeline writes back of each message, and of each conversation (all of it).
 MESSAGE_COLUMNS = ("conversation_id", "status", "processed_at", "error", "failed_step",
                    "category", "urgency", "language")
-CONVERSATION_COLUMNS = tuple(c.name for c in Conversation.__table__.columns if c.name != "id")
+CONVERSATION_COLUMNS = tuple(c.name for c in rows.table_of(Conversation).columns if c.name != "id")
 
 
 def _finish(batch: Batch) -> None:
@@ -125,7 +125,7 @@ class BatchFailed(Exception):
 
 def _attempt(session: Session, ids: list[int]) -> BatchResult:
     pools = {p.name: p for p in session.execute(select(Pool)).scalars()}
-    messages = rows.load(session, Message, Message.id.in_(ids), order_by=Message.id)
+    messages = rows.load(session, Message, col(Message.id).in_(ids), order_by=col(Message.id))
     batch = Batch(session=session, desk=get_desk(), now=utcnow(), pools=pools,
                   items=[Item(message=m) for m in messages])
     try:
@@ -137,7 +137,7 @@ def _attempt(session: Session, ids: list[int]) -> BatchResult:
     return BatchResult(done=len(batch.items), outbound=sum(len(i.outbound) for i in batch.items))
 
 
-def _commit_attempt(engine, ids: list[int]) -> BatchResult:  # noqa: ANN001
+def _commit_attempt(engine, ids: list[int]) -> BatchResult:
     session = Session(engine, expire_on_commit=False)
     try:
         with session.begin():
@@ -151,9 +151,10 @@ def _commit_attempt(engine, ids: list[int]) -> BatchResult:  # noqa: ANN001
     return result
 
 
-def _mark_failed(engine, message_id: int, step: str, exc: BaseException) -> None:  # noqa: ANN001
+def _mark_failed(engine, message_id: int, step: str, exc: BaseException) -> None:
     with Session(engine, expire_on_commit=False) as session, session.begin():
         message = session.get(Message, message_id)
+        assert message is not None  # the batch claimed it
         # Lock contention (a deadlock, a busy database) is worth another try; a bug is not.
         transient = isinstance(exc, OperationalError) and message.attempts < MAX_ATTEMPTS
         message.status = "pending" if transient else "failed"
@@ -165,7 +166,7 @@ def _mark_failed(engine, message_id: int, step: str, exc: BaseException) -> None
     log.error("message %s failed at step %s: %s", message_id, step, type(exc).__name__)
 
 
-def process_batch(ids: list[int], engine=None) -> BatchResult:  # noqa: ANN001
+def process_batch(ids: list[int], engine=None) -> BatchResult:
     """Run the pipeline on the claimed messages `ids`; a failing message is set aside and
     the rest run again without it. A failure no message can be blamed for (a statement of
     the whole batch) is narrowed down by running the messages one by one."""

@@ -12,7 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from router.secret_forms import (
-    UNKNOWN, checksum_window, han_phrase, is_wif, password_shaped, plausible_password, word_class,
+    UNKNOWN,
+    checksum_window,
+    han_phrase,
+    is_wif,
+    password_shaped,
+    plausible_password,
+    word_class,
 )
 
 __all__ = ["Redaction", "redact", "redact_message"]
@@ -136,9 +142,9 @@ def _joined_han_phrases(text: str) -> Iterator[Span]:
             start = offset
             end = segment.start() + cue.start() if cue else segment.end()
             if offset > segment.start():            # just after a cue
-                start = _LEADING_LINK.match(text, start, end).end()
+                start = _matched(_LEADING_LINK.match(text, start, end)).end()
             if cue:                                 # just before a cue
-                end = _TRAILING_LINK.search(text, start, end).start()
+                end = _matched(_TRAILING_LINK.search(text, start, end)).start()
             found = han_phrase(text[start:end])
             if found and _cue_nearby(text, start, end):
                 yield start + found[0], start + found[1], "mnemonic"
@@ -166,6 +172,12 @@ def _previous_line_start(text: str, pos: int, lines: int = 1) -> int:
             break
         start = text.rfind("\n", floor, start - 1) + 1 or floor
     return start
+
+
+def _matched(match: re.Match[str] | None) -> re.Match[str]:
+    """The match of a pattern that matches the empty string too, so it never fails."""
+    assert match is not None
+    return match
 
 
 def _line_end(text: str, pos: int) -> int:
@@ -199,11 +211,8 @@ LIST_GAP = 16        # "1. <hex>\n2. <hex>": items share the naming above them
 
 
 def _named_as_key(text: str, start: int, end: int) -> bool:
-    last = None
-    for last in _NAMING.finditer(text, _previous_line_start(text, start, 2), start):
-        pass
-    if last is None:
-        last = _NAMING.search(text, end, min(end + LOOK_AHEAD, _line_end(text, end)))
+    before = list(_NAMING.finditer(text, _previous_line_start(text, start, 2), start))
+    last = before[-1] if before else _NAMING.search(text, end, min(end + LOOK_AHEAD, _line_end(text, end)))
     return last is not None and last.lastgroup == "key"
 
 
@@ -275,7 +284,7 @@ def _password_value(text: str, cue: re.Match) -> tuple[int, int] | None:
     link = _PW_LINK.match(text, cue.end())
     if not link and not cue.group("zh") and text[cue.end():cue.end() + 1] not in (" ", "\t"):
         return None                      # "password-reset", "PW-90155"
-    pos = (link or _BLANKS.match(text, cue.end())).end()
+    pos = (link or _matched(_BLANKS.match(text, cue.end()))).end()
     quoted = _PW_QUOTED.match(text, pos)
     if quoted:
         return quoted.span(1) if plausible_password(quoted.group(1), min_length=3) else None
@@ -303,7 +312,7 @@ MAX_PASSES = 4     # each pass with a find removes text, so this is only a bound
 # cheap test first says which detectors could find anything at all.  Every key
 # form is one run of 44+ letters and digits (xprv and kin 44+, WIF 51+, hex 64);
 # every password cue contains one of _PW_MARKS once folded (the cue regex
-# ignores case the Unicode way: "PAſS" and "PİN" match, hence the extra folds);
+# ignores case the Unicode way: "PAſS" and "PİN" match, hence the extra folds);  # noqa: RUF003 - the long s is the point
 # Han phrases need Han.
 _LONG_RUN = re.compile(r"[0-9A-Za-z]{44}")
 _PW_MARKS = ("pass", "pw", "pin", "密码", "密碼", "口令")
@@ -311,7 +320,7 @@ _FOLD_MORE = {ord("\u0131"): "i", 0x307: None}     # dotless i; the dot casefold
 
 
 def _detectors_for(text: str) -> list:
-    detectors = []
+    detectors: list = []
     if _LONG_RUN.search(text):
         detectors += (_xprv_keys, _wif_keys, _hex_keys)
     if text.isascii():

@@ -7,9 +7,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlalchemy import CursorResult, delete, select
+from sqlmodel import Session, col
 
 from router.models import Agent, AgentToken
 
@@ -44,9 +45,9 @@ def _hash(token: str) -> str:
 
 
 def _agent(session: Session, agent_name: str) -> Agent:
-    agent = session.execute(select(Agent).where(Agent.name == agent_name)).scalars().first()
+    agent = session.execute(select(Agent).where(col(Agent.name) == agent_name)).scalars().first()
     if agent is None:
-        known = session.execute(select(Agent.name).order_by(Agent.name)).scalars().all()
+        known = session.execute(select(col(Agent.name)).order_by(col(Agent.name))).scalars().all()
         raise UnknownAgent(f"no agent named {agent_name!r} (known agents: {', '.join(known) or 'none'})")
     return agent
 
@@ -60,7 +61,7 @@ def issue_token(session: Session, agent_name: str, name: str | None = None) -> s
     """A new token for the agent, named `name` (default: the next free token-N); the
     agent's other tokens keep working."""
     agent = _agent(session, agent_name)
-    names = list(session.execute(select(AgentToken.name).where(AgentToken.agent_id == agent.id)).scalars())
+    names = list(session.execute(select(col(AgentToken.name)).where(col(AgentToken.agent_id) == agent.id)).scalars())
     name = name or _next_auto_name(names)
     if not _NAME.match(name):
         raise TokenError(f"a token name is 1-64 letters, digits and _.@- (not {name!r})")
@@ -68,6 +69,7 @@ def issue_token(session: Session, agent_name: str, name: str | None = None) -> s
         raise TokenNameTaken(f"agent {agent_name!r} already has a token named {name!r}: "
                              f"revoke it first (msgrouter token {agent_name} --revoke {name})")
     token = "mr_" + secrets.token_urlsafe(32)
+    assert agent.id is not None  # a stored agent
     session.add(AgentToken(agent_id=agent.id, name=name, token_hash=_hash(token)))
     return token
 
@@ -75,17 +77,17 @@ def issue_token(session: Session, agent_name: str, name: str | None = None) -> s
 def list_tokens(session: Session, agent_name: str) -> list[TokenInfo]:
     """The agent's tokens by name and creation time, oldest first (never the tokens)."""
     agent = _agent(session, agent_name)
-    rows = session.execute(select(AgentToken.name, AgentToken.created_at)
-                           .where(AgentToken.agent_id == agent.id)
-                           .order_by(AgentToken.created_at, AgentToken.id))
+    rows = session.execute(select(col(AgentToken.name), col(AgentToken.created_at))
+                           .where(col(AgentToken.agent_id) == agent.id)
+                           .order_by(col(AgentToken.created_at), col(AgentToken.id)))
     return [TokenInfo(name, created_at) for name, created_at in rows]
 
 
 def revoke_token(session: Session, agent_name: str, name: str) -> None:
     """The agent's token `name` stops working; UnknownToken, naming the agent's tokens, if absent."""
     agent = _agent(session, agent_name)
-    removed = session.execute(delete(AgentToken).where(
-        AgentToken.agent_id == agent.id, AgentToken.name == name)).rowcount
+    removed = cast(CursorResult, session.execute(delete(AgentToken).where(
+        col(AgentToken.agent_id) == agent.id, col(AgentToken.name) == name))).rowcount
     if not removed:
         held = [t.name for t in list_tokens(session, agent_name)]
         raise UnknownToken(f"agent {agent_name!r} has no token named {name!r} "
@@ -96,5 +98,5 @@ def agent_for_token(session: Session, token: str) -> Agent | None:
     if not token:
         return None
     # The lookup is by hash, so timing reveals nothing about a valid token.
-    return session.execute(select(Agent).join(AgentToken, AgentToken.agent_id == Agent.id)
-                           .where(AgentToken.token_hash == _hash(token))).scalars().first()
+    return session.execute(select(Agent).join(AgentToken, col(AgentToken.agent_id) == col(Agent.id))
+                           .where(col(AgentToken.token_hash) == _hash(token))).scalars().first()

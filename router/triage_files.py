@@ -49,7 +49,7 @@ def check_labels(records: list[dict], path: str | Path) -> None:
                                   f"is not one of {', '.join(values)}")
 
 
-def classify_records(records: Iterable[dict], model=None) -> Iterator[dict]:  # noqa: ANN001
+def classify_records(records: Iterable[dict], model=None) -> Iterator[dict]:
     """One output line per record: labels, the redacted text and the reasons."""
     rules = get_rules()
     for number, record in enumerate(records, 1):

@@ -28,7 +28,7 @@ def write_in(text: str, *, sender: str, subject: str = "Help",
         return message.conversation_id, mail["Message-ID"]
 
 
-def show(api, conversation_id: int, agent: str = "alice") -> dict:  # noqa: ANN001
+def show(api, conversation_id: int, agent: str = "alice") -> dict:
     base, auth = api
     response = httpx.get(f"{base}/api/conversations/{conversation_id}", headers=auth(agent))
     assert response.status_code == 200, response.text

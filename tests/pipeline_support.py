@@ -9,7 +9,6 @@ from email.message import EmailMessage
 
 import time_machine
 from sqlalchemy import func, select
-from support import Sink
 
 from channels import email as email_channel
 from router.clock import utcnow
@@ -18,6 +17,7 @@ from router.drain import drain_inbound
 from router.intake import accept
 from router.models import Conversation, Event, Message
 from router.outbox import deliver_pending
+from support import Sink
 
 
 def ingest(msg: EmailMessage, envelope_from: str = "") -> Message:
@@ -81,7 +81,7 @@ class RefusingSink(Sink):
         super().__init__()
         self.refused = {address.lower() for address in refused}
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook name
         if address.lower() in self.refused:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)

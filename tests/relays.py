@@ -28,14 +28,14 @@ class Relay:
         self._lock = threading.Lock()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         with self._lock:
             self.attempts += 1
             if self.reply.startswith("250"):
                 self.accepted.append(envelope.original_content)
             return self.reply
 
-    def __enter__(self) -> "Relay":
+    def __enter__(self) -> Relay:
         self._controller.start()
         return self
 

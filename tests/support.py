@@ -59,11 +59,11 @@ class Sink:
         self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
         return "250 OK"
 
-    def __enter__(self) -> "Sink":
+    def __enter__(self) -> Sink:
         self._controller.start()
         return self
 
@@ -77,7 +77,7 @@ class Sink:
 
 
 @contextmanager
-def serve_app(app, port: int | None = None):  # noqa: ANN001, ANN201
+def serve_app(app, port: int | None = None):
     """Run an ASGI app with uvicorn in a thread; yields its base URL."""
     import uvicorn
 
@@ -94,5 +94,5 @@ def serve_app(app, port: int | None = None):  # noqa: ANN001, ANN201
         thread.join(10)
 
 
-def run_coroutine(coro):  # noqa: ANN001, ANN201
+def run_coroutine(coro):
     return asyncio.new_event_loop().run_until_complete(coro)

@@ -30,4 +30,4 @@ def test_bench_leaves_an_empty_database_empty(broker):
     done = _bench(5)
     assert done.returncode == 0, done.stderr[-2000:]
     assert '"mode": "redis-postgres"' in done.stdout
-    assert broker.dbsize() == 0, [k for k in redis.Redis.from_url(os.environ["MSGROUTER_BROKER_URL"]).scan_iter()]
+    assert broker.dbsize() == 0, list(redis.Redis.from_url(os.environ["MSGROUTER_BROKER_URL"]).scan_iter())

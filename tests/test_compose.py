@@ -54,7 +54,7 @@ def compose(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def rendered(compose) -> dict:  # noqa: ANN001
+def rendered(compose) -> dict:
     done = compose("--profile", "demo", "config")
     assert done.returncode == 0, done.stderr
     return yaml.safe_load(done.stdout)
@@ -120,7 +120,7 @@ def test_the_image_installs_pinned_dependencies_before_the_source():
     assert (ROOT / "requirements" / "constraints.txt").read_text(encoding="utf-8").count("==") > 20
 
 
-@pytest.mark.parametrize("ci, outcome", [("", "skipped"), ("true", "error")])   # error: in its fixture
+@pytest.mark.parametrize(("ci", "outcome"), [("", "skipped"), ("true", "error")])   # error: in its fixture
 def test_without_compose_the_test_skips_and_fails_in_ci(ci, outcome, tmp_path):
     # PATH without docker or docker-compose, as on a machine that has neither.
     import sys

@@ -12,7 +12,7 @@ from router.models import Conversation, Message
 from support import make_email, wait_for
 
 
-def _send(port: int, msg) -> None:  # noqa: ANN001
+def _send(port: int, msg) -> None:
     with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
         client.send_message(msg)
 

@@ -11,7 +11,7 @@ from config.settings import DEFAULT_DESK
 from support import free_port
 
 
-def _one_line(result) -> str:  # noqa: ANN001
+def _one_line(result) -> str:
     assert result.returncode == 2, (result.returncode, result.stderr[-3000:])
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
@@ -29,7 +29,7 @@ def busy_port():
         yield other.getsockname()[1]
 
 
-@pytest.mark.parametrize("command, setting", [
+@pytest.mark.parametrize(("command", "setting"), [
     (["smtp"], "MSGROUTER_SMTP_PORT"),
     (["web"], "MSGROUTER_WEB_PORT"),
     (["run"], "MSGROUTER_SMTP_PORT"),

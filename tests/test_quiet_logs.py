@@ -15,7 +15,7 @@ from support import free_port, make_email, wait_for
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d [\d:,]+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+): (.*)$")
 
 
-def _mail_through_smtp(tmp_path, db_url: str, level: str) -> list[tuple[str, str, str]]:  # noqa: ANN001
+def _mail_through_smtp(tmp_path, db_url: str, level: str) -> list[tuple[str, str, str]]:
     """Start `msgrouter smtp`, send it one mail, stop it: its log lines (level, logger, text)."""
     port, log = free_port(), tmp_path / "smtp.log"
     proc = start("smtp", cwd=tmp_path, log=log, MSGROUTER_DATABASE_URL=db_url, MSGROUTER_SMTP_PORT=str(port),

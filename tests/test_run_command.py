@@ -15,11 +15,10 @@ from support import Sink, free_port, make_email, wait_for
 
 def test_run_serves_the_readme_walkthrough(tmp_path):
     smtp_port, web_port = free_port(), free_port()
-    with Sink() as sink:
+    with Sink() as sink, open(tmp_path / "run.log", "w") as log:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MSGROUTER_")}
         env.update(MSGROUTER_SMTP_PORT=str(smtp_port), MSGROUTER_WEB_PORT=str(web_port),
                    MSGROUTER_RELAY_PORT=str(sink.port), MSGROUTER_TICK_SECONDS="1")
-        log = open(tmp_path / "run.log", "w")
         proc = subprocess.Popen([sys.executable, "-m", "router.cli", "run"], cwd=tmp_path, env=env,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
@@ -52,7 +51,6 @@ def test_run_serves_the_readme_walkthrough(tmp_path):
                 proc.wait(20)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
-            log.close()
 
 
 def _up(base: str) -> bool:

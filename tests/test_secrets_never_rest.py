@@ -24,8 +24,7 @@ def _everything_stored() -> str:
     chunks = []
     with get_engine().connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
-            for row in conn.execute(text(f"SELECT * FROM {table.name}")):
-                chunks.append(repr(tuple(row)))
+            chunks.extend(repr(tuple(row)) for row in conn.execute(text(f"SELECT * FROM {table.name}")))
     return "\n".join(chunks)
 
 

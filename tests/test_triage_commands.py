@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 from mnemonic import Mnemonic
-from report_figures import (CONFUSION_LABELS, LABELS, assert_same, expected, expected_secrets, printed,
-                            printed_secrets)
+
+from report_figures import CONFUSION_LABELS, LABELS, assert_same, expected, expected_secrets, printed, printed_secrets
 
 RECORDS = [
     {"id": "a", "channel": "email", "subject": "Withdrawal missing",
@@ -24,14 +24,14 @@ RECORDS = [
 ]
 
 
-def _msgrouter(*args: str, cwd) -> subprocess.CompletedProcess:  # noqa: ANN001
+def _msgrouter(*args: str, cwd) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MSGROUTER_")}
     env["MSGROUTER_MODEL_PATH"] = str(cwd / "model.joblib")
     return subprocess.run([sys.executable, "-m", "router.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
-def _write(tmp_path, records) -> str:  # noqa: ANN001
+def _write(tmp_path, records) -> str:
     path = tmp_path / "in.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return str(path)

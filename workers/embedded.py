@@ -41,7 +41,7 @@ class EmbeddedWorker:
         while not self._stop.wait(self.tick_seconds):
             try:
                 app.send_task("msgrouter.tick")
-            except Exception as exc:  # the next tick tries again
+            except Exception as exc:  # noqa: BLE001 - the next tick tries again
                 log.warning("tick not sent: %s", exc)
 
     def stop(self, timeout: float = 10.0) -> None:

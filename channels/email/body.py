@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from email.message import Message
+from typing import cast
 
 from channels.base import Attachment
 from channels.email.charsets import clean_text, codecs_for, decode_bytes
@@ -70,7 +71,7 @@ class Body:
                     return self._alternative(children, depth, want_text)
                 return [c for child in children for c in self._walk(child, depth + 1, want_text)]
             return self._leaf(part, ctype, want_text)
-        except Exception as exc:  # One unreadable part must not cost the rest of the message.
+        except Exception as exc:  # noqa: BLE001 - one unreadable part must not cost the rest of the message.
             self._note(f"a {ctype} part could not be read ({type(exc).__name__}: {str(exc)[:120]})")
             return []
 
@@ -85,7 +86,7 @@ class Body:
 
     def _forwarded(self, part: Message, depth: int, want_text: bool) -> list[_Chunk]:
         """A forwarded message: its headers and text after a marker line, cut to a bound."""
-        inner = part.get_payload(0)
+        inner = cast(Message, part.get_payload(0))  # a message/rfc822 part holds one message
         chunks = self._walk(inner, depth + 1, want_text)
         if not want_text:
             return []
@@ -108,7 +109,7 @@ class Body:
             return []
         if not want_text:
             return []
-        data = part.get_payload(decode=True) or b""
+        data = _decoded(part)
         declared = part.get_content_charset()
         if ctype == "text/html" and not declared:
             meta = re.search(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", data[:4096], re.I)
@@ -125,7 +126,7 @@ class Body:
             html = html[:MAX_HTML_CHARS]
         try:
             return html_to_text(html)
-        except Exception as exc:  # A pathological document still yields its words, without layout.
+        except Exception as exc:  # noqa: BLE001 - a pathological document still yields its words, without layout.
             notes.append(f"HTML could not be laid out ({type(exc).__name__}); tags stripped instead")
             return re.sub(r"<[^>]*>", " ", html)
 
@@ -134,17 +135,25 @@ class Body:
         data = _part_bytes(part)
         name = _filename(part, number)
         size = len(data)
+        kept: bytes | None = data
         if size > self._max_attachment_bytes:
-            self._note(f"attachment {name!r} ({size} bytes) is over the {self._max_attachment_bytes}-byte limit; not kept")
-            data = None
-        self.attachments.append(Attachment(filename=name, content_type=ctype, data=data, size=size))
+            self._note(f"attachment {name!r} ({size} bytes) is over the {self._max_attachment_bytes}-byte limit;"
+                       " not kept")
+            kept = None
+        self.attachments.append(Attachment(filename=name, content_type=ctype, data=kept, size=size))
 
 
 def _part_bytes(part: Message) -> bytes:
     """The decoded content of a leaf part; for message/* parts, the enclosed message(s) as bytes."""
     if part.is_multipart():
         return b"".join(p.as_bytes() for p in part.get_payload() if isinstance(p, Message))
-    return part.get_payload(decode=True) or b""
+    return _decoded(part)
+
+
+def _decoded(part: Message) -> bytes:
+    """A leaf part's content, transfer encoding undone (b"" when it has none)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
 
 
 def _filename(part: Message, number: int) -> str:
@@ -182,7 +191,7 @@ def sanitize_filename(name: str) -> str:
     name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
     name = " ".join(name.split()).strip(". ")
     if len(name) > MAX_FILENAME_CHARS:
-        stem, dot, ext = name.rpartition(".")
+        _stem, dot, ext = name.rpartition(".")
         ext = ext if dot and len(ext) <= 16 else ""
         name = name[: MAX_FILENAME_CHARS - len(ext) - 1].rstrip() + ("." + ext if ext else "")
         name = name[:MAX_FILENAME_CHARS]
@@ -204,6 +213,6 @@ def charset_hint(msg: Message) -> str | None:
             charset = part.get_content_charset()
             if charset and codecs_for(charset) and charset not in ("us-ascii", "utf-8"):
                 return charset
-    except Exception:  # Only a hint: without it, guessing starts from UTF-8 and detection.
+    except Exception:  # noqa: BLE001 - only a hint: without it, guessing starts from UTF-8 and detection.
         return None
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -74,8 +74,8 @@ def received_at(value: str, notes: list[str]) -> datetime | None:
         notes.append(f"Date header could not be read: {value[:80]!r}")
         return None
     if when.tzinfo is None:  # "-0000" means UTC with an unknown origin zone.
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
 
 
 def first_id(value: str) -> str:

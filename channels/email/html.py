@@ -3,6 +3,7 @@ scripts, styles and hidden parts dropped."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
@@ -32,7 +33,7 @@ def html_to_text(html: str) -> str:
             blocks.append((shown, "\n".join(("> " * shown + line).rstrip() for line in text.split("\n"))))
             size += len(blocks[-1][1])
     out = [blocks[0][1]] if blocks else []
-    for (before, _), (after, text) in zip(blocks, blocks[1:]):
+    for (before, _), (after, text) in pairwise(blocks):
         out.append("\n" + ("> " * min(before, after)).rstrip() + "\n" + text)
     return "".join(out)
 

@@ -54,7 +54,7 @@ def parse(raw: bytes, *, max_attachment_bytes: int = 5 * 1024 * 1024,
     notes: list[str] = []
     try:
         return _parse(raw, notes, max_attachment_bytes, envelope_from, envelope_to)
-    except Exception as exc:  # The message must still be taken in; the note says why it looks raw.
+    except Exception as exc:  # noqa: BLE001 - the message must still be taken in; the note says why it looks raw.
         notes.append(f"message could not be parsed ({type(exc).__name__}: {str(exc)[:200]}); text is the raw message")
         text, note = decode_bytes(raw[: MAX_TEXT_CHARS * 4], None)
         notes.extend([note] if note else [])

@@ -27,10 +27,10 @@ def strip_quoted(text: str) -> str:
     end = len(lines)
     while end and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith(">")):
         end -= 1
-    if end < len(lines) and any(l.strip() for l in lines[end:]):
+    if end < len(lines) and any(line.strip() for line in lines[end:]):
         lines = lines[:end]
         for span in (1, 2):  # An attribution can be wrapped onto a second line.
-            if len(lines) >= span and _ATTRIBUTION.match(" ".join(l.strip() for l in lines[-span:])):
+            if len(lines) >= span and _ATTRIBUTION.match(" ".join(line.strip() for line in lines[-span:])):
                 lines = lines[:-span]
                 break
     result = "\n".join(lines).strip()
@@ -42,12 +42,12 @@ def _separator_index(lines: list[str]) -> int:
     for i, line in enumerate(lines):
         if _SEPARATORS.match(line):
             return i
-        if _OUTLOOK_FROM.match(line) and any(_OUTLOOK_NEXT.match(l) for l in lines[i + 1:i + 4]):
+        if _OUTLOOK_FROM.match(line) and any(_OUTLOOK_NEXT.match(following) for following in lines[i + 1:i + 4]):
             return i
         # An attribution followed by unquoted text is top-posted history (HTML mail loses the ">").
         for span in (1, 2):
-            attribution = " ".join(l.strip() for l in lines[i:i + span])
-            rest = [l for l in lines[i + span:] if l.strip()]
+            attribution = " ".join(part.strip() for part in lines[i:i + span])
+            rest = [following for following in lines[i + span:] if following.strip()]
             if _ATTRIBUTION.match(attribution) and rest and not rest[0].lstrip().startswith(">"):
                 return i
     return len(lines)

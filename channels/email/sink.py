@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from email import message_from_bytes, policy
-from email.message import EmailMessage
+from email.message import MIMEPart
 from typing import TextIO
 
 from aiosmtpd.controller import Controller
@@ -16,11 +16,12 @@ HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "
            "Auto-Submitted")
 
 
-def _text_of(part: EmailMessage) -> str:
+def _text_of(part: MIMEPart) -> str:
     try:
         return part.get_content()
     except (LookupError, UnicodeDecodeError):  # an unknown or lying charset: show what we can
-        return (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+        payload = part.get_payload(decode=True)
+        return (payload if isinstance(payload, bytes) else b"").decode("utf-8", errors="replace")
 
 
 def describe(raw: bytes, envelope_from: str = "", envelope_to: list[str] | None = None) -> str:
@@ -28,8 +29,7 @@ def describe(raw: bytes, envelope_from: str = "", envelope_to: list[str] | None 
     msg = message_from_bytes(raw, policy=policy.default)
     lines = [f"=== mail from {envelope_from or '<>'} to {', '.join(envelope_to or [])} ==="]
     for name in HEADERS:
-        for value in msg.get_all(name) or ():
-            lines.append(f"{name}: {' '.join(str(value).split())}")
+        lines.extend(f"{name}: {' '.join(str(value).split())}" for value in msg.get_all(name) or ())
     body = msg.get_body(preferencelist=("plain", "html"))
     if body is None:
         lines += ["", "(no text part)"]

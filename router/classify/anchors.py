@@ -10,16 +10,14 @@ from __future__ import annotations
 import re
 from itertools import product
 
-try:                                    # the regex parser moved in Python 3.11
-    from re import _constants as C
-    from re import _parser as parser
-except ImportError:                     # pragma: no cover
-    import sre_constants as C
-    import sre_parse as parser
+# The regex parser's own modules: sre_constants and sre_parse until Python 3.11, which
+# still import but warn. typeshed leaves the private names out, hence the ignores.
+from re import _constants as constants  # type: ignore[attr-defined]
+from re import _parser as parser  # type: ignore[attr-defined]
 
 MAX_ALTERNATIVES = 64    # more strings than this is not worth it as a filter
 MIN_LENGTH = 2           # one Latin letter occurs in nearly every message; one Han character does not
-_ZERO_WIDTH = {C.AT}     # \b, ^, $: transparent between literals
+_ZERO_WIDTH = {constants.AT}     # \b, ^, $: transparent between literals
 
 
 def anchors(pattern: re.Pattern) -> frozenset[str] | None:
@@ -31,7 +29,7 @@ def anchors(pattern: re.Pattern) -> frozenset[str] | None:
     except re.error:        # pragma: no cover - the pattern compiled already
         return None
     items = list(tree)
-    if items and items[0] == (C.AT, C.AT_BEGINNING) and not pattern.flags & re.MULTILINE:
+    if items and items[0] == (constants.AT, constants.AT_BEGINNING) and not pattern.flags & re.MULTILINE:
         return None     # tried at the start of the text only: cheaper to run than to anchor
     best = _best(items)
     if best is None or any(len(a) < MIN_LENGTH and a.isascii() for a in best):
@@ -73,20 +71,20 @@ def _best(items: list) -> set[str] | None:
 
 def _exact(op, av) -> set[str] | None:
     """Every string an item can match, when that is a small finite set."""
-    if op is C.LITERAL:
+    if op is constants.LITERAL:
         return {chr(av)}
-    if op is C.IN and all(kind is C.LITERAL for kind, _ in av) and len(av) <= 8:
+    if op is constants.IN and all(kind is constants.LITERAL for kind, _ in av) and len(av) <= 8:
         return {chr(value) for _, value in av}
-    if op is C.SUBPATTERN:
+    if op is constants.SUBPATTERN:
         return _exact_sequence(list(av[-1]))
-    if op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] == 0 and av[1] == 1:   # "x?"
+    if op in (constants.MAX_REPEAT, constants.MIN_REPEAT) and av[0] == 0 and av[1] == 1:   # "x?"
         inner = _exact_sequence(list(av[2]))
         return inner | {""} if inner is not None else None
-    if op is C.BRANCH:
+    if op is constants.BRANCH:
         options = [_exact_sequence(list(branch)) for branch in av[1]]
         if any(o is None for o in options):
             return None
-        union = set().union(*options)
+        union: set[str] = set().union(*options)  # type: ignore[arg-type]  # no None: checked above
         return union if len(union) <= MAX_ALTERNATIVES else None
     return None
 
@@ -106,11 +104,11 @@ def _exact_sequence(items: list) -> set[str] | None:
 def _inner_anchor(op, av) -> set[str] | None:
     """Anchors inside a group or a repeat that must match at least once, or of
     each branch of an alternation (a match takes one branch, so one of them occurs)."""
-    if op is C.SUBPATTERN:
+    if op is constants.SUBPATTERN:
         return _best(list(av[-1]))
-    if op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+    if op in (constants.MAX_REPEAT, constants.MIN_REPEAT) and av[0] >= 1:
         return _best(list(av[2]))
-    if op is C.BRANCH:
+    if op is constants.BRANCH:
         union: set[str] = set()
         for branch in av[1]:
             found = _best(list(branch))

@@ -96,7 +96,7 @@ def _clear_rules_lead(totals: dict[str, float], config: TriageConfig) -> str | N
         return None
     if len(ranked) > 1 and ranked[0] < config.combine["rules_margin"] * ranked[1]:
         return None
-    return max(totals, key=totals.get)
+    return max(totals, key=totals.__getitem__)
 
 
 def _pick(scores: dict[str, float], floor_of, config: TriageConfig) -> str:
@@ -149,7 +149,7 @@ def _explain(analysis: Analysis, label: str, probs: dict[str, float], chosen: st
     others = [c for c in probs if c != chosen]
     text = f"model: {label} {chosen} {probs.get(chosen, 0.0):.2f}"
     if others:
-        runner_up = max(others, key=probs.get)
+        runner_up = max(others, key=probs.__getitem__)
         text += f" (then {runner_up} {probs[runner_up]:.2f})"
     words = analysis.words(label, chosen) if with_words else []
     return text + (f"; words: {', '.join(words)}" if words else "")

@@ -34,12 +34,12 @@ class Report:
     extra: int = 0                    # records every fold also trained on (never scored)
 
     def accuracy(self, system: str, label: str) -> float:
-        pairs = list(zip(self.gold[label], self.predicted[system][label]))
+        pairs = list(zip(self.gold[label], self.predicted[system][label], strict=True))
         return sum(g == p for g, p in pairs) / len(pairs) if pairs else 0.0
 
     def critical(self, system: str) -> tuple[float, float]:
         """Recall and precision of the critical urgency."""
-        pairs = list(zip(self.gold["urgency"], self.predicted[system]["urgency"]))
+        pairs = list(zip(self.gold["urgency"], self.predicted[system]["urgency"], strict=True))
         hits = sum(g == p == CRITICAL for g, p in pairs)
         gold = sum(g == CRITICAL for g, _ in pairs)
         said = sum(p == CRITICAL for _, p in pairs)
@@ -51,12 +51,13 @@ class Report:
         classes = sorted(set(gold) | set(pred))
         index = {c: i for i, c in enumerate(classes)}
         matrix = [[0] * len(classes) for _ in classes]
-        for g, p in zip(gold, pred):
+        for g, p in zip(gold, pred, strict=True):
             matrix[index[g]][index[p]] += 1
         return classes, matrix
 
     def errors(self, system: str, label: str) -> list[tuple[str, str, str]]:
-        return [(i, g, p) for i, g, p in zip(self.ids, self.gold[label], self.predicted[system][label]) if g != p]
+        return [(i, g, p) for i, g, p in zip(self.ids, self.gold[label], self.predicted[system][label], strict=True)
+                if g != p]
 
     def format(self) -> str:
         also = f", every fold also trained on {self.extra} other records" if self.extra else ""
@@ -85,12 +86,12 @@ class Report:
         width = max(6, *(len(c) for c in classes)) + 1
         head = " " * (width + 4) + "".join(f"{c[:width - 1]:>{width}}" for c in classes)
         return [head] + [f"    {c:<{width}}" + "".join(f"{n:>{width}}" for n in row)
-                         for c, row in zip(classes, matrix)]
+                         for c, row in zip(classes, matrix, strict=True)]
 
     def _secrets(self) -> str:
         if not self.secret_gold:
             return "secrets: not measured"
-        pairs = list(zip(self.secret_gold, self.secret_found))
+        pairs = list(zip(self.secret_gold, self.secret_found, strict=True))
         gold = sum(g for g, _ in pairs)
         found = sum(g and f for g, f in pairs)
         false_alarms = sum(f and not g for g, f in pairs)
@@ -139,7 +140,7 @@ def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet 
         for i in test_rows:
             combined[i] = run(i, model)
     alone = [run(i) for i in range(len(records))]
-    for system, results in zip(SYSTEMS, (combined, alone)):
+    for system, results in zip(SYSTEMS, (combined, alone), strict=True):
         report.predicted[system] = {"category": [c.category for c in results],
                                     "urgency": [c.urgency for c in results],
                                     "language": [c.language for c in results]}

@@ -50,11 +50,11 @@ class Head:
         rows = self._rows
         for i, value in evidence:
             # Most evidence inputs are 1.0 (a flag): then a plain sum will do.
-            z = list(map(add, z, rows[i])) if value == 1.0 else [a + value * b for a, b in zip(z, rows[i])]
+            z = list(map(add, z, rows[i])) if value == 1.0 else [a + value * b for a, b in zip(z, rows[i], strict=True)]
         top = max(z)
         p = [exp(v - top) for v in z]
         total = sum(p)
-        return dict(zip(self.classes, [v / total for v in p]))
+        return dict(zip(self.classes, [v / total for v in p], strict=True))
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ class Analysis:
         names, weights = self.model.names()
         push = self.values * weights[self.model.joint()[1][label].start + head.classes.index(cls)][self.rows]
         top = np.argpartition(-push, n)[:n] if len(push) > n else np.arange(len(push))
-        ranked = sorted(zip(push[top].tolist(), self.rows[top].tolist()), reverse=True)
+        ranked = sorted(zip(push[top].tolist(), self.rows[top].tolist(), strict=True), reverse=True)
         return [names[row] for weight, row in ranked if weight > 0]
 
 

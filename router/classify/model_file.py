@@ -12,6 +12,7 @@ import os
 import zipfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,8 @@ def write(path: str | Path, header: dict, arrays: dict[str, np.ndarray]) -> None
     # Written through a file object: np.savez would add ".npz" to any other file name.
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **{HEADER: blob}, **arrays)
+        payload: dict[str, Any] = {HEADER: blob, **arrays}  # Any: numpy's stub reads ** as allow_pickle
+        np.savez_compressed(fh, **payload)
     os.replace(tmp, path)
 
 

@@ -13,7 +13,7 @@ import unicodedata
 
 from router.classify.hanzi import TO_SIMPLIFIED
 
-_TABLE = dict(TO_SIMPLIFIED)
+_TABLE: dict[int, str | None] = dict(TO_SIMPLIFIED)
 _TABLE.update({ord("\u2019"): "'", ord("\u2018"): "'", ord("\u201c"): '"', ord("\u201d"): '"',
                ord("\u200b"): None, ord("\u200c"): None, ord("\u200d"): None, ord("\ufeff"): None,
                ord("\u3000"): " ",

@@ -47,9 +47,9 @@ class Prepared:
 def prepare(texts: Sequence[str], subjects: Sequence[str], channels: Sequence[str],
             targets: dict[str, list[str]], rules: RuleSet) -> Prepared:
     """Features and rule matches of already redacted messages."""
-    normalised = [normalise(join_subject(s, t)) for t, s in zip(texts, subjects)]
-    return Prepared([features(n, c) for n, c in zip(normalised, channels)], [rules.match(n) for n in normalised],
-                    targets)
+    normalised = [normalise(join_subject(s, t)) for t, s in zip(texts, subjects, strict=True)]
+    return Prepared([features(n, c) for n, c in zip(normalised, channels, strict=True)],
+                    [rules.match(n) for n in normalised], targets)
 
 
 def train(records: Iterable[dict], path: str | Path, rules: RuleSet | None = None) -> TriageModel:

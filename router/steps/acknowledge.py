@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from router.batch import Batch, Item
 from router.models import Conversation, Identity, Message
@@ -27,15 +28,15 @@ class _Known:
     def __init__(self, batch: Batch) -> None:
         session, customers = batch.session, {i.customer.id for i in batch.items if i.customer}
         self.undeliverable = {(customer_id, channel) for customer_id, channel in session.execute(
-            select(Identity.customer_id, Identity.channel).where(
-                Identity.customer_id.in_(customers), Identity.undeliverable.is_(True)))}
+            select(col(Identity.customer_id), col(Identity.channel)).where(
+                col(Identity.customer_id).in_(customers), col(Identity.undeliverable).is_(True)))}
         since = batch.now - timedelta(seconds=batch.desk.acknowledgement.window)
-        self.recent = Counter({customer_id: count for customer_id, count in session.execute(
-            select(Conversation.customer_id, func.count()).select_from(Message)
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(Conversation.customer_id.in_(customers), Message.direction == "out",
-                   Message.automatic.is_(True), Message.created_at >= since)
-            .group_by(Conversation.customer_id))})
+        self.recent: Counter[int] = Counter(dict(session.execute(
+            select(col(Conversation.customer_id), func.count()).select_from(Message)
+            .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+            .where(col(Conversation.customer_id).in_(customers), col(Message.direction) == "out",
+                   col(Message.automatic).is_(True), col(Message.created_at) >= since)
+            .group_by(col(Conversation.customer_id))).tuples().all()))
         self.sent: list[tuple[int, Row]] = []  # (message id, its acknowledgement)
         batch.on_finish.append(self.log)
 
@@ -47,6 +48,7 @@ class _Known:
 
 def _skip_reason(batch: Batch, known: _Known, item: Item) -> str | None:
     message, customer = item.message, item.customer
+    assert customer is not None  # `thread` found or made every sender's customer
     if message.auto_submitted:
         return "automatic mail (auto-reply, bounce or list): not answered automatically"
     if not item.is_new_conversation and not message.secret_kinds:
@@ -60,10 +62,11 @@ def _skip_reason(batch: Batch, known: _Known, item: Item) -> str | None:
 
 
 def _render(batch: Batch, item: Item) -> tuple[str, str]:
-    conversation, desk = item.conversation, batch.desk
+    conversation, customer, desk = item.conversation, item.customer, batch.desk
+    assert conversation is not None and customer is not None
     templates = desk.acknowledgement.templates
     template = templates.get(conversation.language) or templates[desk.desk.default_language]
-    name = (item.customer.display_name or "").strip()
+    name = (customer.display_name or "").strip()
     due = conversation.first_reply_due_at
     values = {
         "conversation_id": conversation.id, "desk_name": desk.desk.name,
@@ -85,14 +88,16 @@ def run(batch: Batch) -> None:
             item.reason("acknowledge", f"no acknowledgement: {skip}")
             return
         subject, body = _render(batch, item)
-        row = outbound_row(item.conversation, body, subject=subject, now=batch.now,
+        conversation, customer = item.conversation, item.customer
+        assert conversation is not None and customer is not None
+        row = outbound_row(conversation, body, subject=subject, now=batch.now,
                            automatic=True, answering=item.message)
-        known.recent[item.customer.id] += 1
+        known.recent[customer.id] += 1
         item.outbound.append(row)
-        batch.record("acknowledged", conversation=item.conversation, message=row,
-                     data={"language": item.conversation.language,
+        batch.record("acknowledged", conversation=conversation, message=row,
+                     data={"language": conversation.language,
                            "secret_notice": bool(item.message.secret_kinds)})
-        item.reason("acknowledge", f"acknowledged in {item.conversation.language}")
+        item.reason("acknowledge", f"acknowledged in {conversation.language}")
         known.sent.append((item.message.id, row))
 
     batch.each(decide)

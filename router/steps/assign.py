@@ -24,6 +24,7 @@ def run(batch: Batch) -> None:
         if item.released_agent_id is not None:  # route took it from them: capacity back, in order
             loads.release(item.released_agent_id)
         conversation = item.conversation
+        assert conversation is not None  # `thread` or `open` gave every message one
         if conversation.assignee_id is not None or conversation.state == "resolved":
             return
         previous = item.previous_assignee_id

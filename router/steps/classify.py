@@ -17,7 +17,7 @@ URGENCY_RANK = {"low": 0, "normal": 1, "high": 2, "critical": 3}
 
 
 @lru_cache(maxsize=1)
-def triage_model():  # noqa: ANN201
+def triage_model():
     """The trained model, when `msgrouter train` has written one; rules alone otherwise."""
     return load_model(get_settings().model_path)
 
@@ -33,6 +33,7 @@ def run(batch: Batch) -> None:
 
     def decide(item: Item) -> None:
         message, conversation = item.message, item.conversation
+        assert conversation is not None  # `thread` or `open` gave every message one
         result = classify(_text_for_triage(item), subject=message.subject, channel=message.channel,
                           secret_kinds=tuple(message.secret_kinds), model=model)
         item.classification = result

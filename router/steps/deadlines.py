@@ -9,6 +9,7 @@ from router.clock import iso
 def run(batch: Batch) -> None:
     def decide(item: Item) -> None:
         conversation = item.conversation
+        assert conversation is not None  # `thread` or `open` gave every message one
         before = conversation.due_at
         item.reason("deadlines", deadlines.on_customer_message(conversation, batch.desk, batch.now))
         if conversation.due_at != before:

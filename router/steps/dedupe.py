@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from router.batch import Batch, Duplicate, Item
-from router.rows import Row
 from router.models import Conversation, Message
+from router.rows import Row
 
 WINDOW = timedelta(minutes=10)
 
@@ -23,12 +24,12 @@ def _recent(batch: Batch, candidates: list[Item]) -> dict[tuple[int, str], tuple
     if not candidates:
         return {}
     found_ids = batch.session.execute(
-        select(Conversation.customer_id, Message.text, Message.id, Message.conversation_id)
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(Conversation.customer_id.in_({i.customer.id for i in candidates}),
-               Conversation.state != "resolved", Message.direction == "in",
-               Message.created_at >= batch.now - WINDOW,
-               Message.text.in_({i.message.text for i in candidates}))).all()
+        select(col(Conversation.customer_id), col(Message.text), col(Message.id), col(Message.conversation_id))
+        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+        .where(col(Conversation.customer_id).in_({i.customer_id for i in candidates}),
+               col(Conversation.state) != "resolved", col(Message.direction) == "in",
+               col(Message.created_at) >= batch.now - WINDOW,
+               col(Message.text).in_({i.message.text for i in candidates}))).all()
     newest: dict[tuple[int, str], tuple[int, int]] = {}
     for customer_id, text, message_id, conversation_id in found_ids:
         best = newest.get((customer_id, text))
@@ -46,7 +47,7 @@ def run(batch: Batch) -> None:
     earlier: dict[tuple[int, str], Item] = {}  # the batch's own earlier messages count too
 
     def decide(item: Item) -> None:
-        key = (item.customer.id, item.message.text)
+        key = (item.customer_id, item.message.text)
         same = earlier.get(key)
         if item.message.created_at >= batch.now - WINDOW and item.message.text.strip():
             earlier[key] = item
@@ -57,6 +58,7 @@ def run(batch: Batch) -> None:
 
 
 def _attach(batch: Batch, item: Item, stored: tuple[int, Row] | None, same: Item | None) -> None:
+    target: Row | Item
     if same is not None and (stored is None or same.message.id > stored[0]):
         target, what = same, f"message {same.message.id}"
         if same.conversation is not None:

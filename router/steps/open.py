@@ -20,7 +20,7 @@ def run(batch: Batch) -> None:
         if item.stopped is not None:
             continue
         message = item.message
-        item.conversation = rows.new(Conversation, customer_id=item.customer.id, channel=message.channel,
+        item.conversation = rows.new(Conversation, customer_id=item.customer_id, channel=message.channel,
                                      subject=message.subject[:500], created_at=batch.now,
                                      updated_at=batch.now, last_inbound_at=batch.now, reasons=[])
         item.is_new_conversation = True

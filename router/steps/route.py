@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from router.batch import Batch, Item
 from router.models import Membership
@@ -16,11 +17,12 @@ log = logging.getLogger(__name__)
 
 def run(batch: Batch) -> None:
     members = batch.loaded("memberships", lambda: {(agent_id, pool_id) for agent_id, pool_id in
-                                                   batch.session.execute(select(Membership.agent_id,
-                                                                                Membership.pool_id))})
+                                                   batch.session.execute(select(col(Membership.agent_id),
+                                                                                col(Membership.pool_id)))})
 
     def decide(item: Item) -> None:
         conversation = item.conversation
+        assert conversation is not None  # `thread` or `open` gave every message one
         if not (item.is_new_conversation or item.reroute or conversation.pool_id is None):
             log.info("message %s routed with conversation %s, in pool %s", item.message.id,
                      conversation.id, batch.pool_name(conversation.pool_id))

@@ -15,23 +15,24 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from channels import get_channel
 from router.assign import resolved_by
 from router.batch import Batch, Item
-from router.rows import Row
 from router.customers import find_or_create_customers, identity_key
 from router.models import Conversation, Message
+from router.rows import Row
 
 SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
 REOPEN_WINDOW = timedelta(days=7)
 
 
-def _refs(message: Message) -> list[str]:
+def _refs(message: Row) -> list[str]:
     return [r for r in [message.in_reply_to, *message.references] if r]
 
 
-def _token(message: Message) -> int | None:
+def _token(message: Row) -> int | None:
     match = SUBJECT_TOKEN.search(message.subject or "")
     return int(match.group(1)) if match else None
 
@@ -50,17 +51,19 @@ class _Known:
         self.by_ref: dict[tuple[str, str], tuple[int, int]] = {}
         if refs:
             for channel, external_id, mid, cid in session.execute(
-                    select(Message.channel, Message.external_id, Message.id, Message.conversation_id)
-                    .where(Message.external_id.in_(refs), Message.conversation_id.is_not(None))):
+                    select(col(Message.channel), col(Message.external_id), col(Message.id),
+                           col(Message.conversation_id))
+                    .where(col(Message.external_id).in_(refs), col(Message.conversation_id).is_not(None))):
                 best = self.by_ref.get((channel, external_id))
                 if best is None or mid > best[0]:
                     self.by_ref[(channel, external_id)] = (mid, cid)
-        wanted_ids = {cid for _, cid in self.by_ref.values()} | {t for t in map(_token, (i.message for i in items)) if t}
+        tokens = {t for t in map(_token, (i.message for i in items)) if t}
+        wanted_ids = {cid for _, cid in self.by_ref.values()} | tokens
         session_channels = {i.message.channel for i in items if get_channel(i.message.channel).THREADS_BY_CUSTOMER}
         if session_channels:  # the customers' open conversations on those channels
-            wanted_ids |= set(session.execute(select(Conversation.id).where(
-                Conversation.customer_id.in_({c.id for c in self.customers.values()}),
-                Conversation.channel.in_(session_channels), Conversation.state != "resolved")).scalars())
+            wanted_ids |= set(session.execute(select(col(Conversation.id)).where(
+                col(Conversation.customer_id).in_({c.id for c in self.customers.values()}),
+                col(Conversation.channel).in_(session_channels), col(Conversation.state) != "resolved")).scalars())
         self.conversations = batch.load_conversations(wanted_ids)
 
 
@@ -70,7 +73,7 @@ def _target(item: Item) -> Row | Item:
 
 
 def _by_references(item: Item, known: _Known, seen: dict[tuple[str, str], Item]) -> tuple[Row | Item, int, str] | None:
-    best = None
+    best: tuple[Row | Item, int] | None = None
     for ref in _refs(item.message):
         hit = known.by_ref.get((item.message.channel, ref))
         if hit and (best is None or hit[0] > best[1]):
@@ -91,7 +94,7 @@ def _by_session(item: Item, known: _Known, earlier: list[Item]) -> Row | Item | 
     channel = item.message.channel
     if not get_channel(channel).THREADS_BY_CUSTOMER:
         return None
-    customer_id = item.customer.id
+    customer_id = item.customer_id
     # A conversation this batch opens is newer than any already open.
     for other in reversed(earlier):
         if other.customer is item.customer and other.message.channel == channel and other.stopped is None \
@@ -103,7 +106,7 @@ def _by_session(item: Item, known: _Known, earlier: list[Item]) -> Row | Item | 
 
 
 def _customer_of(target: Row | Item) -> int:
-    return target.customer.id if isinstance(target, Item) else target.customer_id
+    return target.customer_id
 
 
 def _describe(target: Row | Item) -> str:
@@ -115,16 +118,16 @@ def _find(item: Item, known: _Known, seen: dict[tuple[str, str], Item], earlier:
         if found is None:
             continue
         target, _, how = found
-        if _customer_of(target) != item.customer.id:
+        if _customer_of(target) != item.customer_id:
             item.reason("thread", f"{how} names {_describe(target)}, but the sender is not its customer: "
                                   "not threaded")
             continue
         item.reason("thread", f"threaded into {_describe(target)} by {how}")
         return target
-    target = _by_session(item, known, earlier)
-    if target is not None:
-        item.reason("thread", f"continues the open {item.message.channel} conversation {_describe(target)}")
-    return target
+    continued = _by_session(item, known, earlier)
+    if continued is not None:
+        item.reason("thread", f"continues the open {item.message.channel} conversation {_describe(continued)}")
+    return continued
 
 
 def _reopen_or_leave(batch: Batch, item: Item, conversation: Row) -> Row | None:

@@ -19,7 +19,7 @@ class ReassignIn(BaseModel):
     pool: str | None = Field(default=None, max_length=100)
 
     @model_validator(mode="after")
-    def _one_target(self) -> "ReassignIn":
+    def _one_target(self) -> ReassignIn:
         if self.agent is None and self.pool is None:
             raise ValueError("give an agent, a pool, or both")
         return self
@@ -34,14 +34,18 @@ def seconds_left(due: datetime | None) -> int | None:
     return None if due is None else int((due - utcnow()).total_seconds())
 
 
+def _name(names: dict[int, str], key: int | None) -> str | None:
+    return None if key is None else names.get(key)
+
+
 def queue_row(c: Conversation, pools: dict[int, str], agents: dict[int, str],
               customers: dict[int, str], previews: dict[int, str]) -> dict[str, Any]:
     return {
         "id": c.id, "subject": c.subject, "channel": c.channel, "state": c.state,
         "category": c.category, "urgency": c.urgency, "language": c.language,
-        "pool": pools.get(c.pool_id), "assignee": agents.get(c.assignee_id),
-        "customer": customers.get(c.customer_id), "due_at": iso(c.due_at),
-        "seconds_left": seconds_left(c.due_at), "preview": previews.get(c.id, ""),
+        "pool": _name(pools, c.pool_id), "assignee": _name(agents, c.assignee_id),
+        "customer": _name(customers, c.customer_id), "due_at": iso(c.due_at),
+        "seconds_left": seconds_left(c.due_at), "preview": _name(previews, c.id) or "",
         "contains_secret": c.contains_secret,
     }
 
@@ -51,7 +55,7 @@ def message_out(m: Message, attachments: list[Attachment], agents: dict[int, str
         "id": m.id, "direction": m.direction, "channel": m.channel, "status": m.status,
         "sender": m.sender, "sender_name": m.sender_name, "recipient": m.recipient,
         "subject": m.subject, "text": m.text, "created_at": iso(m.created_at),
-        "automatic": m.automatic, "author": agents.get(m.author_id), "secret_kinds": m.secret_kinds,
+        "automatic": m.automatic, "author": _name(agents, m.author_id), "secret_kinds": m.secret_kinds,
         "category": m.category, "urgency": m.urgency, "language": m.language,
         "auto_submitted": m.auto_submitted, "parse_notes": m.parse_notes, "error": m.error,
         "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import email
 import re
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.utils import parsedate_to_datetime
 
@@ -24,10 +24,10 @@ DESK = "support@desk.example"
 
 
 def make_outbound(**overrides) -> Outbound:
-    values = dict(channel="email", recipient="customer@example.com", subject="Re: 提币失败 [#42]",
-                  text="您好！\n\n我们已经处理了您的提币申请，请查收。\n\nSupport team",
-                  message_id="<msgrouter.42.abc@desk.example>", in_reply_to="<cust-2@example.com>",
-                  references=["<cust-1@example.com>", "<msgrouter.42.first@desk.example>"], language="zh")
+    values = {"channel": "email", "recipient": "customer@example.com", "subject": "Re: 提币失败 [#42]",
+                  "text": "您好！\n\n我们已经处理了您的提币申请，请查收。\n\nSupport team",
+                  "message_id": "<msgrouter.42.abc@desk.example>", "in_reply_to": "<cust-2@example.com>",
+                  "references": ["<cust-1@example.com>", "<msgrouter.42.first@desk.example>"], "language": "zh"}
     values.update(overrides)
     return Outbound(**values)
 
@@ -45,9 +45,10 @@ def test_headers_are_present_and_correct():
     assert msg["Subject"] == "Re: 提币失败 [#42]"
     assert msg["Message-ID"] == "<msgrouter.42.abc@desk.example>"
     assert msg["In-Reply-To"] == "<cust-2@example.com>"
-    assert msg["References"].split() == ["<cust-1@example.com>", "<msgrouter.42.first@desk.example>", "<cust-2@example.com>"]
+    assert msg["References"].split() == ["<cust-1@example.com>", "<msgrouter.42.first@desk.example>",
+                                         "<cust-2@example.com>"]
     assert msg["Content-Language"] == "zh"
-    assert abs(parsedate_to_datetime(msg["Date"]) - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert abs(parsedate_to_datetime(msg["Date"]) - datetime.now(UTC)) < timedelta(minutes=1)
     assert msg["Auto-Submitted"] is None and msg["X-Auto-Response-Suppress"] is None
     assert msg.get_content_type() == "text/plain" and msg.get_content_charset() == "utf-8"
     assert not msg.is_multipart()
@@ -89,10 +90,10 @@ def test_line_breaks_in_subject_do_not_inject_headers():
     assert msg["Bcc"] is None and msg["Subject"] == "Hello Bcc: victim@example.com"
 
 
-@pytest.mark.parametrize("overrides", [dict(message_id=""), dict(message_id="   "),
-                                       dict(recipient="not an address"), dict(recipient="a@b.example\r\nBcc: x@y")])
+@pytest.mark.parametrize("overrides", [{"message_id": ""}, {"message_id": "   "},
+                                       {"recipient": "not an address"}, {"recipient": "a@b.example\r\nBcc: x@y"}])
 def test_compose_refuses_missing_message_id_or_bad_recipient(overrides):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"message_id|not an email address"):
         compose(make_outbound(**overrides), from_addr=DESK)
 
 
@@ -112,7 +113,7 @@ def test_new_message_id_format():
     assert re.fullmatch(r"<msgrouter\.42\.[0-9a-f]{32}@desk\.example>", first)
     assert re.fullmatch(r"<msgrouter\.0\.[0-9a-f]{32}@desk\.example>", second)
     assert first != new_message_id("desk.example", 42)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a mail domain"):
         new_message_id(" ")
 
 
@@ -170,7 +171,8 @@ def test_relay_delivers_to_a_real_smtp_server(sink):
 
 def test_relay_550_recipient_is_permanent(sink):
     handler, port = sink
-    result = send(make_outbound(recipient="unknown@example.com"), host="127.0.0.1", port=port, from_addr=DESK, timeout=5)
+    result = send(make_outbound(recipient="unknown@example.com"), host="127.0.0.1", port=port, from_addr=DESK,
+                  timeout=5)
     assert (result.ok, result.permanent) == (False, True)
     assert "550" in result.detail and handler.envelopes == []
 

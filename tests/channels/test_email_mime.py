@@ -7,12 +7,11 @@ from __future__ import annotations
 import base64
 import os
 import quopri
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from channels.email.mime import (FORWARD_LINE, MAX_TEXT_CHARS, html_to_text, parse,
-                                 sanitize_filename, strip_quoted)
+from channels.email.mime import FORWARD_LINE, MAX_TEXT_CHARS, html_to_text, parse, sanitize_filename, strip_quoted
 
 CRLF = b"\r\n"
 BASE_HEADERS = [
@@ -28,7 +27,8 @@ def make_raw(*headers: str | bytes, body: bytes | str = b"Hello, my withdrawal i
              base: list[str] | None = None) -> bytes:
     """A raw message: the base headers (unless a header of the same name is given), then `headers`, then the body."""
     given = {(h if isinstance(h, bytes) else h.encode()).split(b":")[0].lower() for h in headers}
-    lines = [h.encode() for h in (BASE_HEADERS if base is None else base) if h.split(":")[0].lower().encode() not in given]
+    lines = [h.encode() for h in (BASE_HEADERS if base is None else base)
+             if h.split(":")[0].lower().encode() not in given]
     lines += [h if isinstance(h, bytes) else h.encode("utf-8") for h in headers]
     body = body.encode("utf-8") if isinstance(body, str) else body
     return CRLF.join(lines) + CRLF + CRLF + body
@@ -44,14 +44,16 @@ def encoded_word(text: str, charset: str, codec: str, kind: str) -> str:
 
 def part(content_type: str, body: bytes, *extra: str, cte: str = "base64") -> bytes:
     """One MIME part with its headers, the body transfer-encoded."""
-    encoded = base64.encodebytes(body) if cte == "base64" else quopri.encodestring(body) if cte == "quoted-printable" else body
+    encoded = (base64.encodebytes(body) if cte == "base64"
+               else quopri.encodestring(body) if cte == "quoted-printable" else body)
     headers = [f"Content-Type: {content_type}", f"Content-Transfer-Encoding: {cte}", *extra]
     return CRLF.join(h.encode() for h in headers) + CRLF + CRLF + encoded
 
 
 def multipart(subtype: str, boundary: str, *parts: bytes) -> tuple[str, bytes]:
     """(Content-Type value, body) of a multipart made of `parts`."""
-    body = b"".join(b"--" + boundary.encode() + CRLF + p + CRLF for p in parts) + b"--" + boundary.encode() + b"--" + CRLF
+    body = (b"".join(b"--" + boundary.encode() + CRLF + p + CRLF for p in parts)
+            + b"--" + boundary.encode() + b"--" + CRLF)
     return f'multipart/{subtype}; boundary="{boundary}"', b"This is a multi-part message." + CRLF + body
 
 
@@ -70,26 +72,28 @@ CHARSET_CASES = [
     ("gbk", "gbk", "账户冻结 喆", "您好，我的账户被冻结了，已经三天了，请尽快处理。陶喆"),
     ("gb18030", "gb18030", "充值未到账 𠀀", "您好，充值未到账，交易哈希如下。生僻字：𠀀𠀁"),
     ("big5", "big5", "帳戶轉帳失敗", "您好，我的帳戶轉帳失敗了，請幫忙查看。謝謝！我已經等了三天。"),
-    ("iso-8859-1", "latin-1", "Problème de retrait", "Bonjour, je n'arrive pas à retirer mes fonds. Merci, café crème."),
+    ("iso-8859-1", "latin-1", "Problème de retrait",
+     "Bonjour, je n'arrive pas à retirer mes fonds. Merci, café crème."),
     ("windows-1252", "cp1252", "“Quoted” – €5 fee", "The fee was €5 – “too much”, isn’t it?"),
     ("shift_jis", "shift_jis", "出金できません", "こんにちは。三日前から出金できません。確認をお願いします。"),
 ]
 
 
 @pytest.mark.parametrize("kind", ["B", "Q"])
-@pytest.mark.parametrize("label,codec,subject,text", CHARSET_CASES, ids=[c[0] for c in CHARSET_CASES])
+@pytest.mark.parametrize(("label", "codec", "subject", "text"), CHARSET_CASES, ids=[c[0] for c in CHARSET_CASES])
 def test_charsets_in_subject_and_body(label, codec, subject, text, kind):
     cte = "base64" if kind == "B" else "quoted-printable"
     raw = make_raw(f"Subject: {encoded_word(subject, label, codec, kind)}",
                    f"Content-Type: text/plain; charset={label}", f"Content-Transfer-Encoding: {cte}",
-                   body=base64.encodebytes(text.encode(codec)) if kind == "B" else quopri.encodestring(text.encode(codec)))
+                   body=(base64.encodebytes(text.encode(codec)) if kind == "B"
+                         else quopri.encodestring(text.encode(codec))))
     inbound = parse(raw)
     assert inbound.subject == " ".join(subject.split())
     assert inbound.text == text
     assert inbound.parse_notes == []
 
 
-@pytest.mark.parametrize("label,codec,subject,text", CHARSET_CASES, ids=[c[0] for c in CHARSET_CASES])
+@pytest.mark.parametrize(("label", "codec", "subject", "text"), CHARSET_CASES, ids=[c[0] for c in CHARSET_CASES])
 def test_charsets_in_8bit_body(label, codec, subject, text):
     raw = make_raw(f"Subject: {encoded_word(subject, label, codec, 'B')}",
                    f"Content-Type: text/plain; charset=\"{label.upper()}\"", "Content-Transfer-Encoding: 8bit",
@@ -98,7 +102,7 @@ def test_charsets_in_8bit_body(label, codec, subject, text):
     assert (inbound.subject, inbound.text) == (" ".join(subject.split()), text)
 
 
-@pytest.mark.parametrize("charset,codec", [("utf-8", "utf-8"), ("gbk", "gbk"), ("big5", "big5")])
+@pytest.mark.parametrize(("charset", "codec"), [("utf-8", "utf-8"), ("gbk", "gbk"), ("big5", "big5")])
 def test_encoded_words_split_mid_character_across_folded_lines(charset, codec):
     data = "我的钱包转账失败了".encode(codec) if codec != "big5" else "我的錢包轉帳失敗了".encode(codec)
     first, second = data[:7], data[7:]  # 7 bytes: the split falls inside a character
@@ -109,7 +113,8 @@ def test_encoded_words_split_mid_character_across_folded_lines(charset, codec):
 
 
 def test_mixed_charsets_and_plain_words_in_one_subject():
-    subject = "Subject: [Ticket] " + encoded_word("您好", "utf-8", "utf-8", "Q") + " " + encoded_word("帳戶", "big5", "big5", "B") + " end"
+    subject = ("Subject: [Ticket] " + encoded_word("您好", "utf-8", "utf-8", "Q") + " "
+               + encoded_word("帳戶", "big5", "big5", "B") + " end")
     assert parse(make_raw(subject)).subject == "[Ticket] 您好帳戶 end"
 
 
@@ -147,7 +152,8 @@ def test_html_charset_from_meta_when_content_type_has_none():
 
 
 def test_html_blockquote_is_marked_as_quote():
-    text = html_to_text("<div>Thanks!</div><div>On Mon, Bob wrote:</div><blockquote>old<blockquote>older</blockquote></blockquote>")
+    text = html_to_text("<div>Thanks!</div><div>On Mon, Bob wrote:</div>"
+                        "<blockquote>old<blockquote>older</blockquote></blockquote>")
     assert text.splitlines() == ["Thanks!", "On Mon, Bob wrote:", "", "> old", ">", "> > older"]
 
 
@@ -210,7 +216,8 @@ def test_nested_multiparts():
                          part("application/zip", b"zip-bytes", 'Content-Disposition: attachment; filename="logs.zip"'))
     inbound = parse(raw)
     assert inbound.text == "Plain body"
-    assert [(a.filename, a.data) for a in inbound.attachments] == [("attachment-1", b"png-bytes"), ("logs.zip", b"zip-bytes")]
+    assert [(a.filename, a.data) for a in inbound.attachments] == [("attachment-1", b"png-bytes"),
+                                                                   ("logs.zip", b"zip-bytes")]
 
 
 def test_forwarded_message_text_follows_marker():
@@ -219,7 +226,8 @@ def test_forwarded_message_text_follows_marker():
                      f"Content-Type: {multipart('mixed', '==in==')[0]}",
                      body=multipart("mixed", "==in==",
                                     part("text/plain; charset=utf-8", "您的提币正在审核。".encode()),
-                                    part("application/pdf", b"receipt", 'Content-Disposition: attachment; filename="r.pdf"'))[1])
+                                    part("application/pdf", b"receipt",
+                                         'Content-Disposition: attachment; filename="r.pdf"'))[1])
     raw = make_multipart("mixed",
                          part("text/plain", b"Please look at the mail below."),
                          b"Content-Type: message/rfc822" + CRLF + b"Content-Disposition: inline" + CRLF + CRLF + inner)
@@ -276,7 +284,7 @@ def test_fields_of_a_normal_message():
     assert (inbound.sender, inbound.sender_name) == ("alice@example.com", "Alice Customer")
     assert inbound.recipient == "support@desk.example"
     assert inbound.subject == "Withdrawal stuck"
-    assert inbound.received_at == datetime(2024, 1, 2, 2, 30, tzinfo=timezone.utc)
+    assert inbound.received_at == datetime(2024, 1, 2, 2, 30, tzinfo=UTC)
     assert inbound.auto_submitted is False
     assert inbound.parse_notes == []
 
@@ -317,7 +325,8 @@ def test_references_are_capped_keeping_root_and_newest():
 
 
 def test_date_without_zone_and_unreadable_date():
-    assert parse(make_raw("Date: Tue, 02 Jan 2024 10:30:00 -0000")).received_at == datetime(2024, 1, 2, 10, 30, tzinfo=timezone.utc)
+    received = parse(make_raw("Date: Tue, 02 Jan 2024 10:30:00 -0000")).received_at
+    assert received == datetime(2024, 1, 2, 10, 30, tzinfo=UTC)
     inbound = parse(make_raw("Date: the day before yesterday"))
     assert inbound.received_at is None
     assert any("Date header" in note for note in inbound.parse_notes)
@@ -338,7 +347,7 @@ def test_missing_blank_line_keeps_body_text():
     assert inbound.subject == "no separator" and "Hello there" in inbound.text and "second line" in inbound.text
 
 
-@pytest.mark.parametrize("subject,expected", [
+@pytest.mark.parametrize(("subject", "expected"), [
     ("=?utf-8?B?5L2g5?= rest", "=?utf-8?B?5L2g5?= rest"),  # impossible base64 length
     ("=?utf-8?B?5L2g5aW9 unterminated", "=?utf-8?B?5L2g5aW9 unterminated"),
     ("=?x-unknown?Q?caf=C3=A9?=", "café"),  # unknown charset: guessed
@@ -359,7 +368,7 @@ def test_truncated_utf8_in_an_encoded_word_keeps_the_rest_and_is_noted():
     assert any("subject" in note and "guessed" in note for note in inbound.parse_notes)
 
 
-@pytest.mark.parametrize("from_header,sender,name", [
+@pytest.mark.parametrize(("from_header", "sender", "name"), [
     ('From: "Alice" <alice@example.com', "alice@example.com", "Alice"),
     ("From: <bob@example.com", "bob@example.com", ""),
     ("From: carol@example.com (Carol", "carol@example.com", "Carol"),
@@ -374,7 +383,7 @@ def test_unterminated_or_broken_addresses(from_header, sender, name):
 
 def test_raw_8bit_headers_without_declared_charset():
     raw = make_raw(b"Subject: " + "转账失败，请帮忙".encode("gbk"),
-                   b"From: " + "王五".encode("utf-8") + b" <wang@example.cn>")
+                   b"From: " + "王五".encode() + b" <wang@example.cn>")
     inbound = parse(raw)
     assert inbound.subject == "转账失败，请帮忙"
     assert inbound.sender_name == "王五"
@@ -387,14 +396,16 @@ def test_raw_8bit_subject_uses_the_message_charset_first():
     assert parse(raw).subject == "帳戶轉帳"
 
 
-@pytest.mark.parametrize("declared,body,expected", [
-    ("utf-8", "您好，我的钱包转账失败了，请帮忙查看一下，谢谢。".encode("gbk"), "您好，我的钱包转账失败了，请帮忙查看一下，谢谢。"),
-    ("iso-8859-1", "Grüße, 提币".encode("utf-8"), "Grüße, 提币"),
-    ("x-no-such-charset", "café ünïcode".encode("utf-8"), "café ünïcode"),
-    ("us-ascii", "naïve".encode("utf-8"), "naïve"),
+@pytest.mark.parametrize(("declared", "body", "expected"), [
+    ("utf-8", "您好，我的钱包转账失败了，请帮忙查看一下，谢谢。".encode("gbk"),
+     "您好，我的钱包转账失败了，请帮忙查看一下，谢谢。"),
+    ("iso-8859-1", "Grüße, 提币".encode(), "Grüße, 提币"),
+    ("x-no-such-charset", "café ünïcode".encode(), "café ünïcode"),
+    ("us-ascii", "naïve".encode(), "naïve"),
 ])
 def test_declared_wrong_charset(declared, body, expected):
-    inbound = parse(make_raw(f"Content-Type: text/plain; charset={declared}", "Content-Transfer-Encoding: 8bit", body=body))
+    inbound = parse(make_raw(f"Content-Type: text/plain; charset={declared}", "Content-Transfer-Encoding: 8bit",
+                             body=body))
     assert inbound.text == expected
     assert any(declared in note for note in inbound.parse_notes)
 
@@ -408,7 +419,8 @@ def test_undeclared_legacy_body_is_guessed_and_noted():
 
 @pytest.mark.parametrize("raw", [
     os.urandom(2000), b"\x00" * 100, b"\xff\xfe\xfd", b":::\r\n\r\n", b"=?utf-8?B?", b"\r\n\r\n\r\n",
-    b"Content-Type: multipart/mixed\r\n\r\n--x\r\n", b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain; charset=\"\r\n",
+    b"Content-Type: multipart/mixed\r\n\r\n--x\r\n",
+    b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain; charset=\"\r\n",
     b"Content-Type: text/plain; charset=zlib\r\n\r\nhello", b"Content-Transfer-Encoding: base64\r\n\r\n!!!notbase64",
     b"Content-Type: message/rfc822\r\n\r\n", b"Subject: " + b"x" * 100_000 + b"\r\n\r\nbody",
 ])
@@ -455,9 +467,11 @@ def test_bounce_keeps_readable_text_and_status_as_attachment():
     ctype, body = multipart("report", "==rep==",
                             part("text/plain", b"Delivery to bob@example.com failed: 550 no such user", cte="7bit"),
                             b"Content-Type: message/delivery-status" + CRLF + CRLF +
-                            b"Reporting-MTA: dns; mx.example.com" + CRLF + CRLF + b"Final-Recipient: rfc822; bob@example.com" + CRLF +
+                            b"Reporting-MTA: dns; mx.example.com" + CRLF + CRLF +
+                            b"Final-Recipient: rfc822; bob@example.com" + CRLF +
                             b"Status: 5.1.1" + CRLF)
-    inbound = parse(make_raw(f"Content-Type: {ctype}; report-type=delivery-status", "From: MAILER-DAEMON@mx.example.com", body=body))
+    inbound = parse(make_raw(f"Content-Type: {ctype}; report-type=delivery-status",
+                             "From: MAILER-DAEMON@mx.example.com", body=body))
     assert inbound.auto_submitted and "550 no such user" in inbound.text
     assert inbound.attachments[0].content_type == "message/delivery-status"
     assert b"Status: 5.1.1" in inbound.attachments[0].data
@@ -466,18 +480,22 @@ def test_bounce_keeps_readable_text_and_status_as_attachment():
 # ---------------------------------------------------------------- quoted replies and file names
 
 def test_strip_quoted_gmail_style():
-    text = "Thanks, it worked.\n\nOn Mon, Jan 1, 2024 at 10:00 AM Support <support@desk.example>\nwrote:\n\n> Please try again.\n> \n> Support\n"
+    text = ("Thanks, it worked.\n\nOn Mon, Jan 1, 2024 at 10:00 AM Support <support@desk.example>\nwrote:\n\n"
+            "> Please try again.\n> \n> Support\n")
     assert strip_quoted(text) == "Thanks, it worked."
 
 
 def test_strip_quoted_outlook_styles():
-    assert strip_quoted("Still broken.\n\n-----Original Message-----\nFrom: Support\nSent: Monday\n\nTry again") == "Still broken."
-    assert strip_quoted("Still broken.\n\nFrom: Support <s@d.example>\nSent: Monday, 1 January\nTo: me\nSubject: x\n\nold") == "Still broken."
+    outlook = "Still broken.\n\n-----Original Message-----\nFrom: Support\nSent: Monday\n\nTry again"
+    assert strip_quoted(outlook) == "Still broken."
+    headers = "Still broken.\n\nFrom: Support <s@d.example>\nSent: Monday, 1 January\nTo: me\nSubject: x\n\nold"
+    assert strip_quoted(headers) == "Still broken."
     assert strip_quoted("Fixed.\n\nOn Monday, Support wrote:\nPlease try again.") == "Fixed."
 
 
 def test_strip_quoted_chinese_clients():
-    qq = "已经解决了，谢谢。\n\n------------------ 原始邮件 ------------------\n发件人: \"客服\"<s@d.example>\n发送时间: 2024年1月1日\n\n请再试一次。"
+    qq = ("已经解决了，谢谢。\n\n------------------ 原始邮件 ------------------\n"
+          "发件人: \"客服\"<s@d.example>\n发送时间: 2024年1月1日\n\n请再试一次。")
     assert strip_quoted(qq) == "已经解决了，谢谢。"
     gmail_cn = "还是不行。\n\n在 2024年1月1日周一 10:00，客服 <s@d.example> 写道：\n\n> 请再试一次。\n> 客服\n"
     assert strip_quoted(gmail_cn) == "还是不行。"
@@ -493,7 +511,7 @@ def test_strip_quoted_keeps_bottom_posted_answers_and_quote_only_mail():
     assert strip_quoted("Plain message, no history.") == "Plain message, no history."
 
 
-@pytest.mark.parametrize("name,expected", [
+@pytest.mark.parametrize(("name", "expected"), [
     ("../../etc/passwd", "passwd"), ("C:\\Users\\me\\report.pdf", "report.pdf"), ("a\x00b\x1fc.txt", "abc.txt"),
     ("invoice\u202efdp.exe", "invoicefdp.exe"), ("..", ""), ("  spaced   name .txt ", "spaced name .txt"),
     ("x" * 300 + ".pdf", "x" * 196 + ".pdf"),
@@ -506,7 +524,8 @@ def test_filenames_in_raw_8bit_and_rfc2231_legacy_charsets():
     raw = make_multipart(
         "mixed",
         part("text/plain", b"files", cte="7bit"),
-        part("application/pdf", b"1", b'Content-Disposition: attachment; filename="'.decode() + "转账记录.pdf".encode("gbk").decode("latin-1") + '"'),
+        part("application/pdf", b"1", b'Content-Disposition: attachment; filename="'.decode()
+             + "转账记录.pdf".encode("gbk").decode("latin-1") + '"'),
         part("application/pdf", b"2", "Content-Disposition: attachment; filename*=gb2312''" +
              "".join(f"%{b:02X}" for b in "朱镕基.pdf".encode("gbk"))),
     )

@@ -21,7 +21,7 @@ def test_250_means_the_message_is_already_stored(smtp_port, broker):
     msg = make_email(text="Is there a fee to receive USDT?")
     with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as client:
         refused = client.send_message(msg)
-        code, reply = client.noop()
+        code, _reply = client.noop()
     assert refused == {} and code == 250
     with session_scope() as session:  # no waiting: stored before the 250
         row = session.execute(select(Message).where(Message.external_id == msg["Message-ID"])).scalars().one()
@@ -29,9 +29,9 @@ def test_250_means_the_message_is_already_stored(smtp_port, broker):
 
 
 def test_unknown_mailbox_gets_550(smtp_port):
-    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as client:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
-            client.sendmail("someone@example.com", ["nobody@pinecone.example"], b"Subject: x\r\n\r\nhi")
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as client, \
+            pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        client.sendmail("someone@example.com", ["nobody@pinecone.example"], b"Subject: x\r\n\r\nhi")
     assert refused.value.recipients["nobody@pinecone.example"][0] == 550
     assert _count() == 0
 
@@ -78,9 +78,8 @@ def test_database_down_gets_451_and_the_sender_keeps_the_mail(smtp_port, monkeyp
     # A PostgreSQL URL on a port where nothing listens: the insert cannot happen.
     monkeypatch.setenv("MSGROUTER_DATABASE_URL", f"postgresql://postgres@127.0.0.1:{free_port()}/none")
     get_settings.cache_clear()
-    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=20) as client:
-        with pytest.raises(smtplib.SMTPDataError) as refused:
-            client.send_message(make_email())
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=20) as client, pytest.raises(smtplib.SMTPDataError) as refused:
+        client.send_message(make_email())
     assert refused.value.smtp_code == 451
 
 

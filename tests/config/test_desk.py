@@ -30,7 +30,7 @@ def test_shipped_desk_is_valid():
     assert desk.sla_for("critical", "email")[0].first_reply == 3600
 
 
-@pytest.mark.parametrize("change, key", [
+@pytest.mark.parametrize(("change", "key"), [
     (('pool = "transactions"', 'pool = "billing"'), "routing[1].pool: unknown pool 'billing'"),
     (('category = "technical"', 'category = "techincal"'), "routing[3].category: unknown category"),
     (('first_reply = "24h"', 'first_reply = "soon"'), "sla[2].first_reply"),
@@ -58,7 +58,7 @@ def test_catch_all_routing_rule_is_required(tmp_path):
 
 
 def test_bad_toml_names_the_file(tmp_path):
-    with pytest.raises(DeskConfigError, match="desk.toml: not valid TOML"):
+    with pytest.raises(DeskConfigError, match=r"desk\.toml: not valid TOML"):
         load_desk(_write(tmp_path, "[desk\nname = 1"))
 
 
@@ -66,7 +66,7 @@ def test_durations():
     assert parse_duration("90s") == 90 and parse_duration("10m") == 600
     assert parse_duration("4h") == 14400 and parse_duration("2d") == 172800 and parse_duration(30) == 30
     for bad in ("", "ten minutes", "-5m", 0):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="duration"):
             parse_duration(bad)
 
 

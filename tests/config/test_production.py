@@ -18,7 +18,7 @@ from config.settings import get_settings
 def load(monkeypatch):
     """Settings loaded from the environment, as a process loads them."""
 
-    def _load(**env: str | None):  # noqa: ANN202
+    def _load(**env: str | None):
         for name, value in env.items():
             if value is None:
                 monkeypatch.delenv(f"MSGROUTER_{name.upper()}", raising=False)

@@ -15,7 +15,7 @@ from config.settings import DEV_SECRET, get_settings
 def load(monkeypatch):
     """Load settings from the environment as a process does, with the given variables."""
 
-    def _load(**env: str | None):  # noqa: ANN202
+    def _load(**env: str | None):
         for name, value in env.items():
             if value is None:
                 monkeypatch.delenv(f"MSGROUTER_{name.upper()}", raising=False)
@@ -33,7 +33,7 @@ def load(monkeypatch):
 RELAY = "smtp.relay.example"
 
 
-def _refused(load, **env: str | None) -> None:  # noqa: ANN001
+def _refused(load, **env: str | None) -> None:
     with pytest.raises(ValidationError) as refused:
         load(relay_host=RELAY, **env)
     assert "MSGROUTER_SECRET_KEY" in str(refused.value), "refused, but not for its secret key"

@@ -15,7 +15,7 @@ from router.db import get_engine, session_scope
 from router.models import Agent, Conversation, Customer, Pool
 
 
-def _conversation(session, pool: str, language: str = "en") -> Conversation:  # noqa: ANN001
+def _conversation(session, pool: str, language: str = "en") -> Conversation:
     customer = Customer(display_name="c")
     session.add(customer)
     session.flush()
@@ -27,7 +27,7 @@ def _conversation(session, pool: str, language: str = "en") -> Conversation:  # 
     return conversation
 
 
-def _set(name: str, **values) -> None:  # noqa: ANN003
+def _set(name: str, **values) -> None:
     with session_scope() as session:
         session.execute(update(Agent).where(Agent.name == name).values(**values))
 
@@ -74,7 +74,7 @@ def _assign_in_thread(conversation_id: int, results: dict, errors: list) -> None
         errors.append(exc)
 
 
-def _waiting_on_locks(engine, at_least: int, timeout: float = 20.0) -> int:  # noqa: ANN001
+def _waiting_on_locks(engine, at_least: int, timeout: float = 20.0) -> int:
     """Wait until `at_least` other sessions of this database wait on a lock; return the count."""
     deadline = time.monotonic() + timeout
     query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "

@@ -22,7 +22,7 @@ BY_URGENCY = {
 }
 
 
-def policy(urgency: str, channel: str):  # noqa: ANN201
+def policy(urgency: str, channel: str):
     """The README's rule, read off the desk's own table: the first [[sla]] row that matches."""
     for index, rule in enumerate(get_desk().sla):
         if rule.urgency in ("*", urgency) and rule.channel in ("*", channel):
@@ -30,7 +30,7 @@ def policy(urgency: str, channel: str):  # noqa: ANN201
     raise AssertionError(f"desk.toml has no SLA row for {urgency} {channel}")
 
 
-def deadlines(api, cid: int) -> dict:  # noqa: ANN001
+def deadlines(api, cid: int) -> dict:
     return {k: when(v) for k, v in show(api, cid)["deadlines"].items() if k != "seconds_left"}
 
 

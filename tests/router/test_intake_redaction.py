@@ -3,6 +3,7 @@ name or text attachment is stored in no column of any table, and `[REDACTED:<kin
 stands where it was; an agent's pasted secret and API tokens are not stored either."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
@@ -93,10 +94,8 @@ def _readable(value: object) -> list[str]:
         return [json.dumps(value, ensure_ascii=False)]
     out = [str(value)]
     if out[0][:1] in ("[", "{", '"'):
-        try:
+        with contextlib.suppress(ValueError):
             out.append(json.dumps(json.loads(out[0]), ensure_ascii=False))
-        except ValueError:
-            pass
     return out
 
 
@@ -237,7 +236,8 @@ def test_a_pasted_phrase_whose_words_read_as_a_request_is_not_refused_nor_quoted
         conversation_id = session.execute(select(Conversation.id)).scalar_one()
     base, auth = api
     url = f"{base}/api/conversations/{conversation_id}/reply"
-    accepted = httpx.post(url, headers=auth(), json={"text": f"You wrote: my seed phrase is {phrase}. Move your funds."})
+    accepted = httpx.post(url, headers=auth(),
+                          json={"text": f"You wrote: my seed phrase is {phrase}. Move your funds."})
     assert accepted.status_code == 201, accepted.text
     refused = httpx.post(url, headers=auth(), json={"text": f"Please send your seed phrase {phrase} again."})
     assert refused.status_code == 422

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from channels import email as email_channel
 from config.settings import Settings
 from conftest import reset_caches
+from relays import Relay, message_ids
 from router.db import session_scope
 from router.drain import drain_inbound
 from router.intake import accept
 from router.models import Event, Identity, Message
 from router.outbox import MAX_SEND_ATTEMPTS, backoff, deliver_pending
-from relays import Relay, message_ids
 from support import free_port, make_email
 
 START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
@@ -28,7 +28,7 @@ START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
 DOCUMENTED_WAITS = [min(30 * 2 ** k, 1800) for k in range(12)]
 
 
-def _point_relay(monkeypatch, port: int) -> None:  # noqa: ANN001
+def _point_relay(monkeypatch, port: int) -> None:
     monkeypatch.setenv("MSGROUTER_RELAY_PORT", str(port))
     reset_caches()
 
@@ -147,7 +147,7 @@ def _deliver_concurrently(threads: int = 8, rounds: int = 3) -> None:
             start.wait()
             for _ in range(rounds):
                 deliver_pending()
-        except BaseException as exc:  # surfaced below; a thread's exception is otherwise lost
+        except BaseException as exc:  # noqa: BLE001 - surfaced below; a thread's exception is otherwise lost
             errors.append(exc)
 
     running = [threading.Thread(target=deliver_repeatedly) for _ in range(threads)]

@@ -62,7 +62,7 @@ def acknowledgements(conversation_id: int) -> int:
             Message.automatic.is_(True))).scalar_one()
 
 
-def replay(message_id: int):  # noqa: ANN201
+def replay(message_id: int):
     return CliRunner().invoke(cli_app, ["replay", str(message_id)])
 
 
@@ -118,7 +118,7 @@ def test_replay_completes_a_failed_message_once_the_cause_is_gone(db_url, broker
 # step and no statement inside a step can meet a busy database; a busy database shows
 # at BEGIN (after the engine's fixed 30 s busy timeout), outside any message's savepoint.
 @contextmanager
-def table_locked(url: str, table: str):  # noqa: ANN201
+def table_locked(url: str, table: str):
     """Another connection holds an exclusive lock on `table`, as a long migration would.
     The tests lock `customer`, which the thread step reads first and the failure record
     (an event row, whose foreign keys name conversation and message) does not touch.

@@ -29,14 +29,13 @@ from mnemonic import Mnemonic
 from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from mailgen import generate  # noqa: E402
-
-import channels.email as email_channel  # noqa: E402
-from router import conversations as actions  # noqa: E402
-from router.db import session_scope  # noqa: E402
-from router.drain import drain_inbound  # noqa: E402
-from router.intake import accept  # noqa: E402
-from router.models import Agent, Conversation, Customer, Event, Identity, Message, Pool  # noqa: E402
+import channels.email as email_channel
+from mailgen import generate
+from router import conversations as actions
+from router.db import session_scope
+from router.drain import drain_inbound
+from router.intake import accept
+from router.models import Agent, Conversation, Customer, Event, Identity, Message, Pool
 
 RECORDED = Path(__file__).with_name("pipeline_outcomes.json")
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday morning
@@ -109,7 +108,7 @@ def _scenario() -> list[tuple]:
     return steps
 
 
-def _conversation_of(session, key: str) -> Conversation:  # noqa: ANN001
+def _conversation_of(session, key: str) -> Conversation:
     return session.execute(select(Conversation).join(Message, Message.conversation_id == Conversation.id)
                            .where(Message.external_id == key)).scalars().one()
 

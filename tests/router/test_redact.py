@@ -49,7 +49,7 @@ def assert_no_trace(result: Redaction, *secrets: str) -> None:
     for secret in secrets:
         words = secret.split()
         pieces = [" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))]
-        for piece in pieces + [secret.replace(" ", "")]:
+        for piece in [*pieces, secret.replace(" ", "")]:
             assert piece not in result.text, f"{piece!r} survived in {result.text!r}"
 
 
@@ -281,27 +281,27 @@ SURVIVORS = [
     f"watch-only wallet from {TV1_XPUB}",
     "BTC bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq and 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
     "ETH 0x742d35Cc6634C0532925a3b844Bc454e4438f44e, TRON TR8irZCMCSt5hqE2pUrnhTfxyYDNUTc23E",
-    "Solana signature MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cw9KTAb8dLcukC7edhD"
-    "Q7cn5d4gEYkbUrMWeWQLGsCmrG6dLaY",
+    ("Solana signature MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cw9KTAb8dLcukC7edhD"
+     "Q7cn5d4gEYkbUrMWeWQLGsCmrG6dLaY"),
     "order SW-20250307-31842, ticket #PW-40417",
 ]
 
 ENGLISH_PROSE = [
-    "Hello, I would like to know about the account fee because every time I try to transfer the "
-    "amount to my other wallet it shows an error and asks me to wait. Please check again and help "
-    "me find out what happened today.",
-    "Thank you all so much for the quick help last week. Your agent was very patient, explained "
-    "every step clearly and made sure the transfer arrived safely. Great service, keep it up!",
-    "Could you please check again? I tried every option, clean install, restart phone, clear cache, "
-    "update system, change network, wait one hour, still nothing works and the balance shows zero.",
-    "We are a small fund looking at self-custody options. Could you describe how the app protects "
-    "the login password on the device, whether staff can ever see a recovery phrase, and what a "
-    "stolen laptop would expose?",
+    ("Hello, I would like to know about the account fee because every time I try to transfer the "
+     "amount to my other wallet it shows an error and asks me to wait. Please check again and help "
+     "me find out what happened today."),
+    ("Thank you all so much for the quick help last week. Your agent was very patient, explained "
+     "every step clearly and made sure the transfer arrived safely. Great service, keep it up!"),
+    ("Could you please check again? I tried every option, clean install, restart phone, clear cache, "
+     "update system, change network, wait one hour, still nothing works and the balance shows zero."),
+    ("We are a small fund looking at self-custody options. Could you describe how the app protects "
+     "the login password on the device, whether staff can ever see a recovery phrase, and what a "
+     "stolen laptop would expose?"),
 ]
 
 CHINESE_PROSE = [
-    "您好,我上个月在你们的钱包里转账了一笔USDT到交易所,交易所那边说没有收到,可是钱包里显示已经成功了,"
-    "请问这是什么原因,需要我提供什么资料才能帮我查一下呢",
+    ("您好,我上个月在你们的钱包里转账了一笔USDT到交易所,交易所那边说没有收到,可是钱包里显示已经成功了,"
+     "请问这是什么原因,需要我提供什么资料才能帮我查一下呢"),
     "我的助记词一直都是自己保管的从来没有告诉过任何人但是今天早上发现账户里的钱全部被转走了",
     "助记词我写在一张纸上夹在书里了应该没有问题吧请问还需要做什么",
     "请问助记词和私钥有什么区别吗如果手机丢了能不能用助记词把钱包恢复回来",
@@ -406,8 +406,8 @@ def test_a_pass_over_random_phrases_finds_every_one() -> None:
     # The password cue ignores case the Unicode way; the cheap test that decides
     # whether to look for passwords at all must let these through.
     ("PİN: 4829-Xk", "PİN: [REDACTED:password]"),
-    ("my PAſSWORD is Hunter2!x", "my PAſSWORD is [REDACTED:password]"),
-    ("ＰＩＮ and then my PASSWORD: Lx9-0qz", "ＰＩＮ and then my PASSWORD: [REDACTED:password]"),
+    ("my PAſSWORD is Hunter2!x", "my PAſSWORD is [REDACTED:password]"),  # noqa: RUF001 - the long s is the case
+    ("ＰＩＮ and then my PASSWORD: Lx9-0qz", "ＰＩＮ and then my PASSWORD: [REDACTED:password]"),  # noqa: RUF001 - full width
 ])
 def test_unicode_case_forms_of_the_password_cue(text: str, expected: str) -> None:
     assert redact(text).text == expected

@@ -11,7 +11,7 @@ from router.models import Conversation, Message
 from support import make_email
 
 
-def _ingest(msg) -> Message:  # noqa: ANN001
+def _ingest(msg) -> Message:
     accepted = accept(email_channel.parse(msg.as_bytes()))
     drain_inbound()  # the task's function, called directly
     with session_scope() as session:

@@ -12,25 +12,25 @@ from sqlalchemy import select
 from channels import email as email_channel
 from config.settings import Settings, get_settings
 from conftest import reset_caches
+from relays import Relay, message_ids
 from router import tick
 from router.db import session_scope
 from router.drain import drain_inbound
 from router.intake import accept
 from router.models import Message
 from router.outbox import deliver_pending
-from relays import Relay, message_ids
 from support import make_email
 
 START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
 RERING_AFTER = Settings.model_fields["rering_after_seconds"].default  # the real default
 
 
-def _queued_tasks(broker) -> list[str]:  # noqa: ANN001
+def _queued_tasks(broker) -> list[str]:
     """Names of the Celery tasks waiting in the tests' Redis queue."""
     return [json.loads(raw)["headers"]["task"] for raw in broker.lrange("msgrouter", 0, -1)]
 
 
-def _rung(broker, kind: str) -> bool:  # noqa: ANN001
+def _rung(broker, kind: str) -> bool:
     return broker.exists(f"msgrouter:doorbell:{kind}") == 1
 
 
@@ -86,7 +86,7 @@ def test_tick_lets_a_refused_mail_wait_out_its_backoff(db_url, broker, monkeypat
         assert _queued_tasks(broker) == ["msgrouter.deliver"]
 
 
-def _pending_after(broker, monkeypatch, age: timedelta):  # noqa: ANN001, ANN202
+def _pending_after(broker, monkeypatch, age: timedelta):
     """A message accepted whose drain task was lost, and tick run `age` later."""
     monkeypatch.delenv("MSGROUTER_RERING_AFTER_SECONDS", raising=False)
     reset_caches()

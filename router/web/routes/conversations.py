@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from sqlalchemy import select
+from sqlmodel import col
 
 from config.desk import get_desk
 from router import conversations as actions
-from router.corrections import CorrectionError, correct
 from router.clock import iso
+from router.corrections import CorrectionError, correct
 from router.db import read_scope, session_scope
 from router.doorbell import get_doorbell
 from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool
@@ -18,19 +19,19 @@ from router.web.schemas import LabelsIn, ReassignIn, ReplyIn, event_out, message
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
 
-def _get(session, conversation_id: int) -> Conversation:  # noqa: ANN001
+def _get(session, conversation_id: int) -> Conversation:
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation #{conversation_id}")
     return conversation
 
 
-def _attachments(session, message_ids: list[int]) -> dict[int, list]:  # noqa: ANN001
+def _attachments(session, message_ids: list[int]) -> dict[int, list]:
     # Names and sizes only: the files themselves stay in the database.
-    rows = session.execute(select(Attachment.id, Attachment.message_id, Attachment.filename,
-                                  Attachment.content_type, Attachment.size,
-                                  Attachment.data.is_not(None).label("stored"))
-                           .where(Attachment.message_id.in_(message_ids))).all()
+    rows = session.execute(select(col(Attachment.id), col(Attachment.message_id), col(Attachment.filename),
+                                  col(Attachment.content_type), col(Attachment.size),
+                                  col(Attachment.data).is_not(None).label("stored"))
+                           .where(col(Attachment.message_id).in_(message_ids))).all()
     found: dict[int, list] = {}
     for row in rows:
         found.setdefault(row.message_id, []).append(row)
@@ -41,13 +42,15 @@ def _attachments(session, message_ids: list[int]) -> dict[int, list]:  # noqa: A
 def show(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict:
     with read_scope() as session:
         c = _get(session, conversation_id)
-        agents = dict(session.execute(select(Agent.id, Agent.name)).all())
-        messages = list(session.execute(select(Message).where(Message.conversation_id == c.id)
-                                        .order_by(Message.id)).scalars())
+        agents = dict(session.execute(select(col(Agent.id), col(Agent.name))).all())
+        messages = list(session.execute(select(Message).where(col(Message.conversation_id) == c.id)
+                                        .order_by(col(Message.id))).scalars())
         attachments = _attachments(session, [m.id for m in messages])
-        events = session.execute(select(Event).where(Event.conversation_id == c.id).order_by(Event.id)).scalars()
+        events = session.execute(select(Event).where(col(Event.conversation_id) == c.id)
+                                 .order_by(col(Event.id))).scalars()
         customer = session.get(Customer, c.customer_id)
-        identities = session.execute(select(Identity).where(Identity.customer_id == c.customer_id)).scalars()
+        assert customer is not None  # a conversation's customer is never deleted
+        identities = session.execute(select(Identity).where(col(Identity.customer_id) == c.customer_id)).scalars()
         pool = session.get(Pool, c.pool_id) if c.pool_id else None
         return {
             "id": c.id, "subject": c.subject, "channel": c.channel, "state": c.state,
@@ -97,7 +100,7 @@ def reassign(conversation_id: int, body: ReassignIn, agent: Agent = Depends(curr
         with session_scope() as session:
             c = _get(session, conversation_id)
             actions.reassign(session, c, agent, agent_name=body.agent, pool_name=body.pool)
-            names = dict(session.execute(select(Agent.id, Agent.name)).all())
+            names = dict(session.execute(select(col(Agent.id), col(Agent.name))).all())
             pool = session.get(Pool, c.pool_id)
             return {"id": c.id, "pool": pool.name if pool else None, "assignee": names.get(c.assignee_id)}
     except actions.ActionError as exc:
@@ -112,7 +115,7 @@ def relabel(conversation_id: int, body: LabelsIn, agent: Agent = Depends(current
             c = _get(session, conversation_id)
             correct(session, c, agent, get_desk(), category=body.category, urgency=body.urgency)
             pool = session.get(Pool, c.pool_id) if c.pool_id else None
-            names = dict(session.execute(select(Agent.id, Agent.name)).all())
+            names = dict(session.execute(select(col(Agent.id), col(Agent.name))).all())
             return {"id": c.id, "category": c.category, "urgency": c.urgency,
                     "pool": pool.name if pool else None, "assignee": names.get(c.assignee_id),
                     "due_at": iso(c.due_at)}

@@ -20,6 +20,6 @@ def readyz() -> JSONResponse:
     try:
         with get_engine().connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as exc:  # not ready is an answer, not an error
+    except Exception as exc:  # noqa: BLE001 - not ready is an answer, not an error
         return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})

@@ -101,7 +101,7 @@ CASES = [
      "security", "normal"),
     # Neither Chinese nor English: the gravest words still route it.
     ("Me robaron todo de la billetera anoche, ayuda", "security", "critical"),
-    ("С кошелька ушли все деньги, я ничего не отправлял", "security", "critical"),
+    ("С кошелька ушли все деньги, я ничего не отправлял", "security", "critical"),  # noqa: RUF001 - Russian
     # Money leaving that the customer never sent, however plainly said.
     ("my USDC went from 2,400 to zero overnight, what happened", "security", "critical"),
     ("there is a swap in my history that i never did", "security", "critical"),

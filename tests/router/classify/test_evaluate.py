@@ -7,7 +7,6 @@ import re
 from collections import Counter
 
 from report_figures import LABELS, assert_same, expected, expected_secrets, printed, printed_secrets
-
 from router.classify import evaluate
 from router.classify.evaluate import TARGETS
 
@@ -32,17 +31,17 @@ class FoldLog:
     model. Both wrappers call the real function (fit at a fixed C that keeps these
     tests quick; it still trains)."""
 
-    def __init__(self, monkeypatch) -> None:  # noqa: ANN001
+    def __init__(self, monkeypatch) -> None:
         self.trained: dict[int, set[str]] = {}          # id(model) -> its training documents
         self.scored: list[tuple[int, str]] = []         # (id(model), text) per scoring call
         real_fit, real_classify = evaluate_module.fit, evaluate_module.classify
 
-        def recording_fit(data, config, c=None):  # noqa: ANN001, ANN202
+        def recording_fit(data, config, c=None):
             model = real_fit(data, config, c=1.0)
             self.trained[id(model)] = {" ".join(doc) for doc in data.docs}
             return model
 
-        def recording_classify(text, *args, model=None, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        def recording_classify(text, *args, model=None, **kwargs):
             if model is not None:
                 self.scored.append((id(model), text))
             return real_classify(text, *args, model=model, **kwargs)

@@ -17,7 +17,7 @@ from router.classify.normalise import normalise
     ("我的USDT transfer一直pending,怎么回事", "zh"),          # mixed: most words are Chinese
     ("hi support, my 提币 is stuck since this morning, please check", "en"),
     ("Olá, não recebi o meu depósito", "other"),
-    ("Здравствуйте, у меня пропали деньги", "other"),
+    ("Здравствуйте, у меня пропали деньги", "other"),  # noqa: RUF001 - Russian
     ("こんにちは、出金が届きません", "other"),
     ("0x3f5c9a17e2b04d6c8e1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7 转账没到", "zh"),   # a hash is no word
     ("[REDACTED:mnemonic] 帮我看看", "zh"),
@@ -36,7 +36,7 @@ def test_traditional_characters_are_normalised_to_simplified():
 
 
 def test_full_width_forms_and_case_are_normalised():
-    assert normalise("ＵＳＤＴ　Ｎｏｔ Arrived！") == "usdt not arrived!"
+    assert normalise("ＵＳＤＴ　Ｎｏｔ Arrived！") == "usdt not arrived!"  # noqa: RUF001 - full width is the input
 
 
 @pytest.mark.parametrize(("text", "category", "urgency"), [

@@ -27,7 +27,7 @@ def _pytest(ci: bool, **paths: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=240)
 
 
-@pytest.mark.parametrize("variable,file_name,what", [
+@pytest.mark.parametrize(("variable", "file_name", "what"), [
     ("MSGROUTER_TEST_CORPUS", "dev.jsonl", "labelled corpus not found at"),
     ("MSGROUTER_TEST_MODEL", "triage-model.npz", "no shipped model at"),
 ])

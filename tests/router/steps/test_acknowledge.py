@@ -9,6 +9,10 @@ from datetime import UTC, timedelta
 
 import pytest
 from mnemonic import Mnemonic
+from sqlalchemy import select
+
+from config.desk import get_desk
+from config.settings import get_settings
 from pipeline_support import (
     RefusingSink,
     conversation,
@@ -18,14 +22,10 @@ from pipeline_support import (
     later,
     outbound_of,
 )
-from sqlalchemy import select
-from support import make_email
-
-from config.desk import get_desk
-from config.settings import get_settings
 from router.db import session_scope
 from router.drain import drain_inbound
 from router.models import Identity, Message
+from support import make_email
 
 TOPICS = ["The app crashes when I open the settings page.",
           "How do I export my transaction history to a spreadsheet?",
@@ -142,7 +142,7 @@ def test_no_acknowledgement_to_automatic_mail(kind, smtp_port, broker, sink):
     assert delivered(sink) == []
 
 
-@pytest.mark.parametrize("subject,text", [
+@pytest.mark.parametrize(("subject", "text"), [
     ("Fee question", "What is the network fee for sending USDT on Tron?"),
     ("钱包被盗", "我的钱包被盗了，里面的 USDT 刚刚全部被转走，我没有授权任何转账！"),
 ], ids=["en-normal", "zh-critical"])
@@ -154,7 +154,7 @@ def test_the_due_time_stated_is_the_first_reply_deadline(db_url, broker, sink, s
     assert stated == [f"{due.astimezone(UTC):%Y-%m-%d %H:%M}"]
 
 
-@pytest.mark.parametrize("language,subject,text", [
+@pytest.mark.parametrize(("language", "subject", "text"), [
     ("zh", "转账问题", "你好，请问转账到交易所一般需要多长时间才能到账？"),
     ("en", "Transfer question", "Hello, how long does a transfer to an exchange usually take to arrive?"),
 ], ids=["zh", "en"])

@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pipeline_support import conversation_count, delivered, ingest, later, outbound_of
-from support import make_email
-
 from router.steps.dedupe import WINDOW
+from support import make_email
 
 TEXT = "I sent 0.3 ETH to my exchange two hours ago and it still has not arrived. Please check."
 

@@ -9,6 +9,8 @@ from email.message import EmailMessage
 
 import httpx
 import pytest
+from sqlalchemy import select
+
 from pipeline_support import (
     conversation,
     conversation_count,
@@ -17,13 +19,11 @@ from pipeline_support import (
     ingest,
     later,
 )
-from sqlalchemy import select
-from support import make_email
-
 from router import conversations as actions
 from router.db import session_scope
 from router.models import Agent, Conversation
 from router.steps.thread import REOPEN_WINDOW
+from support import make_email
 
 
 def _case_and_its_ack(sink) -> tuple[int, EmailMessage]:

@@ -16,7 +16,7 @@ from support import make_email
 POOL_PEERS = {"carol", "dan"}   # the demo desk's English-speaking agents of the `general` pool
 
 
-def _mail(port: int, msg) -> None:  # noqa: ANN001
+def _mail(port: int, msg) -> None:
     with smtplib.SMTP("127.0.0.1", port) as smtp:
         smtp.send_message(msg)
     drain_inbound()
@@ -38,7 +38,7 @@ def _conversation(base: str, headers: dict, conversation_id: int) -> dict:
     return response.json()
 
 
-def _resolved_then_loaded(base: str, auth, port: int) -> tuple[int, str, str, str]:  # noqa: ANN001
+def _resolved_then_loaded(base: str, auth, port: int) -> tuple[int, str, str, str]:
     """Wei's case is answered by one agent and resolved; then that agent has more open
     conversations than their peer. Returns the case, Wei's Message-ID, the agent, the peer."""
     case, wei_message = _case(port, "wei@example.com", "What are the fees for sending BTC?")
@@ -66,7 +66,7 @@ def _wei_writes_again(port: int, wei_message: str) -> None:
 
 def test_reopened_conversation_returns_to_the_agent_who_had_it(api, smtp_port, broker):
     base, auth = api
-    case, wei_message, agent, peer = _resolved_then_loaded(base, auth, smtp_port)
+    case, wei_message, agent, _peer = _resolved_then_loaded(base, auth, smtp_port)
     _wei_writes_again(smtp_port, wei_message)
     after = _conversation(base, auth("alice"), case)
     assert after["state"] == "open"

@@ -18,15 +18,15 @@ T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 # (minutes after T0, subject, text, urgency the rules give it): all security, so one pool,
 # created so that deadline order is neither creation order nor id order, with one tie.
 SECURITY_MAIL = [
-    (0, "Fake site", "I found a fake Pinecone website that copies yours, I did not enter "
-                     "anything there. Just reporting it.", "normal"),
-    (60, "Phishing", "I got a phishing email pretending to be Pinecone support. I ignored it "
-                     "and deleted it.", "normal"),
+    (0, "Fake site", ("I found a fake Pinecone website that copies yours, I did not enter "
+                      "anything there. Just reporting it."), "normal"),
+    (60, "Phishing", ("I got a phishing email pretending to be Pinecone support. I ignored it "
+                      "and deleted it."), "normal"),
     (120, "Wallet emptied", "My wallet was emptied, all my ETH is gone and I made no transfer!", "critical"),
     (180, "Stolen", "My balance is zero and I made no transfer. Someone stole my USDT.", "critical"),
     (23 * 60, "Drained", "All my BTC was sent to an unknown address without my consent!", "critical"),
-    (23 * 60 + 30, "Support asks for key", "Someone claiming to be Pinecone support is asking me "
-                                           "for my private key right now", "critical"),
+    (23 * 60 + 30, "Support asks for key", ("Someone claiming to be Pinecone support is asking me "
+                                            "for my private key right now"), "critical"),
 ]
 
 
@@ -37,7 +37,7 @@ def _capacities(**by_agent: int) -> None:
             agent.capacity = by_agent.get(agent.name, agent.capacity)
 
 
-def _get(api, path: str, agent: str = "alice", **params) -> list[dict]:  # noqa: ANN001
+def _get(api, path: str, agent: str = "alice", **params) -> list[dict]:
     base, auth = api
     response = httpx.get(base + path, headers=auth(agent), params=params)
     assert response.status_code == 200, response.text
@@ -45,7 +45,7 @@ def _get(api, path: str, agent: str = "alice", **params) -> list[dict]:  # noqa:
 
 
 @pytest.fixture
-def security_pool(api, broker, time_machine):  # noqa: ANN001, ANN201
+def security_pool(api, broker, time_machine):
     """Six security conversations, three of them left unassigned (alice takes two, dan one),
     and one general one; yields their expected security queue order (due_at, id)."""
     from config.desk import get_desk
@@ -70,7 +70,7 @@ def test_pool_queue_is_earliest_deadline_first_with_ties_by_id(api, security_poo
     order, expected = security_pool
     rows = _get(api, "/api/pools/security/queue")
     by_id = {r["id"]: r for r in rows}
-    for (_, _, text, urgency), cid in zip(SECURITY_MAIL, sorted(expected)):
+    for (_, _, text, urgency), cid in zip(SECURITY_MAIL, sorted(expected), strict=True):
         assert by_id[cid]["urgency"] == urgency, f"the test relies on {text!r} being {urgency}"
     assert [r["id"] for r in rows] == order
     assert [when(r["due_at"]) for r in rows] == [expected[cid] for cid in order]
