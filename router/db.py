@@ -60,9 +60,13 @@ def _engine_for(url: str) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on error."""
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
+def session_scope(engine: Engine | None = None, writer: str | None = None) -> Iterator[Session]:
+    """A session whose transaction commits on success and rolls back on error. `writer`
+    names who writes ("intake" goes first to SQLite's write lock)."""
+    engine = engine or get_engine()
+    if writer is not None:
+        engine = engine.execution_options(msgrouter_writer=writer)
+    with Session(engine, expire_on_commit=False) as session:
         with session.begin():
             yield session
 

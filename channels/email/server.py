@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -18,6 +19,10 @@ from config.settings import Settings, get_settings
 from router.intake import accept
 
 log = logging.getLogger(__name__)
+# Storing blocks on the database; these threads wait there, so the more sessions can wait
+# at once, the more of them intake commits together in one transaction (group commit).
+INTAKE_THREADS = 32
+_intake = ThreadPoolExecutor(INTAKE_THREADS, thread_name_prefix="smtp-intake")  # one per process
 
 
 class IntakeHandler:
@@ -41,7 +46,8 @@ class IntakeHandler:
             inbound = email_channel.parse(raw, envelope_from=envelope.mail_from or "",
                                           envelope_to=(envelope.rcpt_tos or [""])[0])
             # Storing is blocking database work: keep the event loop free for other clients.
-            accepted = await loop.run_in_executor(None, accept, inbound)
+            # Concurrent sessions' mails are committed together; each 250 follows its commit.
+            accepted = await loop.run_in_executor(_intake, accept, inbound)
         except Exception as exc:  # not stored: the sender must keep it and retry
             log.error("could not store a message from %s: %s", envelope.mail_from, type(exc).__name__)
             return "451 4.3.0 Temporary failure storing the message, please retry"
