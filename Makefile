@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install test-install services bench clean mutation
+.PHONY: run test lint install test-install services bench clean mutation
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,14 @@ run: install
 	$(VENV)/bin/msgrouter run
 
 ## Install test dependencies, start Redis and PostgreSQL if they are not running, run the suite.
-test: test-install services
+test: lint services
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## ruff over the whole checkout, mypy over the packages (settings in pyproject.toml): a
+## finding fails the build before any test runs.
+lint: test-install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 services:
 	bash tests/services.sh

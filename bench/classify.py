@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from router.classify import classify, get_rules, load_model
-from router.redact import redact
+from router.classify import classify, get_rules, load_model  # noqa: E402 - once sys.path names the checkout
+from router.redact import redact  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "dev.jsonl"
 DEFAULT_MODEL = ROOT / "config" / "triage-model.npz"
@@ -91,7 +91,7 @@ def main() -> None:
                "redact + rules + model": lambda: rate_with_redaction(raw, model, rules)}
     # Passes take turns (A B C A B C ...), so a burst of load on a shared machine
     # hits every system alike; the best pass of each counts.
-    best = {name: (0.0, 0.0) for name in systems}
+    best = dict.fromkeys(systems, (0.0, 0.0))
     for _ in range(args.passes):
         for name, run in systems.items():
             wall, cpu = run()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
@@ -34,7 +34,7 @@ def compose(outbound: Outbound, *, from_addr: str, from_name: str = "") -> Email
     msg["To"] = outbound.recipient.strip()
     # Line breaks in a subject would be refused by the header code; they carry no meaning.
     msg["Subject"] = " ".join(outbound.subject.split())
-    msg["Date"] = format_datetime(datetime.now(timezone.utc))
+    msg["Date"] = format_datetime(datetime.now(UTC))
     msg["Message-ID"] = outbound.message_id.strip()
     if outbound.in_reply_to.strip():
         msg["In-Reply-To"] = outbound.in_reply_to.strip()
@@ -124,7 +124,7 @@ class Template:
 
     def _date_line(self) -> bytes:
         # One Date line a second: formatting it costs more than the rest of the header block.
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         second = int(now.timestamp())
         if self._date[0] != second:
             self._date = (second, b"Date: %s\r\n" % format_datetime(now).encode())
@@ -182,7 +182,9 @@ def _subject(subject: str) -> bytes:
 
 def _encoded_words(text: str) -> list[bytes]:
     """`text` as base64 UTF-8 encoded words, never splitting a character between two."""
-    words, chunk, size = [], [], 0
+    words: list[str] = []
+    chunk: list[str] = []
+    size = 0
     for char in text:
         width = len(char.encode("utf-8", "surrogatepass"))
         if size + width > _WORD_BYTES:

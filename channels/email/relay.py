@@ -10,11 +10,13 @@ mid-batch is reopened once; if it fails again the rest of the batch is failed, t
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.utils import parseaddr
+from typing import Any
 
 from channels.base import DeliveryResult, Outbound
 from channels.email.compose import template
@@ -42,7 +44,7 @@ class _Dropped(Exception):
         self.result, self.offered = result, offered
 
 
-def send(outbound: Outbound, **config: object) -> DeliveryResult:
+def send(outbound: Outbound, **config: Any) -> DeliveryResult:
     """Relay one message: the plural with a list of one."""
     return send_many([outbound], **config)[0]
 
@@ -83,6 +85,7 @@ class _Session:
         while self.down is None:
             if self.smtp is None and not self._open():
                 break
+            assert self.smtp is not None  # open, or _open() just opened it
             try:
                 return _transaction(self.smtp, self.config.from_addr, to_addr, data)
             except _Dropped as dropped:
@@ -92,6 +95,7 @@ class _Session:
                 if dropped.offered:
                     # The relay may have taken it: retried later with backoff, not now.
                     return dropped.result
+        assert self.down is not None  # the loop ends only once the relay is given up on
         return self.down
 
     def _open(self) -> bool:
@@ -115,10 +119,9 @@ class _Session:
 
     def close(self) -> None:
         if self.smtp is not None:
-            try:
+            # Every mail has its answer already; a failed goodbye changes nothing.
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass  # every mail has its answer already; a failed goodbye changes nothing
             self._discard()
 
 
@@ -141,6 +144,7 @@ def _transaction(smtp: smtplib.SMTP, from_addr: str, to_addr: str, data: bytes) 
     """One mail: MAIL, RCPT, DATA. A refusal fails this mail and leaves the session usable;
     a lost connection (or 421, the relay closing) raises `_Dropped`."""
     stage = "sender refused"
+    reply: bytes | str
     try:
         code, reply = smtp.mail(from_addr)
         if code == 250:
