@@ -10,7 +10,7 @@ from email.message import EmailMessage
 CLIENTS = 4  # concurrent SMTP sessions, each sending its share of the mails in order
 
 
-def _run_clients(port: int, messages: list[EmailMessage], clients: int, send_one) -> None:  # noqa: ANN001
+def _run_clients(port: int, messages: list[EmailMessage], clients: int, send_one) -> None:
     errors: list[BaseException] = []
 
     def client(first: int) -> None:
@@ -18,7 +18,7 @@ def _run_clients(port: int, messages: list[EmailMessage], clients: int, send_one
             with smtplib.SMTP("127.0.0.1", port, timeout=120) as smtp:
                 for k in range(first, len(messages), clients):
                     send_one(smtp, k, messages[k])
-        except BaseException as exc:  # re-raised in the caller: a refused mail voids the run
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller: a refused mail voids the run
             errors.append(exc)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]

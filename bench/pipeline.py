@@ -29,7 +29,7 @@ WARMUP = 50
 CONFIGS = [("sqlite", "shipped"), ("sqlite", "rules only"), ("postgresql", "shipped"), ("postgresql", "rules only")]
 
 
-def _accept_all(messages: list) -> None:  # noqa: ANN001
+def _accept_all(messages: list) -> None:
     from channels import email as email_channel
     from router.intake import accept
 
@@ -38,7 +38,7 @@ def _accept_all(messages: list) -> None:  # noqa: ANN001
                                    envelope_to=parseaddr(str(msg["To"]))[1]))
 
 
-def _count_done(engine) -> tuple[int, int]:  # noqa: ANN001
+def _count_done(engine) -> tuple[int, int]:
     from sqlalchemy import func, select
 
     from router.models import Message
@@ -73,7 +73,7 @@ def measure(n: int) -> dict:
     wall, cpu = time.perf_counter(), time.process_time()
     drain_inbound()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    done, failed = (a - b for a, b in zip(_count_done(get_engine()), before))
+    done, failed = (a - b for a, b in zip(_count_done(get_engine()), before, strict=True))
     return {"n": n, "done": done, "failed": failed, "per_s": round(n / wall, 1), "cpu_per_s": round(n / cpu, 1),
             "statements_per_1000": round(statements[0] * 1000 / n, 1)}
 

@@ -68,8 +68,8 @@ class Stack:
         self.smtp_port = free_port()
         self.processes: dict[str, subprocess.Popen] = {}
         self.pg_name: str | None = None
-        common = dict(MSGROUTER_SMTP_PORT=str(self.smtp_port), MSGROUTER_RELAY_PORT=str(relay_port),
-                      MSGROUTER_LOG_LEVEL="WARNING", MSGROUTER_MODEL_PATH=str(MODEL))
+        common = {"MSGROUTER_SMTP_PORT": str(self.smtp_port), "MSGROUTER_RELAY_PORT": str(relay_port),
+                      "MSGROUTER_LOG_LEVEL": "WARNING", "MSGROUTER_MODEL_PATH": str(MODEL)}
         if mode == "embedded":
             self.url = f"sqlite:///{workdir}/msgrouter.db"
             self.env = base_env(**common, MSGROUTER_DATABASE_URL=self.url, MSGROUTER_BROKER_URL="memory://",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, func, select
 
@@ -32,7 +32,7 @@ class Progress:
 
 def _utc(value: datetime) -> datetime:
     # SQLite hands back naive UTC, PostgreSQL aware datetimes.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class Watch:
@@ -60,7 +60,7 @@ class Watch:
                     seen.outbound_waiting += count
         return seen
 
-    def wait_finished(self, since: int, n: int, timeout: float, on_poll=None) -> Progress:  # noqa: ANN001
+    def wait_finished(self, since: int, n: int, timeout: float, on_poll=None) -> Progress:
         """Poll until the `n` inbound messages after `since` are done (or failed) and every
         acknowledgement they caused has been delivered (or given up)."""
         deadline = time.perf_counter() + timeout
@@ -105,18 +105,18 @@ class SeenDone:
     def _poll(self) -> None:
         while not self._stop.is_set():
             ids = self.watch.done_ids(self.since)
-            now = datetime.now(timezone.utc)  # after the read: never earlier than the commit
+            now = datetime.now(UTC)  # after the read: never earlier than the commit
             for message_id in ids:
                 self.first_seen.setdefault(message_id, now)
             self._stop.wait(POLL_SECONDS)
 
-    def wait_for(self, ids, timeout: float = 5.0) -> None:  # noqa: ANN001
+    def wait_for(self, ids, timeout: float = 5.0) -> None:
         """Until the poller has seen every one of `ids` (they are committed already)."""
         deadline = time.perf_counter() + timeout
         while not set(ids) <= self.first_seen.keys() and time.perf_counter() < deadline:
             time.sleep(POLL_SECONDS)
 
-    def __enter__(self) -> "SeenDone":
+    def __enter__(self) -> SeenDone:
         self._thread.start()
         return self
 

@@ -25,7 +25,7 @@ def _tune_sqlite(engine: Engine) -> None:
     # Readers (read_scope) begin deferred: under WAL they never wait for a writer, and
     # never make the writers wait for them.
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record):  # noqa: ANN001
+    def _connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -35,7 +35,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(connection):  # noqa: ANN001
+    def _begin(connection):
         read_only = connection.get_execution_options().get("msgrouter_read_only", False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
@@ -66,9 +66,8 @@ def session_scope(engine: Engine | None = None, writer: str | None = None) -> It
     engine = engine or get_engine()
     if writer is not None:
         engine = engine.execution_options(msgrouter_writer=writer)
-    with Session(engine, expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 @contextmanager
@@ -76,15 +75,14 @@ def read_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session for reading only: it takes no write lock on SQLite, so an API listing
     a queue never stalls the pipeline (nor waits for it)."""
     engine = (engine or get_engine()).execution_options(msgrouter_read_only=True)
-    with Session(engine, expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
 
 
-def upsert_dialect_insert(session: Session):  # noqa: ANN201
+def upsert_dialect_insert(session: Session):
     """The `insert` of the session's dialect, which knows ON CONFLICT DO NOTHING."""
     if on_postgresql(session):
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects import postgresql
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+    return sqlite.insert

@@ -17,7 +17,7 @@ Result = TypeVar("Result")
 
 
 class _Waiter(Generic[Row, Result]):
-    __slots__ = ("row", "done", "lead", "result", "error", "settled")
+    __slots__ = ("done", "error", "lead", "result", "row", "settled")
 
     def __init__(self, row: Row) -> None:
         self.row = row
@@ -85,7 +85,7 @@ class GroupCommitter(Generic[Row, Result]):
     def _commit(self, group: list[_Waiter[Row, Result]]) -> None:
         try:
             results = self._write([w.row for w in group])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever failed, each row is retried alone below
             if len(group) == 1:
                 group[0].error, group[0].settled = exc, True
                 return

@@ -48,7 +48,7 @@ class IntakeHandler:
             # Storing is blocking database work: keep the event loop free for other clients.
             # Concurrent sessions' mails are committed together; each 250 follows its commit.
             accepted = await loop.run_in_executor(_intake, accept, inbound)
-        except Exception as exc:  # not stored: the sender must keep it and retry
+        except Exception as exc:  # noqa: BLE001 - not stored: the sender must keep it and retry
             log.error("could not store a message from %s: %s", envelope.mail_from, type(exc).__name__)
             return "451 4.3.0 Temporary failure storing the message, please retry"
         if accepted.duplicate:

@@ -78,7 +78,7 @@ def _message_table_locked(db_url: str | None) -> Iterator[None]:
             conn.execute("ROLLBACK")
 
 
-def _send_all(port: int, mails: list[EmailMessage], check=None,  # noqa: ANN001
+def _send_all(port: int, mails: list[EmailMessage], check=None,
               locked: str | None = None) -> list[tuple[int, str]]:
     """Every mail from its own client thread, all at once; `check(mail)` runs in the client
     as soon as its reply came, before anything else can happen to the database. With
@@ -102,8 +102,8 @@ def _send_all(port: int, mails: list[EmailMessage], check=None,  # noqa: ANN001
     for t in threads:
         t.join(120)
     if check is not None:
-        assert all(c for c, r in zip(checked, replies) if r and r[0] == 250), \
-            [(m["Message-ID"], c) for m, c in zip(mails, checked)]
+        assert all(c for c, r in zip(checked, replies, strict=True) if r and r[0] == 250), \
+            [(m["Message-ID"], c) for m, c in zip(mails, checked, strict=True)]
     return replies  # type: ignore[return-value]
 
 
@@ -171,7 +171,7 @@ def poison_refused(db_url):
 def test_a_poison_row_fails_only_its_sender(db_url, smtp_port, broker, poison_refused):
     good = [make_email(sender=f"p{i}@example.com", subject=f"fine {i}") for i in range(10)]
     poison = make_email(sender="bad@example.com", subject="poison pill")
-    replies = _send_all(smtp_port, good[:5] + [poison] + good[5:],
+    replies = _send_all(smtp_port, [*good[:5], poison, *good[5:]],
                         check=lambda m: _rows_with(db_url, m["Message-ID"]), locked=db_url)
     codes = [code for code, _ in replies]
     assert codes == [250] * 5 + [451] + [250] * 5, replies
