@@ -1,9 +1,10 @@
 """The outbox: every message we send is a row first, then a delivery through its channel.
 
 Replies and acknowledgements are queued in the same transaction as the change that
-caused them and sent after commit by the `deliver` task, with capped, backed-off
-retries. A row that was sent is never claimed again, so a retried task cannot send
-a delivered reply twice.
+caused them and sent after commit by the `deliver` task, a claimed batch at a time: one
+channel session for the batch, its outcomes written in one transaction, capped and
+backed-off retries. A row that was sent is never claimed again, so a retried task cannot
+send a delivered reply twice.
 """
 from __future__ import annotations
 
@@ -11,19 +12,18 @@ import logging
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from channels import get_channel
-from channels.base import Outbound
+from channels.base import DeliveryResult, Outbound
 from config.settings import get_settings
 from router.claims import claim
 from router.clock import utcnow
 from router.db import get_engine, session_scope
 from router.doorbell import get_doorbell
-from router.events import record
 from router import rows
-from router.models import Conversation, Identity, Message
+from router.models import Conversation, Event, Identity, Message
 from router.rows import Row
 
 log = logging.getLogger(__name__)
@@ -74,59 +74,89 @@ def queue_outbound(session: Session, conversation: Conversation, text: str, *, s
     return row
 
 
-def _to_outbound(row: Message) -> Outbound:
+def _to_outbound(row: Row) -> Outbound:
     return Outbound(channel=row.channel, recipient=row.recipient, text=row.text, subject=row.subject,
                     message_id=row.external_id, in_reply_to=row.in_reply_to,
                     references=list(row.references), automatic=row.automatic,
                     language=row.language or "en")
 
 
-def _record_result(session: Session, row: Message, ok: bool, permanent: bool, detail: str) -> None:
+def _send(batch: list[Row]) -> list[DeliveryResult]:
+    """Each channel's rows through its plural send, one session per channel; results in
+    the rows' order."""
+    results: list[DeliveryResult | None] = [None] * len(batch)
+    by_channel: dict[str, list[int]] = {}
+    for i, row in enumerate(batch):
+        by_channel.setdefault(row.channel, []).append(i)
+    for channel, indexes in by_channel.items():
+        try:
+            sent = get_channel(channel).send_many([_to_outbound(batch[i]) for i in indexes])
+        except Exception as exc:  # a channel bug must not lose the rows: retried, then failed
+            log.exception("sending %d %s messages raised", len(indexes), channel)
+            sent = [DeliveryResult(ok=False, detail=f"{type(exc).__name__}: {exc}")] * len(indexes)
+        for i, result in zip(indexes, sent, strict=True):
+            results[i] = result
+    return results  # type: ignore[return-value]
+
+
+def _record_results(session: Session, batch: list[Row], results: list[DeliveryResult]) -> None:
+    """Statuses with one executemany, events with one insert, undeliverable addresses with one
+    update: sent, back to the queue with backoff, or failed for good."""
     now = utcnow()
-    if ok:
-        row.status, row.processed_at, row.error = "sent", now, None
-        record(session, "delivered", conversation_id=row.conversation_id, message_id=row.id)
-        return
-    row.error = detail[:2000]
-    if permanent or row.attempts >= MAX_SEND_ATTEMPTS:
-        row.status = "failed"
-        record(session, "delivery_failed", conversation_id=row.conversation_id, message_id=row.id,
-               data={"error": detail[:300], "attempts": row.attempts, "permanent": permanent})
-        if permanent:
-            session.execute(update(Identity).where(Identity.channel == row.channel,
-                                                   Identity.address == row.recipient)
-                            .values(undeliverable=True))
-        return
-    # Back to the queue; claimed_at holds the time of the next attempt.
-    row.status, row.claimed_at = "queued", now + backoff(row.attempts)
+    events: list[dict] = []
+    undeliverable: list[dict] = []
+    for row, result in zip(batch, results, strict=True):
+        if result.ok:
+            row.status, row.processed_at, row.error = "sent", now, None
+            events.append(_event("delivered", row, now, {}))
+            continue
+        row.error = result.detail[:2000]
+        if result.permanent or row.attempts >= MAX_SEND_ATTEMPTS:
+            row.status = "failed"
+            events.append(_event("delivery_failed", row, now, {
+                "error": result.detail[:300], "attempts": row.attempts, "permanent": result.permanent}))
+            if result.permanent:
+                undeliverable.append({"_channel": row.channel, "_address": row.recipient})
+        else:
+            # Back to the queue; claimed_at holds the time of the next attempt.
+            row.status, row.claimed_at = "queued", now + backoff(row.attempts)
+    rows.update_all(session, Message, batch, ("status", "processed_at", "error", "claimed_at"))
+    if events:
+        session.execute(insert(Event.__table__), events)
+    if undeliverable:
+        identity = Identity.__table__
+        session.connection().execute(
+            update(identity).where(identity.c.channel == bindparam("_channel"),
+                                   identity.c.address == bindparam("_address"))
+            .values(undeliverable=True), undeliverable)
 
 
-def deliver_one(message_id: int, engine=None) -> bool:  # noqa: ANN001
-    with session_scope(engine) as session:
-        row = session.get(Message, message_id)
-        if row is None or row.status != "sending":
-            return False
-        outbound = _to_outbound(row)
-    try:
-        result = get_channel(outbound.channel).send(outbound)
-        ok, permanent, detail = result.ok, result.permanent, result.detail
-    except Exception as exc:  # a channel bug must not lose the row: retried, then failed
-        log.exception("sending message %s raised", message_id)
-        ok, permanent, detail = False, False, f"{type(exc).__name__}: {exc}"
-    with session_scope(engine) as session:
-        _record_result(session, session.get(Message, message_id), ok, permanent, detail)
-    log.info("message %s %s", message_id, "sent" if ok else f"not sent: {detail[:200]}")
-    return ok
+def _event(kind: str, row: Row, now: datetime, data: dict) -> dict:
+    return {"conversation_id": row.conversation_id, "message_id": row.id, "kind": kind,
+            "actor": "system", "at": now, "data": data}
 
 
 def deliver_pending(engine=None) -> int:  # noqa: ANN001
+    """Claim a batch of outbound rows, send it (one session per channel), record the outcomes
+    in one transaction; returns how many were sent. Rings again while there is more."""
     settings = get_settings()
     engine = engine or get_engine()
     doorbell = get_doorbell()
     doorbell.answer("outbound")
     with session_scope(engine) as session:
         ids = claim(session, "out", DELIVER_BATCH, utcnow(), settings.claim_lease_seconds)
-    sent = sum(deliver_one(message_id, engine) for message_id in ids)
+        batch = rows.load(session, Message, Message.id.in_(ids), order_by=Message.id) if ids else []
+    if not batch:
+        return 0
+    # Sent outside any transaction: a slow relay must not hold the database's locks.
+    results = _send(batch)
+    with session_scope(engine) as session:
+        _record_results(session, batch, results)
+    sent = sum(result.ok for result in results)
+    log.info("delivered %d of %d outbound messages", sent, len(batch))
+    for row, result in zip(batch, results, strict=True):
+        if not result.ok:
+            log.info("message %s not sent (%s): %s", row.id, row.status, result.detail[:200])
     if len(ids) == DELIVER_BATCH:
         doorbell.ring("outbound")
     return sent
