@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, literal_column, select, tuple_, union_all, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from router.db import on_postgresql
@@ -139,6 +140,36 @@ def unassign(session: Session, conversation: Conversation, reason: str, actor: s
            data={"agent_id": agent_id, "reason": reason})
 
 
+# Written out literally so both databases match the partial index's predicate.
+_WAITING = (Conversation.assignee_id.is_(None), Conversation.state != literal_column("'resolved'"))
+
+
+def _walk(pool_id: int, after: tuple, limited: bool) -> Select:
+    """One pool's walk of ix_conversation_pool_unassigned in queue order (due_at with NULLs
+    last, then id). On PostgreSQL it carries its own ORDER BY and LIMIT: inside a flattened
+    UNION the planner cannot order by that index and would sort every row; SQLite merges
+    the plain branches by the index and would sort limited ones."""
+    walk = select(Conversation).where(Conversation.pool_id == pool_id, *_WAITING, *after)
+    if not limited:
+        return walk
+    return select(walk.order_by(Conversation.due_at.nulls_last(), Conversation.id)
+                  .limit(QUEUE_FILL_LIMIT).subquery())
+
+
+def _waiting_page(pools: list[int], after: tuple[datetime | None, int] | None, limited: bool) -> Select:
+    """The next page of unassigned open conversations of these pools in queue order: the
+    pools' walks merged, never a sort of their queues. A walk resumes past the last
+    (due_at, id) read rather than at an offset, so it skips nothing when a pool drops out."""
+    if after is None:
+        resume = [()]
+    elif after[0] is None:  # into the undated tail
+        resume = [(Conversation.due_at.is_(None), Conversation.id > after[1])]
+    else:  # the rest of the dated part (a row comparison the index can seek), then the undated
+        resume = [(tuple_(Conversation.due_at, Conversation.id) > tuple_(*after),), (Conversation.due_at.is_(None),)]
+    queue = aliased(Conversation, union_all(*(_walk(p, r, limited) for p in pools for r in resume)).subquery())
+    return select(queue).order_by(queue.due_at.nulls_last(), queue.id).limit(QUEUE_FILL_LIMIT)
+
+
 def fill_queues(session: Session, now: datetime, pool_ids: list[int] | None = None) -> int:
     """Assign waiting conversations, earliest deadline first, while agents have capacity.
 
@@ -146,16 +177,13 @@ def fill_queues(session: Session, now: datetime, pool_ids: list[int] | None = No
     filled however much earlier work waits in pools where nobody is free."""
     loads = AgentLoads(session, now)
     pools = [p for p in (pool_ids if pool_ids is not None else list(loads.members)) if loads.has_free_capacity([p])]
-    assigned, offset = 0, 0
+    assigned, after = 0, None
     session.flush()  # pages are read without flushing what this fill assigns
     for _ in range(QUEUE_FILL_PAGES):
         if not pools:
             break
-        page = list(session.execute(
-            select(Conversation).where(Conversation.assignee_id.is_(None), Conversation.state != "resolved",
-                                       Conversation.pool_id.in_(pools))
-            .order_by(Conversation.due_at.nulls_last(), Conversation.id)
-            .offset(offset).limit(QUEUE_FILL_LIMIT).execution_options(autoflush=False)).scalars())
+        page = list(session.execute(_waiting_page(pools, after, on_postgresql(session)),
+                                    execution_options={"autoflush": False}).scalars())
         for conversation in page:
             agent = loads.best(conversation.pool_id, conversation.language)
             if agent is None:
@@ -167,7 +195,7 @@ def fill_queues(session: Session, now: datetime, pool_ids: list[int] | None = No
             assigned += 1
         if len(page) < QUEUE_FILL_LIMIT:
             break
-        offset += len(page)
+        after = (page[-1].due_at, page[-1].id)
         pools = [p for p in pools if loads.has_free_capacity([p])]
     loads.write()
     return assigned

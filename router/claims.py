@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, literal_column, or_, select, update
 from sqlmodel import Session
 
 from router.db import on_postgresql
@@ -16,6 +16,10 @@ from router.models import Message
 
 # direction -> (status waiting for work, status while being worked on)
 STATUSES = {"in": ("pending", "processing"), "out": ("queued", "sending")}
+
+# The predicate of the partial index ix_message_live, written out literally: SQLite uses a
+# partial index only when the query repeats its terms, and a bound parameter never does.
+LIVE = Message.status.in_([literal_column(f"'{s}'") for s in ("pending", "processing", "queued", "sending")])
 
 
 def claimable(direction: str, now: datetime, lease_seconds: int):  # noqa: ANN201
@@ -25,7 +29,7 @@ def claimable(direction: str, now: datetime, lease_seconds: int):  # noqa: ANN20
     if direction == "out":
         # Outbound rows waiting for a retry carry their next attempt time in claimed_at.
         ready = and_(ready, or_(Message.claimed_at.is_(None), Message.claimed_at <= now))
-    return and_(Message.direction == direction,
+    return and_(Message.direction == direction, LIVE,
                 or_(ready, and_(Message.status == working, Message.claimed_at < expired)))
 
 

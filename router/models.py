@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from router.clock import utcnow
@@ -79,6 +79,14 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_queue", "pool_id", "state", "due_at"),
         Index("ix_conversation_assignee", "assignee_id", "state", "due_at"),
         Index("ix_conversation_due", "state", "due_at"),
+        # Partial indexes walked in queue order (due_at, NULLs last, then id), so a pool's
+        # queue page and tick's fill read a page without sorting the whole pool.
+        # PostgreSQL's ascending btree keeps NULLs last; SQLite walks the index twice.
+        Index("ix_conversation_pool_open", "pool_id", "due_at", "id",
+              postgresql_where=text("state <> 'resolved'"), sqlite_where=text("state <> 'resolved'")),
+        Index("ix_conversation_pool_unassigned", "pool_id", "due_at", "id",
+              postgresql_where=text("assignee_id IS NULL AND state <> 'resolved'"),
+              sqlite_where=text("assignee_id IS NULL AND state <> 'resolved'")),
     )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
@@ -114,6 +122,11 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel", "external_id", name="uq_message_channel_external_id"),
         Index("ix_message_work", "direction", "status", "id"),
+        # Only rows waiting for or in work, in id order: a claim walks these, never the
+        # done and sent history (predicate repeated in router.claims.LIVE).
+        Index("ix_message_live", "direction", "id",
+              postgresql_where=text("status IN ('pending', 'processing', 'queued', 'sending')"),
+              sqlite_where=text("status IN ('pending', 'processing', 'queued', 'sending')")),
     )
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int | None = Field(default=None, foreign_key="conversation.id", index=True)

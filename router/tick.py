@@ -8,11 +8,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import exists, or_, select
 
 from config.settings import get_settings
 from router.assign import fill_queues, free_capacity_exists
-from router.claims import claimable
 from router.clock import utcnow
 from router.db import get_engine, session_scope
 from router.doorbell import get_doorbell
@@ -21,17 +20,28 @@ from router.models import Message
 log = logging.getLogger(__name__)
 
 
+def _any(*conditions: tuple) -> object:
+    """One EXISTS per way a row can be due, each an index walk on (direction, status):
+    an OR inside one EXISTS makes SQLite walk every row of the direction."""
+    return or_(*(exists().where(Message.direction == direction, Message.status == status, *rest)
+                 for direction, status, *rest in conditions))
+
+
 def _inbound_left_behind(session, now, settings) -> bool:  # noqa: ANN001
     stale = now - timedelta(seconds=settings.rering_after_seconds)
-    waiting = and_(Message.direction == "in", Message.status == "pending", Message.created_at < stale)
-    orphaned = claimable("in", now, settings.claim_lease_seconds)
-    return bool(session.execute(select(or_(exists().where(waiting),
-                                           exists().where(and_(orphaned, Message.status == "processing"))))).scalar())
+    expired = now - timedelta(seconds=settings.claim_lease_seconds)
+    return bool(session.execute(select(_any(
+        ("in", "pending", Message.created_at < stale),
+        ("in", "processing", Message.claimed_at < expired)))).scalar())
 
 
 def _outbound_due(session, now, settings) -> bool:  # noqa: ANN001
-    return bool(session.execute(select(exists().where(
-        claimable("out", now, settings.claim_lease_seconds)))).scalar())
+    expired = now - timedelta(seconds=settings.claim_lease_seconds)
+    # Outbound rows waiting for a retry carry their next attempt time in claimed_at.
+    return bool(session.execute(select(_any(
+        ("out", "queued", Message.claimed_at.is_(None)),
+        ("out", "queued", Message.claimed_at <= now),
+        ("out", "sending", Message.claimed_at < expired)))).scalar())
 
 
 def run(engine=None) -> dict[str, int]:  # noqa: ANN001

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from router.db import read_scope
 from router.models import Agent, Conversation, Customer, Membership, Message, Pool
@@ -26,9 +26,15 @@ def _rows(session, conversations: list[Conversation]) -> list[dict]:  # noqa: AN
     return [queue_row(c, pools, agents, customers, previews) for c in conversations]
 
 
+# Written out literally so both databases match it to the partial indexes
+# ix_conversation_pool_open / _unassigned (a bound parameter never matches on SQLite).
+OPEN = Conversation.state != literal_column("'resolved'")
+
+
 def _open_ordered(query):  # noqa: ANN001, ANN202
-    return query.where(Conversation.state != "resolved") \
-        .order_by(Conversation.due_at.nulls_last(), Conversation.id)
+    """Queue order, which those indexes hold: a page is an index walk, not a sort of the pool.
+    PostgreSQL's ascending btree keeps NULLs last; SQLite walks the index twice for them."""
+    return query.where(OPEN).order_by(Conversation.due_at.nulls_last(), Conversation.id)
 
 
 @router.get("/me")
