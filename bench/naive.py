@@ -19,8 +19,11 @@ from celery import Celery
 
 QUEUE = "msgrouter.bench-naive"  # under the run's key patterns, so the bench deletes it
 app = Celery("bench-naive", broker=os.environ.get("MSGROUTER_BENCH_REDIS", "redis://127.0.0.1:6379/12"))
+UNACKED = f"{QUEUE}.unacked"  # its own set: msgrouter's worker may share the Redis database
 app.conf.update(task_default_queue=QUEUE, task_ignore_result=True, task_acks_late=True,
-                worker_hijack_root_logger=False)
+                worker_hijack_root_logger=False,
+                broker_transport_options={"unacked_key": UNACKED, "unacked_index_key": f"{UNACKED}.index",
+                                          "unacked_mutex_key": f"{UNACKED}.mutex"})
 
 
 @app.task(name="noop")
@@ -54,7 +57,7 @@ def _all_done(client) -> bool:  # noqa: ANN001
     # Twice, a few ms apart: a task moves from the queue to the unacked set in one step
     # of kombu's, and this must not look between the two.
     for _ in range(2):
-        if client.llen(QUEUE) or client.hlen("unacked"):
+        if client.llen(QUEUE) or client.hlen(UNACKED):
             return False
         time.sleep(0.003)
     return True

@@ -28,7 +28,7 @@ def _run(script: str, *args: str, timeout: float = 240) -> subprocess.CompletedP
 @pytest.mark.slow
 def test_throughput_quick_prints_every_figure_and_ends_with_the_ratio(broker):
     n = 20
-    out = _run("throughput.py", "--quick", "--n", str(n), "--steady", "40").stdout
+    out = _run("throughput.py", "--quick", "--n", str(n), "--steady", "30").stdout
     lines = out.strip().splitlines()
     for mode in ("naive", "embedded", "redis-postgres"):
         assert re.search(rf"^  {mode} .* {NUMBER} +{NUMBER}  {NUMBER} MB \(", out, re.M), (mode, out)
