@@ -165,7 +165,7 @@ def _waiting_page(pools: list[int], after: tuple[datetime | None, int] | None, l
     elif after[0] is None:  # into the undated tail
         resume = [(Conversation.due_at.is_(None), Conversation.id > after[1])]
     else:  # the rest of the dated part (a row comparison the index can seek), then the undated
-        resume = [(tuple_(Conversation.due_at, Conversation.id) > tuple_(*after),), (Conversation.due_at.is_(None),)]
+        resume = [(tuple_(Conversation.due_at, Conversation.id) > after,), (Conversation.due_at.is_(None),)]
     queue = aliased(Conversation, union_all(*(_walk(p, r, limited) for p in pools for r in resume)).subquery())
     return select(queue).order_by(queue.due_at.nulls_last(), queue.id).limit(QUEUE_FILL_LIMIT)
 
