@@ -122,7 +122,7 @@ class NaiveRun:
     def warm_up(self) -> None:
         naive.run_tasks(WARMUP, CLIENTS, timeout=180)  # also waits for the worker to start
 
-    def measure(self, n: int, steady: int) -> None:  # noqa: ARG002 - no latency phase
+    def measure(self, n: int, steady: int) -> None:
         seconds = naive.run_tasks(n, CLIENTS)
         self.result.update(n=n, end_to_end_per_s=round(n / seconds, 1), seconds=round(seconds, 2),
                            peak_rss_mb={"celery worker": peak_rss_mb(self.worker.proc.pid)})

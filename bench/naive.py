@@ -36,7 +36,7 @@ class NaiveWorker:
         self.env, self.concurrency = env, concurrency
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "NaiveWorker":
+    def __enter__(self) -> NaiveWorker:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "naive", "worker", "--pool", "prefork",
              "--concurrency", str(self.concurrency), "--without-heartbeat", "--without-mingle",
@@ -53,7 +53,7 @@ class NaiveWorker:
             self.proc.wait()
 
 
-def _all_done(client) -> bool:  # noqa: ANN001
+def _all_done(client) -> bool:
     # Twice, a few ms apart: a task moves from the queue to the unacked set in one step
     # of kombu's, and this must not look between the two.
     for _ in range(2):
