@@ -25,11 +25,12 @@ SURVIVED, NO_TESTS = 0, {5, 33}
 def _mutant_sources(mutated_file: Path) -> dict[str, str]:
     """The source of every `x_<func>__mutmut_<n|orig>` function in a mutated file."""
     source = mutated_file.read_text("utf-8")
+    lines = source.splitlines()
     found = {}
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and "__mutmut_" in node.name:
-            body = ast.get_source_segment(source, node).split("\n", 1)[1]  # without the def line
-            found[node.name] = body
+            # The body without the def line (ast.get_source_segment rescans the whole file).
+            found[node.name] = "\n".join(lines[node.body[0].lineno - 1:node.end_lineno])
     return found
 
 
