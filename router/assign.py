@@ -140,7 +140,8 @@ def unassign(session: Session, conversation: Conversation, reason: str, actor: s
            data={"agent_id": agent_id, "reason": reason})
 
 
-# Written out literally so both databases match the partial index's predicate.
+# Written out literally, so that the partial index matches it even in the generic plan of a
+# statement psycopg has prepared on PostgreSQL.
 _WAITING = (Conversation.assignee_id.is_(None), Conversation.state != literal_column("'resolved'"))
 
 

@@ -17,8 +17,9 @@ from router.models import Message
 # direction -> (status waiting for work, status while being worked on)
 STATUSES = {"in": ("pending", "processing"), "out": ("queued", "sending")}
 
-# The predicate of the partial index ix_message_live, written out literally: SQLite uses a
-# partial index only when the query repeats its terms, and a bound parameter never does.
+# The predicate of the partial index ix_message_live, repeated in the query (SQLite uses a
+# partial index only when the query has its terms) and written out literally, so that even
+# the generic plan of a statement psycopg has prepared on PostgreSQL can use the index.
 LIVE = Message.status.in_([literal_column(f"'{s}'") for s in ("pending", "processing", "queued", "sending")])
 
 

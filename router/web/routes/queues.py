@@ -26,8 +26,8 @@ def _rows(session, conversations: list[Conversation]) -> list[dict]:  # noqa: AN
     return [queue_row(c, pools, agents, customers, previews) for c in conversations]
 
 
-# Written out literally so both databases match it to the partial indexes
-# ix_conversation_pool_open / _unassigned (a bound parameter never matches on SQLite).
+# Written out literally, so that the partial indexes ix_conversation_pool_open / _unassigned
+# match it even in the generic plan of a statement psycopg has prepared on PostgreSQL.
 OPEN = Conversation.state != literal_column("'resolved'")
 
 
