@@ -1,6 +1,8 @@
 """Engines and sessions: one engine per database URL, SQLite tuned for concurrent use."""
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -16,6 +18,43 @@ from config.settings import get_settings
 def on_postgresql(session: Session) -> bool:
     """Whether the session talks to PostgreSQL (SKIP LOCKED, its own ON CONFLICT)."""
     return session.get_bind().dialect.name == "postgresql"
+
+
+class _WriterQueue:
+    """SQLite's write lock, queued in this process: one writer at a time, in arrival order,
+    intake's group commits ahead of everyone else. Without it, waiting writers poll in
+    SQLite's busy handler (sleeps of up to 100 ms) and a newcomer can take the lock before
+    a writer that has waited for seconds; with it, the lock passes on at once. A writer of
+    another process still waits in busy_timeout; a wait here longer than that goes on to
+    SQLite regardless, so a lost release can slow writers down but never stop them."""
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._cond = threading.Condition()
+        self._holder: int | None = None  # the thread in a write transaction
+        self._tickets = itertools.count()
+        self._waiting: set[tuple[int, int]] = set()  # (0 for intake, else 1; ticket)
+
+    def acquire(self, first: bool) -> bool:
+        """Wait for our turn; False when this thread already writes (SQLite decides)."""
+        me = threading.get_ident()
+        with self._cond:
+            if self._holder == me:
+                return False
+            place = (0 if first else 1, next(self._tickets))
+            self._waiting.add(place)
+            try:
+                self._cond.wait_for(lambda: self._holder is None and min(self._waiting) == place,
+                                    self._timeout)
+            finally:
+                self._waiting.discard(place)
+            self._holder = me
+            return True
+
+    def release(self) -> None:
+        with self._cond:
+            self._holder = None
+            self._cond.notify_all()
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -34,10 +73,30 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    writers = _WriterQueue(timeout=30)
+
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        read_only = connection.get_execution_options().get("msgrouter_read_only", False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = connection.get_execution_options()
+        if options.get("msgrouter_read_only", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        queued = writers.acquire(first=options.get("msgrouter_writer") == "intake")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queued:
+                writers.release()
+            raise
+        connection.info["msgrouter_writing"] = queued
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(connection):
+        # Released as COMMIT is issued: the next writer's BEGIN IMMEDIATE waits the
+        # moment the commit takes, in SQLite's busy handler.
+        if connection.info.pop("msgrouter_writing", False):
+            writers.release()
 
 
 def get_engine(url: str | None = None) -> Engine:
