@@ -38,11 +38,11 @@ class CountingSink:
         if self.proc.stdout.readline().strip() != "ready":
             raise RuntimeError("the counting sink did not start")
 
-    def stop(self) -> int:
-        """Mails received."""
+    def stop(self) -> dict:
+        """Mails received, and the sink's peak memory."""
         self.proc.terminate()
         out, _ = self.proc.communicate(timeout=30)
-        return json.loads(out.strip().splitlines()[-1])["received"]
+        return json.loads(out.strip().splitlines()[-1])
 
 
 class ModeRun:
@@ -103,7 +103,8 @@ class ModeRun:
             self.stack.stop()
             self.stack = None
         if self.sink:
-            self.result["sink_received"] = self.sink.stop()
+            report = self.sink.stop()
+            self.result.update(sink_received=report["received"], sink_rss_mb=report["peak_rss_mb"])
             self.sink = None
         shutil.rmtree(self.workdir, ignore_errors=True)
 

@@ -106,7 +106,9 @@ def report(results: dict[str, dict], n: int, steady: int) -> None:
         print(f"  {mode:16} offered {r['offered_per_s']:6.1f} msg/s  p50 {r['p50_ms']:7.1f} ms  "
               f"p99 {r['p99_ms']:7.1f} ms  (seen committed: p50 {r['seen_p50_ms']:.1f} ms, "
               f"p99 {r['seen_p99_ms']:.1f} ms)")
-    print(f"  the benchmark's own process (SMTP clients, poller): {own_peak_rss_mb():.0f} MB peak RSS")
+    sinks = max(results[mode]["sink_rss_mb"] for mode in MODES)
+    print(f"  the benchmark's own processes: SMTP clients and poller {own_peak_rss_mb():.0f} MB, "
+          f"each counting sink up to {sinks:.0f} MB peak RSS")
 
 
 def main() -> None:
