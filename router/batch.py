@@ -81,6 +81,8 @@ class Batch:
     cache: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     conversations: dict[int, Row] = field(default_factory=dict)  # one row object per conversation
+    # What steps worked out before the transaction (`prepare`): step -> message id -> result.
+    prepared: dict[str, dict[int, Any]] = field(default_factory=dict)
     # Writes a step defers to the end of the batch (an agent's load, once).
     on_finish: list[Callable[[], None]] = field(default_factory=list)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -23,10 +24,10 @@ from config.desk import get_desk
 from router import rows
 from router.batch import Batch, Item, ItemFailed
 from router.clock import utcnow
-from router.db import get_engine
+from router.db import get_engine, read_scope
 from router.events import record
 from router.models import Conversation, Message, Pool
-from router.steps import STEP_FUNCTIONS
+from router.steps import PREPARE_FUNCTIONS, STEP_FUNCTIONS
 
 log = logging.getLogger(__name__)
 
@@ -123,11 +124,11 @@ class BatchFailed(Exception):
         self.step, self.error = step, error
 
 
-def _attempt(session: Session, ids: list[int]) -> BatchResult:
+def _attempt(session: Session, ids: list[int], prepared: dict[str, dict[int, Any]]) -> BatchResult:
     pools = {p.name: p for p in session.execute(select(Pool)).scalars()}
     messages = rows.load(session, Message, col(Message.id).in_(ids), order_by=col(Message.id))
     batch = Batch(session=session, desk=get_desk(), now=utcnow(), pools=pools,
-                  items=[Item(message=m) for m in messages])
+                  items=[Item(message=m) for m in messages], prepared=prepared)
     try:
         _run_steps(batch)
     except ItemFailed:
@@ -137,11 +138,19 @@ def _attempt(session: Session, ids: list[int]) -> BatchResult:
     return BatchResult(done=len(batch.items), outbound=sum(len(i.outbound) for i in batch.items))
 
 
+def _prepare(engine, ids: list[int]) -> dict[str, dict[int, Any]]:
+    """The steps' work that needs no database, done before the write transaction opens."""
+    with read_scope(engine) as reader:
+        messages = rows.load(reader, Message, col(Message.id).in_(ids))
+    return {name: prepare(messages) for name, prepare in PREPARE_FUNCTIONS.items()}
+
+
 def _commit_attempt(engine, ids: list[int]) -> BatchResult:
+    prepared = _prepare(engine, ids)
     session = Session(engine, expire_on_commit=False)
     try:
         with session.begin():
-            result = _attempt(session, ids)
+            result = _attempt(session, ids, prepared)
     except (ItemFailed, BatchFailed):
         raise
     except Exception as exc:  # the commit itself

@@ -3,6 +3,9 @@
 A new conversation takes the message's labels. A later message can only raise the
 conversation's urgency; when it does and its category differs, the conversation is
 re-routed (a customer whose fee question turns into "my wallet was emptied").
+
+Triage reads only the message, so it is worked out in `prepare`, before the batch's
+write transaction; `run` applies it to the conversations.
 """
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from functools import lru_cache
 from channels.email.quoted import strip_quoted
 from config.settings import get_settings
 from router.batch import Batch, Item
-from router.classify import classify, load_model
+from router.classify import Classification, classify, load_model
+from router.rows import Row
 
 URGENCY_RANK = {"low": 0, "normal": 1, "high": 2, "critical": 3}
 
@@ -22,20 +26,34 @@ def triage_model():
     return load_model(get_settings().model_path)
 
 
-def _text_for_triage(item: Item) -> str:
+def _text_for_triage(message: Row) -> str:
     # Quoted history is not the customer's news: triage judges what they say now.
-    message = item.message
     return strip_quoted(message.text) if message.channel == "email" else message.text
 
 
-def run(batch: Batch) -> None:
+def prepare(messages: list[Row]) -> dict[int, Classification | Exception]:
+    """Each message's labels, or the error classifying it raised (its own failure)."""
     model = triage_model()
+    found: dict[int, Classification | Exception] = {}
+    for message in messages:
+        try:
+            found[message.id] = classify(_text_for_triage(message), subject=message.subject,
+                                         channel=message.channel, secret_kinds=tuple(message.secret_kinds),
+                                         model=model)
+        except Exception as exc:  # noqa: BLE001 - raised again for this message alone, in run
+            found[message.id] = exc
+    return found
+
+
+def run(batch: Batch) -> None:
+    prepared = batch.prepared.get("classify", {})
 
     def decide(item: Item) -> None:
         message, conversation = item.message, item.conversation
         assert conversation is not None  # `thread` or `open` gave every message one
-        result = classify(_text_for_triage(item), subject=message.subject, channel=message.channel,
-                          secret_kinds=tuple(message.secret_kinds), model=model)
+        result = prepared.get(message.id) or prepare([message])[message.id]
+        if isinstance(result, Exception):
+            raise result
         item.classification = result
         message.category, message.urgency, message.language = result.category, result.urgency, result.language
         for reason in result.reasons:
