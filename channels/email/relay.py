@@ -23,6 +23,8 @@ from channels.email.compose import template
 
 log = logging.getLogger(__name__)
 
+OPENS_PER_BATCH = 2  # the first connection and one reopened after a drop
+
 
 @dataclass(frozen=True)
 class RelayConfig:
@@ -90,7 +92,7 @@ class _Session:
                 return _transaction(self.smtp, self.config.from_addr, to_addr, data)
             except _Dropped as dropped:
                 self._discard()
-                if self.opens >= 2:
+                if self.opens >= OPENS_PER_BATCH:
                     self.down = dropped.result
                 if dropped.offered:
                     # The relay may have taken it: retried later with backoff, not now.
@@ -99,7 +101,7 @@ class _Session:
         return self.down
 
     def _open(self) -> bool:
-        if self.opens >= 2:
+        if self.opens >= OPENS_PER_BATCH:
             return False
         self.opens += 1
         try:
