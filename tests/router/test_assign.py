@@ -89,11 +89,12 @@ def _waiting_on_locks(engine, at_least: int, timeout: float = 20.0) -> int:
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_concurrent_claims_never_exceed_capacity(db_url):
-    # A real race: every worker reads the candidate list (both agents free) before any
-    # claim lands. A row lock held by the test on both agents lets their SELECTs through
-    # and stops their UPDATEs; once every worker waits on it, the lock goes and all
-    # claims arrive at once on the same first candidate. Only the claim's own
-    # `open_count < capacity` condition can keep the agents within capacity now.
+    # A real race: six workers assign at once while the test holds a row lock on both
+    # agents, and all six wait on it; then the lock goes and they all proceed together.
+    # Assignment reads the agents' loads with FOR UPDATE (router/assign.py AgentLoads),
+    # so each worker reads the load the previous one wrote and the agents stay within
+    # capacity. Without that lock every worker would read both agents free, pick alice,
+    # and write back the same load: six conversations on an agent of capacity two.
     _set("alice", capacity=2)
     _set("dan", capacity=1)
     with session_scope() as session:
