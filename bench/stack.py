@@ -67,6 +67,7 @@ class Stack:
         self.mode, self.workdir = mode, workdir
         self.smtp_port = free_port()
         self.processes: dict[str, subprocess.Popen] = {}
+        self._logs: list = []  # each process's output, shown if it dies
         self.pg_name: str | None = None
         common = {"MSGROUTER_SMTP_PORT": str(self.smtp_port), "MSGROUTER_RELAY_PORT": str(relay_port),
                       "MSGROUTER_LOG_LEVEL": "WARNING", "MSGROUTER_MODEL_PATH": str(MODEL)}
@@ -80,7 +81,8 @@ class Stack:
             self.env = base_env(**common, MSGROUTER_DATABASE_URL=self.url, MSGROUTER_BROKER_URL=REDIS)
 
     def _start(self, name: str, *args: str) -> None:
-        log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
+        self._logs.append(log)
         self.processes[name] = subprocess.Popen([sys.executable, "-m", "router.cli", *args], env=self.env,
                                                 cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
 
@@ -130,6 +132,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        for log in self._logs:
+            log.close()
         if self.pg_name:
             import psycopg
 
