@@ -15,11 +15,10 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
-from email.utils import parseaddr
 from typing import Any
 
 from channels.base import DeliveryResult, Outbound
-from channels.email.compose import template
+from channels.email.compose import envelope_address, template
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ def send_many(outbounds: list[Outbound], *, host: str, port: int, from_addr: str
     ready: list[tuple[int, str, bytes]] = []
     for i, outbound in enumerate(outbounds):
         try:
-            ready.append((i, parseaddr(outbound.recipient)[1], prepared.render(outbound)))
+            ready.append((i, envelope_address(outbound.recipient), prepared.render(outbound)))
         except ValueError as exc:
             results[i] = DeliveryResult(ok=False, permanent=True, detail=f"cannot compose: {exc}")
     session = _Session(config)
