@@ -110,7 +110,10 @@ class ModeRun:
 
 
 class NaiveRun:
-    """The reference: n no-op Celery tasks on Redis (bench/naive.py)."""
+    """The reference: n no-op Celery tasks on Redis (bench/naive.py). Measured twice, before
+    and after msgrouter, so that neighbours' load during one pass does not decide it."""
+
+    again = True
 
     def __init__(self) -> None:
         self.result = {"mode": "naive"}
@@ -124,9 +127,13 @@ class NaiveRun:
         naive.run_tasks(WARMUP, CLIENTS, timeout=180)  # also waits for the worker to start
 
     def measure(self, n: int, steady: int) -> None:
+        """One pass; called again, the faster pass counts (`passes` keeps both rates)."""
         seconds = naive.run_tasks(n, CLIENTS)
-        self.result.update(n=n, end_to_end_per_s=round(n / seconds, 1), seconds=round(seconds, 2),
-                           peak_rss_mb={"celery worker": peak_rss_mb(self.worker.proc.pid)})
+        rate = round(n / seconds, 1)
+        passes = [*self.result.get("passes", []), rate]
+        if rate >= max(passes):
+            self.result.update(n=n, end_to_end_per_s=rate, seconds=round(seconds, 2))
+        self.result.update(passes=passes, peak_rss_mb={"celery worker": peak_rss_mb(self.worker.proc.pid)})
 
     def stop(self) -> None:
         if self.worker:
