@@ -48,7 +48,7 @@ class CountingSink:
     def received(self) -> int:
         return self._count.value
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802, ANN001
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
         with self._count.get_lock():
             self._count.value += 1
         return "250 OK"

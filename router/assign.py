@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, literal_column, select, tuple_, union_all, update
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, tuple_, union_all, update
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from router.db import on_postgresql
 from router.events import record
@@ -44,19 +45,22 @@ class AgentLoads:
 
     def __init__(self, session: Session, now: datetime) -> None:
         self.session, self.now = session, now
-        query = select(Agent.id, Agent.name, Agent.status, Agent.capacity, Agent.languages,
-                       Agent.open_count, Agent.last_assigned_at).order_by(Agent.id)
+        query = select(col(Agent.id), col(Agent.name), col(Agent.status), col(Agent.capacity), col(Agent.languages),
+                       col(Agent.open_count), col(Agent.last_assigned_at)).order_by(col(Agent.id))
         if on_postgresql(session):
             query = query.with_for_update()
         self.agents = {row.id: _Load(row.id, row.name, row.status == "online", row.capacity,
                                      frozenset(row.languages.split(",")), row.open_count, row.last_assigned_at)
                        for row in session.execute(query)}
         self.members: dict[int, list[int]] = {}
-        for agent_id, pool_id in session.execute(select(Membership.agent_id, Membership.pool_id)):
+        for agent_id, pool_id in session.execute(select(col(Membership.agent_id), col(Membership.pool_id))):
             self.members.setdefault(pool_id, []).append(agent_id)
 
+    def _members_of(self, pool_id: int | None) -> list[int] | tuple[()]:
+        return () if pool_id is None else self.members.get(pool_id, ())
+
     def is_member(self, agent_id: int, pool_id: int | None) -> bool:
-        return agent_id in self.members.get(pool_id, ())
+        return agent_id in self._members_of(pool_id)
 
     def _eligible(self, agent: _Load, language: str) -> bool:
         return agent.online and agent.open_count < agent.capacity and \
@@ -64,7 +68,7 @@ class AgentLoads:
 
     def best(self, pool_id: int | None, language: str, prefer: int | None = None) -> _Load | None:
         """`prefer` first when eligible; else fewest open, least recently assigned, lowest id."""
-        eligible = [self.agents[a] for a in self.members.get(pool_id, ()) if self._eligible(self.agents[a], language)]
+        eligible = [self.agents[a] for a in self._members_of(pool_id) if self._eligible(self.agents[a], language)]
         preferred = [a for a in eligible if a.id == prefer]
         if preferred:
             return preferred[0]
@@ -121,9 +125,9 @@ def try_assign(session: Session, conversation: Conversation, now: datetime,
 
 def resolved_by(session: Session, conversation_id: int) -> int | None:
     """The agent a resolve released from this conversation, if its last release was a resolve."""
-    data = session.execute(select(Event.data).where(Event.conversation_id == conversation_id,
-                                                   Event.kind == "unassigned")
-                           .order_by(Event.id.desc()).limit(1)).scalar()
+    data = session.execute(select(col(Event.data)).where(col(Event.conversation_id) == conversation_id,
+                                                   col(Event.kind) == "unassigned")
+                           .order_by(col(Event.id).desc()).limit(1)).scalar()
     return data.get("agent_id") if data and data.get("reason") == "resolved" else None
 
 
@@ -132,7 +136,7 @@ def unassign(session: Session, conversation: Conversation, reason: str, actor: s
     agent_id = conversation.assignee_id
     if agent_id is None:
         return
-    session.execute(update(Agent).where(Agent.id == agent_id, Agent.open_count > 0)
+    session.execute(update(Agent).where(col(Agent.id) == agent_id, col(Agent.open_count) > 0)
                     .values(open_count=Agent.open_count - 1)
                     .execution_options(synchronize_session=False))
     conversation.assignee_id = None
@@ -142,7 +146,7 @@ def unassign(session: Session, conversation: Conversation, reason: str, actor: s
 
 # Written out literally, so that the partial index matches it even in the generic plan of a
 # statement psycopg has prepared on PostgreSQL.
-_WAITING = (Conversation.assignee_id.is_(None), Conversation.state != literal_column("'resolved'"))
+_WAITING = (col(Conversation.assignee_id).is_(None), col(Conversation.state) != literal_column("'resolved'"))
 
 
 def _walk(pool_id: int, after: tuple, limited: bool) -> Select:
@@ -150,10 +154,10 @@ def _walk(pool_id: int, after: tuple, limited: bool) -> Select:
     last, then id). On PostgreSQL it carries its own ORDER BY and LIMIT: inside a flattened
     UNION the planner cannot order by that index and would sort every row; SQLite merges
     the plain branches by the index and would sort limited ones."""
-    walk = select(Conversation).where(Conversation.pool_id == pool_id, *_WAITING, *after)
+    walk = select(Conversation).where(col(Conversation.pool_id) == pool_id, *_WAITING, *after)
     if not limited:
         return walk
-    return select(walk.order_by(Conversation.due_at.nulls_last(), Conversation.id)
+    return select(walk.order_by(col(Conversation.due_at).nulls_last(), col(Conversation.id))
                   .limit(QUEUE_FILL_LIMIT).subquery())
 
 
@@ -161,14 +165,17 @@ def _waiting_page(pools: list[int], after: tuple[datetime | None, int] | None, l
     """The next page of unassigned open conversations of these pools in queue order: the
     pools' walks merged, never a sort of their queues. A walk resumes past the last
     (due_at, id) read rather than at an offset, so it skips nothing when a pool drops out."""
+    resume: list[tuple[ColumnElement[bool], ...]]
     if after is None:
         resume = [()]
     elif after[0] is None:  # into the undated tail
-        resume = [(Conversation.due_at.is_(None), Conversation.id > after[1])]
+        resume = [(col(Conversation.due_at).is_(None), col(Conversation.id) > after[1])]
     else:  # the rest of the dated part (a row comparison the index can seek), then the undated
-        resume = [(tuple_(Conversation.due_at, Conversation.id) > after,), (Conversation.due_at.is_(None),)]
+        resume = [(tuple_(col(Conversation.due_at), col(Conversation.id)) > after,),
+                  (col(Conversation.due_at).is_(None),)]
     queue = aliased(Conversation, union_all(*(_walk(p, r, limited) for p in pools for r in resume)).subquery())
-    return select(queue).order_by(queue.due_at.nulls_last(), queue.id).limit(QUEUE_FILL_LIMIT)
+    columns: Any = queue  # an alias's attributes are columns; SQLModel types them as values
+    return select(queue).order_by(columns.due_at.nulls_last(), columns.id).limit(QUEUE_FILL_LIMIT)
 
 
 def fill_queues(session: Session, now: datetime, pool_ids: list[int] | None = None) -> int:
@@ -191,8 +198,8 @@ def fill_queues(session: Session, now: datetime, pool_ids: list[int] | None = No
                 continue
             loads.take(agent.id)
             assign_to(session, conversation, agent.id, agent.name, now)
-            conversation.reasons = [*conversation.reasons, {"step": "assign",
-                                                            "reason": "assigned from the pool queue when capacity freed"}]
+            freed = {"step": "assign", "reason": "assigned from the pool queue when capacity freed"}
+            conversation.reasons = [*conversation.reasons, freed]
             assigned += 1
         if len(page) < QUEUE_FILL_LIMIT:
             break
@@ -204,4 +211,4 @@ def fill_queues(session: Session, now: datetime, pool_ids: list[int] | None = No
 
 def free_capacity_exists(session: Session) -> bool:
     return bool(session.execute(select(func.count()).select_from(Agent).where(
-        Agent.status == "online", Agent.open_count < Agent.capacity)).scalar())
+        col(Agent.status) == "online", col(Agent.open_count) < col(Agent.capacity))).scalar())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, literal_column, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from router.db import on_postgresql
 from router.models import Message
@@ -20,30 +20,30 @@ STATUSES = {"in": ("pending", "processing"), "out": ("queued", "sending")}
 # The predicate of the partial index ix_message_live, repeated in the query (SQLite uses a
 # partial index only when the query has its terms) and written out literally, so that even
 # the generic plan of a statement psycopg has prepared on PostgreSQL can use the index.
-LIVE = Message.status.in_([literal_column(f"'{s}'") for s in ("pending", "processing", "queued", "sending")])
+LIVE = col(Message.status).in_([literal_column(f"'{s}'") for s in ("pending", "processing", "queued", "sending")])
 
 
-def claimable(direction: str, now: datetime, lease_seconds: int):  # noqa: ANN201
+def claimable(direction: str, now: datetime, lease_seconds: int):
     waiting, working = STATUSES[direction]
     expired = now - timedelta(seconds=lease_seconds)
-    ready = Message.status == waiting
+    ready = col(Message.status) == waiting
     if direction == "out":
         # Outbound rows waiting for a retry carry their next attempt time in claimed_at.
-        ready = and_(ready, or_(Message.claimed_at.is_(None), Message.claimed_at <= now))
-    return and_(Message.direction == direction, LIVE,
-                or_(ready, and_(Message.status == working, Message.claimed_at < expired)))
+        ready = and_(ready, or_(col(Message.claimed_at).is_(None), col(Message.claimed_at) <= now))
+    return and_(col(Message.direction) == direction, LIVE,
+                or_(ready, and_(col(Message.status) == working, col(Message.claimed_at) < expired)))
 
 
 def claim(session: Session, direction: str, limit: int, now: datetime, lease_seconds: int) -> list[int]:
     """Mark up to `limit` rows as being worked on and return their ids, oldest first."""
     _, working = STATUSES[direction]
-    pick = select(Message.id).where(claimable(direction, now, lease_seconds)) \
-        .order_by(Message.id).limit(limit)
+    pick = select(col(Message.id)).where(claimable(direction, now, lease_seconds)) \
+        .order_by(col(Message.id)).limit(limit)
     if on_postgresql(session):
         pick = pick.with_for_update(skip_locked=True)
-    stmt = update(Message).where(Message.id.in_(pick.scalar_subquery())) \
+    stmt = update(Message).where(col(Message.id).in_(pick.scalar_subquery())) \
         .values(status=working, claimed_at=now, attempts=Message.attempts + 1) \
-        .returning(Message.id)
+        .returning(col(Message.id))
     ids = list(session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
     ids.sort()
     return ids

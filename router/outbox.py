@@ -13,16 +13,16 @@ import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from channels import get_channel
 from channels.base import DeliveryResult, Outbound
 from config.settings import get_settings
+from router import rows
 from router.claims import claim
 from router.clock import utcnow
 from router.db import get_engine, session_scope
 from router.doorbell import get_doorbell
-from router import rows
 from router.models import Conversation, Event, Identity, Message
 from router.rows import Row
 
@@ -38,13 +38,13 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempt - 1, 0), 1800))
 
 
-def _last_inbound(session: Session, conversation_id: int) -> Message | None:
+def _last_inbound(session: Session, conversation_id: int | None) -> Message | None:
     return session.execute(select(Message).where(
-        Message.conversation_id == conversation_id, Message.direction == "in")
-        .order_by(Message.id.desc()).limit(1)).scalars().first()
+        col(Message.conversation_id) == conversation_id, col(Message.direction) == "in")
+        .order_by(col(Message.id).desc()).limit(1)).scalars().first()
 
 
-def outbound_row(conversation, text: str, *, subject: str, now: datetime, answering,  # noqa: ANN001
+def outbound_row(conversation, text: str, *, subject: str, now: datetime, answering,
                  automatic: bool = False, author_id: int | None = None) -> Row:
     """The outbound message answering the customer message `answering` (None when there is
     none), threaded to it, not yet inserted."""
@@ -122,9 +122,9 @@ def _record_results(session: Session, batch: list[Row], results: list[DeliveryRe
             row.status, row.claimed_at = "queued", now + backoff(row.attempts)
     rows.update_all(session, Message, batch, ("status", "processed_at", "error", "claimed_at"))
     if events:
-        session.execute(insert(Event.__table__), events)
+        session.execute(insert(rows.table_of(Event)), events)
     if undeliverable:
-        identity = Identity.__table__
+        identity = rows.table_of(Identity)
         session.connection().execute(
             update(identity).where(identity.c.channel == bindparam("_channel"),
                                    identity.c.address == bindparam("_address"))
@@ -136,7 +136,7 @@ def _event(kind: str, row: Row, now: datetime, data: dict) -> dict:
             "actor": "system", "at": now, "data": data}
 
 
-def deliver_pending(engine=None) -> int:  # noqa: ANN001
+def deliver_pending(engine=None) -> int:
     """Claim a batch of outbound rows, send it (one session per channel), record the outcomes
     in one transaction; returns how many were sent. Rings again while there is more."""
     settings = get_settings()
@@ -145,7 +145,7 @@ def deliver_pending(engine=None) -> int:  # noqa: ANN001
     doorbell.answer("outbound")
     with session_scope(engine) as session:
         ids = claim(session, "out", DELIVER_BATCH, utcnow(), settings.claim_lease_seconds)
-        batch = rows.load(session, Message, Message.id.in_(ids), order_by=Message.id) if ids else []
+        batch = rows.load(session, Message, col(Message.id).in_(ids), order_by=col(Message.id)) if ids else []
     if not batch:
         return 0
     # Sent outside any transaction: a slow relay must not hold the database's locks.

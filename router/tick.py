@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
+from sqlmodel import col
 
 from config.settings import get_settings
 from router.assign import fill_queues, free_capacity_exists
@@ -20,14 +21,14 @@ from router.models import Message
 log = logging.getLogger(__name__)
 
 
-def _any(*conditions: tuple) -> object:
+def _any(*conditions: tuple) -> ColumnElement[bool]:
     """One EXISTS per way a row can be due, each an index walk on (direction, status):
     an OR inside one EXISTS makes SQLite walk every row of the direction."""
     return or_(*(exists().where(Message.direction == direction, Message.status == status, *rest)
                  for direction, status, *rest in conditions))
 
 
-def _inbound_left_behind(session, now, settings) -> bool:  # noqa: ANN001
+def _inbound_left_behind(session, now, settings) -> bool:
     stale = now - timedelta(seconds=settings.rering_after_seconds)
     expired = now - timedelta(seconds=settings.claim_lease_seconds)
     return bool(session.execute(select(_any(
@@ -35,16 +36,16 @@ def _inbound_left_behind(session, now, settings) -> bool:  # noqa: ANN001
         ("in", "processing", Message.claimed_at < expired)))).scalar())
 
 
-def _outbound_due(session, now, settings) -> bool:  # noqa: ANN001
+def _outbound_due(session, now, settings) -> bool:
     expired = now - timedelta(seconds=settings.claim_lease_seconds)
     # Outbound rows waiting for a retry carry their next attempt time in claimed_at.
     return bool(session.execute(select(_any(
-        ("out", "queued", Message.claimed_at.is_(None)),
+        ("out", "queued", col(Message.claimed_at).is_(None)),
         ("out", "queued", Message.claimed_at <= now),
         ("out", "sending", Message.claimed_at < expired)))).scalar())
 
 
-def run(engine=None) -> dict[str, int]:  # noqa: ANN001
+def run(engine=None) -> dict[str, int]:
     settings, now, done = get_settings(), utcnow(), {}
     doorbell = get_doorbell()
     with session_scope(engine or get_engine()) as session:

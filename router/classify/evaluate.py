@@ -91,7 +91,8 @@ class Report:
     def _secrets(self) -> str:
         if not self.secret_gold:
             return "secrets: not measured"
-        pairs = list(zip(self.secret_gold, self.secret_found, strict=True))
+        # secret_found also covers the extra records, after the scored ones: zip leaves them out.
+        pairs = list(zip(self.secret_gold, self.secret_found, strict=False))
         gold = sum(g for g, _ in pairs)
         found = sum(g and f for g, f in pairs)
         false_alarms = sum(f and not g for g, f in pairs)

@@ -15,12 +15,12 @@ from sqlalchemy import event, select
 
 from channels import email as email_channel
 from conftest import reset_caches
+from relays import message_ids
 from router.db import get_engine, session_scope
 from router.drain import drain_inbound
 from router.intake import accept
 from router.models import Event, Identity, Message
 from router.outbox import deliver_pending
-from relays import message_ids
 from support import free_port, make_email
 
 START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
@@ -38,14 +38,14 @@ class CountingRelay:
         self.mails: list[tuple[tuple, bytes]] = []  # (client address of the connection, raw mail)
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802, ANN001
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
         if self.drop_after is not None and sum(p == session.peer for p, _ in self.mails) >= self.drop_after:
             server.transport.close()
             return "421 4.7.0 too many messages on one connection"
         envelope.mail_from = address
         return "250 OK"
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802, ANN001
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address.startswith("unknown@"):
             return "550 5.1.1 no such user here"
         if address.startswith("busy@"):
@@ -53,7 +53,7 @@ class CountingRelay:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.mails.append((session.peer, envelope.original_content))
         return "250 OK"
 
@@ -101,7 +101,7 @@ class SilentHangUp:
         self._thread.join(5)
 
 
-def _point_relay(monkeypatch, port: int) -> None:  # noqa: ANN001
+def _point_relay(monkeypatch, port: int) -> None:
     monkeypatch.setenv("MSGROUTER_RELAY_PORT", str(port))
     reset_caches()
 
@@ -109,10 +109,12 @@ def _point_relay(monkeypatch, port: int) -> None:  # noqa: ANN001
 def _acks_for(*senders: str) -> list[Message]:
     """Each customer's mail through intake and one drain; their acknowledgements, queued."""
     for i, sender in enumerate(senders):
-        accept(email_channel.parse(make_email(sender=sender, text=f"Hello, question {i}: what are the fees?").as_bytes()))
+        mail = make_email(sender=sender, text=f"Hello, question {i}: what are the fees?")
+        accept(email_channel.parse(mail.as_bytes()))
     drain_inbound()
     with session_scope() as session:
-        acks = list(session.execute(select(Message).where(Message.direction == "out", Message.status == "queued").order_by(Message.id)).scalars())
+        acks = list(session.execute(select(Message).where(Message.direction == "out", Message.status == "queued")
+                                    .order_by(Message.id)).scalars())
     assert [a.recipient for a in acks] == list(senders)
     return acks
 
@@ -202,7 +204,7 @@ def _statements_to_deliver(count: int, first: int) -> int:
     _acks_for(*(f"user{first + i}@example.com" for i in range(count)))
     statements: list[str] = []
 
-    def note(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def note(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     engine = get_engine()

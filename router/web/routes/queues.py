@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sqlalchemy import func, literal_column, select
+from sqlmodel import col
 
 from router.db import read_scope
 from router.models import Agent, Conversation, Customer, Membership, Message, Pool
@@ -12,17 +13,17 @@ from router.web.schemas import queue_row
 router = APIRouter(prefix="/api", tags=["queues"])
 
 
-def _rows(session, conversations: list[Conversation]) -> list[dict]:  # noqa: ANN001
+def _rows(session, conversations: list[Conversation]) -> list[dict]:
     ids = [c.id for c in conversations]
-    pools = dict(session.execute(select(Pool.id, Pool.name)).all())
-    agents = dict(session.execute(select(Agent.id, Agent.name)).all())
-    customers = dict(session.execute(select(Customer.id, Customer.display_name).where(
-        Customer.id.in_({c.customer_id for c in conversations}))).all())
-    last = select(func.max(Message.id)).where(Message.conversation_id.in_(ids),
-                                              Message.direction == "in") \
-        .group_by(Message.conversation_id).scalar_subquery()
+    pools = dict(session.execute(select(col(Pool.id), col(Pool.name))).all())
+    agents = dict(session.execute(select(col(Agent.id), col(Agent.name))).all())
+    customers = dict(session.execute(select(col(Customer.id), col(Customer.display_name)).where(
+        col(Customer.id).in_({c.customer_id for c in conversations}))).all())
+    last = select(func.max(col(Message.id))).where(col(Message.conversation_id).in_(ids),
+                                              col(Message.direction) == "in") \
+        .group_by(col(Message.conversation_id)).scalar_subquery()
     previews = {cid: (text or "").strip().split("\n", 1)[0][:140] for cid, text in session.execute(
-        select(Message.conversation_id, Message.text).where(Message.id.in_(last))).all()}
+        select(col(Message.conversation_id), col(Message.text)).where(col(Message.id).in_(last))).all()}
     return [queue_row(c, pools, agents, customers, previews) for c in conversations]
 
 
@@ -31,17 +32,17 @@ def _rows(session, conversations: list[Conversation]) -> list[dict]:  # noqa: AN
 OPEN = Conversation.state != literal_column("'resolved'")
 
 
-def _open_ordered(query):  # noqa: ANN001, ANN202
+def _open_ordered(query):
     """Queue order, which those indexes hold: a page is an index walk, not a sort of the pool.
     PostgreSQL's ascending btree keeps NULLs last; SQLite walks the index twice for them."""
-    return query.where(OPEN).order_by(Conversation.due_at.nulls_last(), Conversation.id)
+    return query.where(OPEN).order_by(col(Conversation.due_at).nulls_last(), col(Conversation.id))
 
 
 @router.get("/me")
 def me(agent: Agent = Depends(current_agent)) -> dict:
     with read_scope() as session:
-        pools = session.execute(select(Pool.name).join(Membership, Membership.pool_id == Pool.id)
-                                .where(Membership.agent_id == agent.id)).scalars().all()
+        pools = session.execute(select(col(Pool.name)).join(Membership, col(Membership.pool_id) == col(Pool.id))
+                                .where(col(Membership.agent_id) == agent.id)).scalars().all()
     return {"name": agent.name, "display_name": agent.display_name, "status": agent.status,
             "capacity": agent.capacity, "open": agent.open_count, "pools": pools,
             "languages": agent.languages.split(",")}
@@ -51,15 +52,15 @@ def me(agent: Agent = Depends(current_agent)) -> dict:
 def my_conversations(agent: Agent = Depends(current_agent),
                      limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
     with read_scope() as session:
-        query = _open_ordered(select(Conversation).where(Conversation.assignee_id == agent.id))
+        query = _open_ordered(select(Conversation).where(col(Conversation.assignee_id) == agent.id))
         return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))
 
 
 @router.get("/pools")
 def pools(agent: Agent = Depends(current_agent)) -> list[dict]:
     with read_scope() as session:
-        depth = dict(session.execute(select(Conversation.pool_id, func.count()).where(
-            Conversation.state != "resolved").group_by(Conversation.pool_id)).all())
+        depth = dict(session.execute(select(col(Conversation.pool_id), func.count()).where(
+            col(Conversation.state) != "resolved").group_by(col(Conversation.pool_id))).all())
         return [{"name": p.name, "description": p.description, "open": depth.get(p.id, 0),
                  "escalation": p.escalation}
                 for p in session.execute(select(Pool).order_by(Pool.name)).scalars()]
@@ -70,10 +71,10 @@ def pool_queue(name: str, agent: Agent = Depends(current_agent),
                unassigned: bool = Query(False, description="only conversations nobody has yet"),
                limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
     with read_scope() as session:
-        pool = session.execute(select(Pool).where(Pool.name == name)).scalars().first()
+        pool = session.execute(select(Pool).where(col(Pool.name) == name)).scalars().first()
         if pool is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no pool named {name!r}")
         query = _open_ordered(select(Conversation).where(Conversation.pool_id == pool.id))
         if unassigned:
-            query = query.where(Conversation.assignee_id.is_(None))
+            query = query.where(col(Conversation.assignee_id).is_(None))
         return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))
