@@ -123,12 +123,17 @@ def try_assign(session: Session, conversation: Conversation, now: datetime,
     return session.get(Agent, agent.id, populate_existing=True)
 
 
-def resolved_by(session: Session, conversation_id: int) -> int | None:
-    """The agent a resolve released from this conversation, if its last release was a resolve."""
-    data = session.execute(select(col(Event.data)).where(col(Event.conversation_id) == conversation_id,
-                                                   col(Event.kind) == "unassigned")
-                           .order_by(col(Event.id).desc()).limit(1)).scalar()
-    return data.get("agent_id") if data and data.get("reason") == "resolved" else None
+def resolved_by(session: Session, conversation_ids: set[int]) -> dict[int, int | None]:
+    """For each conversation, the agent a resolve released from it, if its last release
+    was a resolve (None otherwise); one query for all of them."""
+    if not conversation_ids:
+        return {}
+    releases = session.execute(select(col(Event.conversation_id), col(Event.data)).where(
+        col(Event.conversation_id).in_(conversation_ids), col(Event.kind) == "unassigned")
+        .order_by(col(Event.id))).all()
+    last = dict(releases)  # a list of (conversation, data) in event order: the latest wins
+    return {cid: (data.get("agent_id") if data and data.get("reason") == "resolved" else None)
+            for cid in conversation_ids for data in [last.get(cid)]}
 
 
 def unassign(session: Session, conversation: Conversation, reason: str, actor: str = "system") -> None:

@@ -138,25 +138,36 @@ def _reopen_or_leave(batch: Batch, item: Item, conversation: Row) -> Row | None:
         return None
     conversation.state = "open"
     conversation.resolved_at = None
-    # The agent who answered knows the case: the assign step offers it to them first.
-    item.previous_assignee_id = resolved_by(batch.session, conversation.id)
+    # Who had it is looked up for all reopened conversations at once, after the loop.
     batch.record("reopened", conversation=conversation, message=item.message,
-                 data={"previous_assignee_id": item.previous_assignee_id})
+                 data={"previous_assignee_id": None})
     item.reason("thread", f"#{conversation.id} reopened by a new message")
     return conversation
+
+
+def _previous_assignees(batch: Batch, reopened: list[tuple[Item, dict]]) -> None:
+    """The agent who answered knows the case: the assign step offers it to them first."""
+    found = resolved_by(batch.session, {item.conversation.id for item, _ in reopened if item.conversation})
+    for item, event_data in reopened:
+        if item.conversation is not None:
+            item.previous_assignee_id = event_data["previous_assignee_id"] = found.get(item.conversation.id)
 
 
 def run(batch: Batch) -> None:
     known = _Known(batch)
     seen: dict[tuple[str, str], Item] = {}  # (channel, external id) of the batch's earlier messages
     earlier: list[Item] = []
+    reopened: list[tuple[Item, dict]] = []  # with their `reopened` event's data
 
     def decide(item: Item) -> None:
         message = item.message
         item.customer = known.customers[identity_key(message.channel, message.sender)]
         target = _find(item, known, seen, earlier)
         if isinstance(target, Row):
+            was_resolved = target.state == "resolved"
             target = _reopen_or_leave(batch, item, target)
+            if was_resolved and target is not None:
+                reopened.append((item, batch.events[-1]["data"]))
         if target is not None:
             if isinstance(target, Item):
                 item.follows = target
@@ -169,3 +180,4 @@ def run(batch: Batch) -> None:
         earlier.append(item)
 
     batch.each(decide)
+    _previous_assignees(batch, reopened)
