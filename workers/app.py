@@ -1,7 +1,7 @@
 """The Celery application: Redis in production, an in-process broker under `msgrouter run`."""
 from __future__ import annotations
 
-from celery import Celery
+from celery import Celery, signals
 
 from config.settings import get_settings
 
@@ -29,3 +29,15 @@ app.conf.update(
     beat_schedule={"tick": {"task": "msgrouter.tick", "schedule": settings.tick_seconds}},
     beat_schedule_filename="var/celerybeat-schedule",
 )
+
+
+@signals.worker_ready.connect
+def warm_triage(**_: object) -> None:
+    """Compile the triage rules and load the model as the worker starts, so the first
+    customer's message does not wait for them (`msgrouter worker` sends worker_ready;
+    the embedded worker calls this itself)."""
+    from router.classify import get_rules
+    from router.steps.classify import triage_model
+
+    get_rules()
+    triage_model()

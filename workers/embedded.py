@@ -10,7 +10,7 @@ import threading
 
 from celery.worker import WorkController, state
 
-from workers.app import app
+from workers.app import app, warm_triage
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ class EmbeddedWorker:
             thread.start()
         if not self._ready.wait(30):
             raise RuntimeError("the embedded Celery worker did not start within 30 s")
+        warm_triage()
 
     def _tick_loop(self) -> None:
         while not self._stop.wait(self.tick_seconds):
