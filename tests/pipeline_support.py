@@ -64,11 +64,9 @@ def delivered(sink: Sink, to: str | None = None) -> list[EmailMessage]:
 
 @contextmanager
 def later(delta: timedelta):
-    """The clock moved forward by `delta` (and still ticking) for everything in the block.
-
-    time-machine 2.x moves time.monotonic too, which stalls an asyncio loop running in
-    another thread (the `api` fixture's web app then never sees its shutdown flag); the
-    SMTP servers, woken by their sockets, keep working."""
+    """The wall clock moved forward by `delta` (and still ticking) for everything in the
+    block. time-machine 3 leaves time.monotonic alone, so the web app's event loop and the
+    SMTP servers keep their own timers."""
     with time_machine.travel(utcnow() + delta, tick=True):
         yield
 
