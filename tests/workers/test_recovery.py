@@ -28,6 +28,12 @@ def _status_counts() -> dict[str, int]:
                                     .group_by(Message.status)).all())
 
 
+def _outbound_waiting() -> int:
+    with read_scope() as session:
+        return session.execute(select(func.count()).select_from(Message).where(
+            Message.direction == "out", Message.status.in_(("queued", "sending")))).scalar_one()
+
+
 def _assert_each_processed_once(n: int) -> None:
     with session_scope() as session:
         assert _status_counts() == {"done": n}
@@ -108,4 +114,7 @@ def test_flushed_redis_loses_nothing(db_url, broker, monkeypatch, sink):
         assert _status_counts() == {"pending": n}, "nothing rang: the work waits in the database"
         tick.run()
         wait_for(lambda: _status_counts() == {"done": n}, timeout=120, what="all messages done")
+        # The acknowledgements too, so no delivery is still under way when the worker stops
+        # (one left running sent them into the next test's mailbox).
+        wait_for(lambda: _outbound_waiting() == 0, timeout=120, what="every acknowledgement sent")
     _assert_each_processed_once(n)
