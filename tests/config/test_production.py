@@ -11,26 +11,6 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from config.settings import get_settings
-
-
-@pytest.fixture
-def load(monkeypatch):
-    """Settings loaded from the environment, as a process loads them."""
-
-    def _load(**env: str | None):
-        for name, value in env.items():
-            if value is None:
-                monkeypatch.delenv(f"MSGROUTER_{name.upper()}", raising=False)
-            else:
-                monkeypatch.setenv(f"MSGROUTER_{name.upper()}", value)
-        get_settings.cache_clear()
-        return get_settings()
-
-    yield _load
-    get_settings.cache_clear()
-
-
 KEY = secrets.token_urlsafe(32)
 
 

@@ -8,25 +8,7 @@ import secrets
 import pytest
 from pydantic import ValidationError
 
-from config.settings import DEV_SECRET, get_settings
-
-
-@pytest.fixture
-def load(monkeypatch):
-    """Load settings from the environment as a process does, with the given variables."""
-
-    def _load(**env: str | None):
-        for name, value in env.items():
-            if value is None:
-                monkeypatch.delenv(f"MSGROUTER_{name.upper()}", raising=False)
-            else:
-                monkeypatch.setenv(f"MSGROUTER_{name.upper()}", value)
-        get_settings.cache_clear()
-        return get_settings()
-
-    yield _load
-    get_settings.cache_clear()  # later tests must not see these settings
-
+from config.settings import DEV_SECRET
 
 # Production also needs a named relay (tests/config/test_production.py); naming one here
 # leaves the secret-key check as the only reason a load below can fail.
