@@ -109,10 +109,15 @@ class Batch:
         return self.cache[key]
 
     def load_conversations(self, ids: set[int]) -> dict[int, Row]:
-        """The conversations `ids`, each read once per batch and shared by every step."""
+        """The conversations `ids`, each read once per batch and shared by every step.
+
+        They are locked until the batch commits: the batch writes each one back whole, so
+        an agent resolving or reassigning one meanwhile waits for it, or goes first and is
+        read, instead of being overwritten. In id order, so two batches cannot deadlock."""
         missing = ids - self.conversations.keys()
         if missing:
-            for row in rows.load(self.session, Conversation, col(Conversation.id).in_(missing)):
+            for row in rows.load(self.session, Conversation, col(Conversation.id).in_(missing),
+                                 order_by=col(Conversation.id), lock=True):
                 self.conversations[row.id] = row
         return {i: self.conversations[i] for i in ids if i in self.conversations}
 

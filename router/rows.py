@@ -38,11 +38,16 @@ def table_of(model: type[SQLModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined]
 
 
-def load(session: Session, model: type[SQLModel], where: Any, order_by: Any = None) -> list[Row]:
+def load(session: Session, model: type[SQLModel], where: Any, order_by: Any = None,
+         lock: bool = False) -> list[Row]:
+    """The rows `where` holds; with `lock`, row-locked until the transaction ends (on
+    PostgreSQL; SQLite's write transaction already excludes every other writer)."""
     table = table_of(model)
     query = select(table).where(where)
     if order_by is not None:
         query = query.order_by(order_by)
+    if lock and on_postgresql(session):
+        query = query.with_for_update()
     return [Row(**row._mapping) for row in session.execute(query)]
 
 
