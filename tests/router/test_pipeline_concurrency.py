@@ -18,7 +18,7 @@ from router.models import Agent, Conversation
 from support import make_email, wait_for
 
 
-def _waiting_on_locks(engine) -> int:  # noqa: ANN001 - an Engine
+def _waiting_on_locks(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                                  "AND wait_event_type = 'Lock'")).scalar_one()
@@ -37,7 +37,7 @@ def test_an_agents_change_made_while_a_batch_runs_is_not_overwritten(db_url, bro
     engine = get_engine()
     errors: list[BaseException] = []
 
-    def run(work) -> threading.Thread:  # noqa: ANN001 - a callable
+    def run(work) -> threading.Thread:
         def guarded() -> None:
             try:
                 work()
