@@ -89,10 +89,15 @@ def _run_steps(batch: Batch) -> None:
     _finish(batch)
 
 
-# What the pipeline writes back of each message, and of each conversation (all of it).
+# What the pipeline writes back of each message and of each conversation: what its steps
+# may change (a conversation's customer, channel, subject, creation and first reply are
+# not theirs to change).
 MESSAGE_COLUMNS = ("conversation_id", "status", "processed_at", "error", "failed_step",
                    "category", "urgency", "language")
-CONVERSATION_COLUMNS = tuple(c.name for c in rows.table_of(Conversation).columns if c.name != "id")
+CONVERSATION_COLUMNS = ("state", "category", "urgency", "language", "contains_secret", "pool_id",
+                        "assignee_id", "updated_at", "last_inbound_at", "resolved_at",
+                        "first_reply_due_at", "next_reply_due_at", "resolution_due_at", "due_at",
+                        "reasons")
 
 
 def _finish(batch: Batch) -> None:
