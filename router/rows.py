@@ -8,6 +8,7 @@ actions, one row at a time, keep using the models.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import PydanticUndefined
@@ -94,14 +95,21 @@ def update_all(session: Session, model: type[SQLModel], rows: Iterable[Row], col
                                              for row in rows])
 
 
+@cache
+def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Any, bool], ...]:
+    """Each column's declared default: (name, value or factory, whether a factory)."""
+    found: list[tuple[str, Any, bool]] = []
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            found.append((name, field.default_factory, True))
+        else:
+            found.append((name, None if field.default is PydanticUndefined else field.default, False))
+    return tuple(found)
+
+
 def new(model: type[SQLModel], **values: Any) -> Row:
     """A row not yet inserted: the given values, the model's declared defaults for the rest."""
-    columns: dict[str, Any] = {}
-    for name, field in model.model_fields.items():
-        if name in values:
-            columns[name] = values[name]
-        elif field.default_factory is not None:
-            columns[name] = field.default_factory()  # type: ignore[call-arg]
-        else:
-            columns[name] = None if field.default is PydanticUndefined else field.default
-    return Row(**columns)
+    row = Row.__new__(Row)
+    row.__dict__.update((name, values[name] if name in values else default() if factory else default)
+                        for name, default, factory in _defaults(model))
+    return row
