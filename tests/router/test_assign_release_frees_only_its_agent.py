@@ -1,0 +1,34 @@
+"""Releasing a conversation (here: moving it to another pool) frees one place of capacity
+of the agent who had it and of nobody else: every other agent's open count stays true."""
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+
+from customer_mail import show, write_in
+from router.db import session_scope
+from router.models import Agent
+
+
+def _open_counts() -> dict[str, int]:
+    with session_scope() as session:
+        return dict(session.execute(select(Agent.name, Agent.open_count)).tuples().all())
+
+
+def test_moving_a_conversation_frees_only_its_own_agent(api, broker):
+    base, auth = api
+    wallet, _ = write_in("My wallet was emptied, all my ETH is gone and I made no transfer!",
+                         subject="Wallet emptied", sender="w@example.com")
+    crash, _ = write_in("The app crashes when I open it", subject="App crash", sender="c@example.com")
+    holder = show(api, crash)["assignee"]
+    other = show(api, wallet)["assignee"]
+    assert holder and other and holder != other, "the test needs two agents each holding one"
+    before = _open_counts()
+
+    moved = httpx.post(f"{base}/api/conversations/{crash}/reassign", headers=auth(), json={"pool": "security"})
+    assert moved.status_code == 200, moved.text
+    taker = moved.json()["assignee"]
+    expected = dict(before)
+    expected[holder] -= 1
+    expected[taker] += 1
+    assert _open_counts() == expected
