@@ -1,5 +1,6 @@
 """Releasing a conversation (here: moving it to another pool) frees one place of capacity
-of the agent who had it and of nobody else: every other agent's open count stays true."""
+of the agent who had it and of nobody else: every other agent's open count stays true.
+The release is recorded with the agent who made it and the one it released."""
 from __future__ import annotations
 
 import httpx
@@ -32,3 +33,7 @@ def test_moving_a_conversation_frees_only_its_own_agent(api, broker):
     expected[holder] -= 1
     expected[taker] += 1
     assert _open_counts() == expected
+
+    released = [e for e in show(api, crash)["events"] if e["kind"] == "unassigned"]
+    assert released[-1]["actor"] == "alice", "the agent whose token made the move"
+    assert released[-1]["data"]["reason"] == "moved to pool security"
