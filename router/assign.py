@@ -104,17 +104,12 @@ def assign_to(session: Session, conversation: Conversation, agent_id: int, agent
            data={"agent": agent_name})
 
 
-def try_assign(session: Session, conversation: Conversation, now: datetime,
-               prefer: int | None = None) -> Agent | None:
-    """Assign to the best free agent; None when nobody can take it now.
-
-    `prefer` (an agent id) is tried first, under the same conditions as anyone:
-    online, in the pool, speaking the language, under capacity.
-    """
+def try_assign(session: Session, conversation: Conversation, now: datetime) -> Agent | None:
+    """Assign to the best free agent; None when nobody can take it now."""
     if conversation.pool_id is None:
         return None
     loads = AgentLoads(session, now)
-    agent = loads.best(conversation.pool_id, conversation.language, prefer)
+    agent = loads.best(conversation.pool_id, conversation.language)
     if agent is None:
         return None
     loads.take(agent.id)
