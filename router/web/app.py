@@ -44,7 +44,8 @@ class _PathIds(Mapping[str, Any]):
         return self._scope.get("path_params", {})
 
     def __getitem__(self, key: str) -> Any:
-        return self._params()[key]
+        value = self._params()[key]  # as routing matched it: a string of digits for an id
+        return int(value) if isinstance(value, str) and value.isdigit() else value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._params())
