@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,7 +52,14 @@ class Settings(BaseSettings):
     # The web app (dashboard, API, webhooks).
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # Largest request body the web app reads, in bytes; a larger one gets 413.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Requests one API token may make, in the notation of the `limits` library
+    # ("300/minute", "10/second;300/minute"); over it: 429 with Retry-After.
+    api_rate_limit: str = "300/minute"
     log_level: str = "INFO"
+    # "text": one human line per event (the console); "json": one JSON object per line.
+    log_format: Literal["text", "json"] = "text"
     # "production" refuses placeholder secrets and a relay nobody named.
     environment: str = "development"
     # Keys the agent dashboard's session cookies (nothing signs with it yet); a
@@ -71,6 +79,17 @@ class Settings(BaseSettings):
     # The trained triage model (`msgrouter train` writes it); rules alone when absent.
     model_path: Path = DEFAULT_MODEL
 
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"MSGROUTER_API_RATE_LIMIT: not a rate such as '300/minute': {value!r}") from None
+        return value
 
     @field_validator("secret_key")
     @classmethod

@@ -21,6 +21,7 @@ from router.clock import utcnow
 from router.db import get_engine, session_scope, upsert_dialect_insert
 from router.doorbell import get_doorbell
 from router.group_commit import GroupCommitter
+from router.logs import log_extra
 from router.models import Attachment, Message
 from router.redact import redact
 
@@ -129,10 +130,12 @@ def accept(inbound: Inbound, engine: Engine | None = None) -> Accepted:
     prepared = _prepare(inbound)
     accepted = _committer(engine or get_engine()).submit(prepared)
     if accepted.duplicate:
-        log.info("duplicate %s message ignored (message %s)", inbound.channel, accepted.message_id)
+        log.info("duplicate %s message ignored (message %s)", inbound.channel, accepted.message_id,
+                 extra=log_extra(accepted.message_id))
         return accepted
     log.info("accepted %s message %s%s", inbound.channel, accepted.message_id,
-             f" (secrets removed: {', '.join(prepared.kinds)})" if prepared.kinds else "")
+             f" (secrets removed: {', '.join(prepared.kinds)})" if prepared.kinds else "",
+             extra=log_extra(accepted.message_id))
     get_doorbell().ring("inbound")
     return accepted
 

@@ -18,11 +18,12 @@ from sqlmodel import Session, col
 from channels import get_channel
 from channels.base import DeliveryResult, Outbound
 from config.settings import get_settings
-from router import rows
+from router import metrics, rows
 from router.claims import claim
 from router.clock import utcnow
 from router.db import get_engine, session_scope
 from router.doorbell import get_doorbell
+from router.logs import log_extra
 from router.models import Conversation, Event, Identity, Message
 from router.rows import Row
 
@@ -152,11 +153,14 @@ def deliver_pending(engine=None) -> int:
     results = _send(batch)
     with session_scope(engine) as session:
         _record_results(session, batch, results)
+    metrics.observe_delivery((row.channel, row.created_at) for row, result in zip(batch, results, strict=True)
+                             if result.ok)
     sent = sum(result.ok for result in results)
     log.info("delivered %d of %d outbound messages", sent, len(batch))
     for row, result in zip(batch, results, strict=True):
         if not result.ok:
-            log.info("message %s not sent (%s): %s", row.id, row.status, result.detail[:200])
+            log.info("message %s not sent (%s): %s", row.id, row.status, result.detail[:200],
+                     extra=log_extra(row.id, row.conversation_id))
     if len(ids) == DELIVER_BATCH:
         doorbell.ring("outbound")
     return sent

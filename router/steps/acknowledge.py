@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from router.batch import Batch, Item
+from router.logs import log_extra
 from router.models import Conversation, Identity, Message
 from router.outbox import outbound_row
 from router.rows import Row
@@ -43,7 +44,8 @@ class _Known:
     def log(self) -> None:
         """Once the acknowledgements are inserted, each gets its line with its id."""
         for message_id, row in self.sent:
-            log.info("message %s acknowledged in %s (outbound message %s)", message_id, row.language, row.id)
+            log.info("message %s acknowledged in %s (outbound message %s)", message_id, row.language, row.id,
+                     extra=log_extra(message_id, row.conversation_id))
 
 
 def _skip_reason(batch: Batch, known: _Known, item: Item) -> str | None:

@@ -14,6 +14,7 @@ from router.doorbell import get_doorbell
 from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool
 from router.outbound_guard import OutboundRefused
 from router.web.deps import current_agent
+from router.web.params import ConversationId
 from router.web.schemas import LabelsIn, ReassignIn, ReplyIn, event_out, message_out, seconds_left
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
@@ -39,7 +40,7 @@ def _attachments(session, message_ids: list[int]) -> dict[int, list]:
 
 
 @router.get("/{conversation_id}")
-def show(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict:
+def show(conversation_id: ConversationId, agent: Agent = Depends(current_agent)) -> dict:
     with read_scope() as session:
         c = _get(session, conversation_id)
         agents = dict(session.execute(select(col(Agent.id), col(Agent.name))).all())
@@ -73,7 +74,7 @@ def show(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict:
 
 
 @router.post("/{conversation_id}/reply", status_code=status.HTTP_201_CREATED)
-def reply(conversation_id: int, body: ReplyIn, agent: Agent = Depends(current_agent)) -> dict:
+def reply(conversation_id: ConversationId, body: ReplyIn, agent: Agent = Depends(current_agent)) -> dict:
     try:
         with session_scope() as session:
             row = actions.reply(session, _get(session, conversation_id), agent, body.text)
@@ -87,7 +88,7 @@ def reply(conversation_id: int, body: ReplyIn, agent: Agent = Depends(current_ag
 
 
 @router.post("/{conversation_id}/resolve")
-def resolve(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict:
+def resolve(conversation_id: ConversationId, agent: Agent = Depends(current_agent)) -> dict:
     with session_scope() as session:
         c = _get(session, conversation_id)
         actions.resolve(session, c, agent)
@@ -95,7 +96,7 @@ def resolve(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict
 
 
 @router.post("/{conversation_id}/reassign")
-def reassign(conversation_id: int, body: ReassignIn, agent: Agent = Depends(current_agent)) -> dict:
+def reassign(conversation_id: ConversationId, body: ReassignIn, agent: Agent = Depends(current_agent)) -> dict:
     try:
         with session_scope() as session:
             c = _get(session, conversation_id)
@@ -108,7 +109,7 @@ def reassign(conversation_id: int, body: ReassignIn, agent: Agent = Depends(curr
 
 
 @router.post("/{conversation_id}/labels")
-def relabel(conversation_id: int, body: LabelsIn, agent: Agent = Depends(current_agent)) -> dict:
+def relabel(conversation_id: ConversationId, body: LabelsIn, agent: Agent = Depends(current_agent)) -> dict:
     """Correct the category and/or urgency; kept for `msgrouter train --with-corrections`."""
     try:
         with session_scope() as session:

@@ -8,6 +8,7 @@ from sqlmodel import col
 from router.db import read_scope
 from router.models import Agent, Conversation, Customer, Membership, Message, Pool
 from router.web.deps import current_agent
+from router.web.params import Limit, Offset, PoolName
 from router.web.schemas import queue_row
 
 router = APIRouter(prefix="/api", tags=["queues"])
@@ -50,7 +51,7 @@ def me(agent: Agent = Depends(current_agent)) -> dict:
 
 @router.get("/me/conversations")
 def my_conversations(agent: Agent = Depends(current_agent),
-                     limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
+                     limit: Limit = 50, offset: Offset = 0) -> list[dict]:
     with read_scope() as session:
         query = _open_ordered(select(Conversation).where(col(Conversation.assignee_id) == agent.id))
         return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))
@@ -67,9 +68,9 @@ def pools(agent: Agent = Depends(current_agent)) -> list[dict]:
 
 
 @router.get("/pools/{name}/queue")
-def pool_queue(name: str, agent: Agent = Depends(current_agent),
+def pool_queue(name: PoolName, agent: Agent = Depends(current_agent),
                unassigned: bool = Query(False, description="only conversations nobody has yet"),
-               limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
+               limit: Limit = 50, offset: Offset = 0) -> list[dict]:
     with read_scope() as session:
         pool = session.execute(select(Pool).where(col(Pool.name) == name)).scalars().first()
         if pool is None:
