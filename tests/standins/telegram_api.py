@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "Pinecone Support", "username": "pinecone_support_bot"}
 # Parameters python-telegram-bot sends JSON-encoded in its form posts; strings come as they are.
@@ -73,7 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self) -> None:
-        path = urlsplit(self.path).path
+        path = unquote(urlsplit(self.path).path)  # clients percent-encode the token's colon
         state = self.server.state
         parts = path.strip("/").split("/")
         if parts[0] == "control":
