@@ -79,7 +79,7 @@ async def _take(bot: Bot, updates, polled: Polled, stop: asyncio.Event) -> None:
         else:
             polled.updates += 1
             polled.stored += outcome.message_id is not None and not outcome.duplicate
-        polled.offset = update.update_id + 1
+        polled.offset = max(polled.offset or 0, update.update_id + 1)
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
