@@ -105,10 +105,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        try:
+        # The client may have given up waiting (a long poll cancelled on stop), as clients may.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up waiting (a long poll cancelled on stop), as clients may
 
     def _api_error(self, status: int, description: str = "", retry_after: int | None = None) -> None:
         payload: dict[str, Any] = {"ok": False, "error_code": status,
