@@ -71,12 +71,19 @@ def run(workers: int = typer.Option(4, help="worker threads")) -> None:
                f"(mailboxes: {', '.join(sorted(_mailboxes()))})\n"
                f"  SMTP out   relay {settings.relay_host}:{settings.relay_port}\n"
                f"  web / API  http://{settings.web_host}:{settings.web_port}  (docs at /docs)\n"
+               f"  Telegram   {_telegram_line(settings)}\n"
                f"  API token  msgrouter token alice")
     try:
         serve_web(sock, settings)
     finally:
         smtp.stop()
         worker.stop()
+
+
+def _telegram_line(settings) -> str:
+    if not settings.telegram_token:
+        return "off (MSGROUTER_TELEGRAM_TOKEN)"
+    return f"webhook POST /channels/telegram/webhook, Bot API {settings.telegram_base_url}"
 
 
 def _mailboxes() -> frozenset[str]:
