@@ -13,6 +13,7 @@ from types import ModuleType
 
 REGISTRY = {
     "email": "channels.email",
+    "telegram": "channels.telegram",
 }
 
 

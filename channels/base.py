@@ -62,3 +62,6 @@ class DeliveryResult:
     # A permanent failure is not retried (unknown recipient, blocked bot).
     permanent: bool = False
     detail: str = ""
+    # Seconds the remote side asked us to wait before trying again (Telegram's 429
+    # retry_after); the outbox waits exactly that instead of its own backoff.
+    retry_after: float | None = None

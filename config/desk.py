@@ -88,6 +88,8 @@ class Template(Strict):
     subject: str
     body: str
     secret_notice: str
+    # The answer to a chat opened without a question (Telegram's /start): no case is opened.
+    greeting: str = "{desk_name}: write your question here and a member of our team will answer."
 
 
 class Acknowledgement(Strict):

@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     rering_after_seconds: int = 60
     # How often beat runs tick.
     tick_seconds: float = 5.0
+    # Telegram (channels/telegram). No token: the channel is off. The token and the webhook
+    # secret are secrets: never logged (the Bot API URL holds the token, so httpx's request
+    # lines are kept below the log level).
+    telegram_token: str | None = None
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; `set-webhook` registers it.
+    telegram_webhook_secret: str | None = None
+    # python-telegram-bot's `base_url` (the token is appended); files come from the same
+    # server under /file/bot<token>. Point it at a stand-in for tests and demos.
+    telegram_base_url: str = "https://api.telegram.org/bot"
+
     # The trained triage model (`msgrouter train` writes it); rules alone when absent.
     model_path: Path = DEFAULT_MODEL
 

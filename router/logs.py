@@ -90,6 +90,10 @@ def configure(level: str = "INFO", stream=None, fmt: str = "text") -> logging.Ha
     # at a time, so a mnemonic spread over lines would reach the log in fragments
     # no redactor can recognise; it never goes below INFO.
     _chatter_only_at_debug(root.level, "mail.log", floor=logging.INFO)
+    # The Telegram Bot API URL holds the bot token: httpx logs every request's URL at INFO
+    # and python-telegram-bot logs its URLs at DEBUG, so both stay at WARNING whatever the level.
+    for name in ("httpx", "httpcore", "telegram"):
+        _chatter_only_at_debug(root.level, name, floor=logging.WARNING)
     # Library chatter: alembic's lines at every start and `msgrouter token`, aiosmtpd's
     # dozen lines per mail (and "Connection lost" after the start-up self-check, which
     # looks like an error and is not). Shown at DEBUG; their warnings always come through.
