@@ -155,7 +155,9 @@ class Body:
 def words_of_html(html: str) -> str:
     """HTML's words without its layout, in one linear pass (no parser, no tree)."""
     # [^<>] rather than [^>]: a run of "<" without ">" must not rescan to the end each time.
-    return html_entities.unescape(re.sub(r"<[^<>]*>", " ", html))
+    text = html_entities.unescape(re.sub(r"<[^<>]*>", " ", html))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _part_bytes(part: Message) -> bytes:
