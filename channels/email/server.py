@@ -100,7 +100,8 @@ class LimitedSMTP(SMTP):
             self._refused = True
             log.warning("refused a connection from %s: over %d open connections", ip,
                         self._limiter.limits.connections_per_ip)
-            cast(asyncio.WriteTransport, transport).write(b"421 4.7.0 Too many connections from your address, try again later\r\n")
+            reply = b"421 4.7.0 Too many connections from your address, try again later\r\n"
+            cast(asyncio.WriteTransport, transport).write(reply)
             transport.close()
             return
         self._counted_ip = ip
