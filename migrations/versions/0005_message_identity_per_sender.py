@@ -8,9 +8,9 @@ them.
 
 SQLite rebuilds the table to change a constraint (batch mode); the rebuild re-creates the
 table's other indexes from reflection, 0004's partial ix_message_live with its WHERE
-(tests/router/test_migration_0008.py looks).
+(tests/router/test_migration_0005.py looks).
 
-Revision ID: 0008
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-22 10:00:00.000000
 """
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0008'
+revision: str = '0005'
 down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

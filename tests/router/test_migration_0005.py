@@ -1,4 +1,4 @@
-"""Migration 0008: a message is unique per (channel, sender, external id); the ids stay
+"""Migration 0005: a message is unique per (channel, sender, external id); the ids stay
 indexed per channel for threading; 0004's partial index survives SQLite's table rebuild."""
 from __future__ import annotations
 
