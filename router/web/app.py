@@ -5,7 +5,7 @@ from importlib.metadata import version
 
 from fastapi import FastAPI
 
-from router.web.routes import conversations, health, queues
+from router.web.routes import chat, conversations, forms, health, queues
 
 
 def create_app() -> FastAPI:
@@ -14,4 +14,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(queues.router)
     app.include_router(conversations.router)
+    # The customers' doors: in-app chat (WebSocket and demo page) and the website form.
+    app.include_router(chat.router)
+    app.include_router(forms.router)
     return app
