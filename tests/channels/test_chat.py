@@ -16,6 +16,7 @@ from chat_client import SECRET, chat_url, frames_until, open_chat, send
 from conftest import reset_caches
 from router.db import session_scope
 from router.models import Conversation, Identity, Message
+from router.tokens import issue_token
 from support import serve_app, wait_for
 
 
@@ -197,7 +198,6 @@ def test_the_embedded_desk_pushes_replies_through_in_process_announcements(chat_
     from config.settings import get_settings
     from router.drain import drain_inbound
     from router.outbox import deliver_pending
-    from router.tokens import issue_token
     from router.web.app import create_app
 
     assert get_settings().doorbell_redis_url is None
@@ -216,6 +216,44 @@ def test_the_embedded_desk_pushes_replies_through_in_process_announcements(chat_
         deliver_pending()
         reply = frames_until(ws, lambda f: f["type"] == "reply" and not f["automatic"], timeout=5)[-1]
         assert reply["text"] == "Not yet, soon."
+
+
+def test_a_reply_older_than_the_customers_last_message_still_arrives(chat_env, monkeypatch, broker):
+    """Ids order rows by creation, not by delivery: a reply queued before the customer's
+    next message is sent after it. The `after` cursor counts replies only, so it is not
+    skipped (the task functions are called by hand to force that order)."""
+    monkeypatch.setenv("MSGROUTER_BROKER_URL", "memory://localhost/")
+    reset_caches()
+    from router.drain import drain_inbound
+    from router.outbox import deliver_pending
+    from router.web.app import create_app
+
+    with serve_app(create_app()) as base:
+        with open_chat(base, "cust-order") as (ws, _):
+            send(ws, "Is staking available in the app?", client_id="o1")
+            frames_until(ws, lambda f: f["type"] == "ack")
+            drain_inbound()
+            deliver_pending()
+            seen = frames_until(ws, lambda f: f["type"] == "reply", timeout=5)[-1]["id"]
+        conversation = _conversation_of("cust-order")
+        with session_scope() as session:
+            token = issue_token(session, conversation_assignee(conversation))
+        late = httpx.post(f"{base}/api/conversations/{conversation.id}/reply",
+                          headers={"Authorization": f"Bearer {token}"}, json={"text": "Staking comes in May."})
+        late_id = late.json()["message_id"]  # queued, not yet delivered
+        with open_chat(base, "cust-order", after=seen) as (ws, _):
+            send(ws, "And lending?", client_id="o2")
+            newer = frames_until(ws, lambda f: f["type"] == "ack")[-1]["id"]
+            assert newer > late_id
+            drain_inbound()
+        # The customer's message is in the history the next connect replays; the reply
+        # queued before it is still to come, and comes when it is sent.
+        with open_chat(base, "cust-order", after=seen) as (ws, history):
+            assert [(f["type"], f.get("id")) for f in history] == [("message", newer), ("ready", None)]
+            assert history[-1]["last_reply_id"] == seen
+            deliver_pending()
+            reply = frames_until(ws, lambda f: f["type"] == "reply", timeout=5)[-1]
+            assert (reply["id"], reply["text"]) == (late_id, "Staking comes in May.")
 
 
 def conversation_assignee(conversation: Conversation) -> str:
