@@ -16,7 +16,7 @@ from config.settings import get_settings
 from router.logs import log_ids
 from router.web.body_limit import BodyLimit
 from router.web.rate_limit import ApiRateLimit, api_rate_limit
-from router.web.routes import conversations, health, queues, telegram
+from router.web.routes import chat, conversations, forms, health, queues, telegram
 
 
 class RequestLogIds:
@@ -84,4 +84,7 @@ def create_app() -> FastAPI:
     app.include_router(telegram.router)  # the Telegram webhook: its own secret, not an agent route
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestLogIds)
+    # The customers' doors: in-app chat (WebSocket and demo page) and the website form.
+    app.include_router(chat.router)
+    app.include_router(forms.router)
     return app

@@ -39,6 +39,17 @@ def _attachments(session, message_ids: list[int]) -> dict[int, list]:
     return found
 
 
+def _other_conversations(session, c: Conversation, limit: int = 20) -> list[dict]:
+    """The customer's other conversations on every channel, newest first, in brief."""
+    found = session.execute(
+        select(col(Conversation.id), col(Conversation.channel), col(Conversation.state),
+               col(Conversation.subject), col(Conversation.created_at))
+        .where(col(Conversation.customer_id) == c.customer_id, col(Conversation.id) != c.id)
+        .order_by(col(Conversation.id).desc()).limit(limit)).all()
+    return [{"id": cid, "channel": channel, "state": state, "subject": subject, "created_at": iso(created)}
+            for cid, channel, state, subject, created in found]
+
+
 @router.get("/{conversation_id}")
 def show(conversation_id: ConversationId, agent: Agent = Depends(current_agent)) -> dict:
     with read_scope() as session:
@@ -52,6 +63,7 @@ def show(conversation_id: ConversationId, agent: Agent = Depends(current_agent))
         customer = session.get(Customer, c.customer_id)
         assert customer is not None  # a conversation's customer is never deleted
         identities = session.execute(select(Identity).where(col(Identity.customer_id) == c.customer_id)).scalars()
+        history = _other_conversations(session, c)
         pool = session.get(Pool, c.pool_id) if c.pool_id else None
         return {
             "id": c.id, "subject": c.subject, "channel": c.channel, "state": c.state,
@@ -60,7 +72,8 @@ def show(conversation_id: ConversationId, agent: Agent = Depends(current_agent))
             "assignee": agents.get(c.assignee_id),
             "customer": {"id": customer.id, "name": customer.display_name,
                          "identities": [{"channel": i.channel, "address": i.address,
-                                         "undeliverable": i.undeliverable} for i in identities]},
+                                         "undeliverable": i.undeliverable} for i in identities],
+                         "conversations": history},
             "created_at": iso(c.created_at), "first_replied_at": iso(c.first_replied_at),
             "resolved_at": iso(c.resolved_at),
             "deadlines": {"due_at": iso(c.due_at), "seconds_left": seconds_left(c.due_at),
