@@ -18,7 +18,6 @@ from email.policy import compat32
 
 from channels.base import Inbound
 from channels.email.body import Body, charset_hint, sanitize_filename, walk_parts
-from channels.email.charsets import clean_text, decode_bytes
 from channels.email.fields import (
     address_in,
     external_id,
@@ -30,6 +29,7 @@ from channels.email.fields import (
     references_of,
     sender_of,
 )
+from channels.email.flat import flat_parts
 from channels.email.headers import Headers
 from channels.email.html import html_to_text
 from channels.email.limits import FORWARD_LINE, MAX_TEXT_CHARS
@@ -54,13 +54,25 @@ def parse(raw: bytes, *, max_attachment_bytes: int = 5 * 1024 * 1024,
     notes: list[str] = []
     try:
         return _parse(raw, notes, max_attachment_bytes, envelope_from, envelope_to)
-    except Exception as exc:  # noqa: BLE001 - the message must still be taken in; the note says why it looks raw.
-        notes.append(f"message could not be parsed ({type(exc).__name__}: {str(exc)[:200]}); text is the raw message")
-        text, note = decode_bytes(raw[: MAX_TEXT_CHARS * 4], None)
-        notes.extend([note] if note else [])
+    except Exception as exc:  # noqa: BLE001 - the message must still be taken in; the note says why it looks odd.
+        notes.append(f"message could not be parsed ({type(exc).__name__}: {str(exc)[:200]});"
+                     " its parts were read one by one, without their nesting")
+        body = Body(max_attachment_bytes, notes)
         return Inbound(channel="email", external_id=hash_id(raw), sender=address_in(envelope_from),
-                       text=clean_text(text)[:MAX_TEXT_CHARS], recipient=address_in(envelope_to),
-                       parse_notes=notes)
+                       text=_flat_text(raw, body), recipient=address_in(envelope_to),
+                       attachments=body.attachments, parse_notes=notes)
+
+
+def _flat_text(raw: bytes, body: Body) -> str:
+    """The text of a message the parser could not walk, decoded part by part (its files go
+    to `body.attachments`). Never the raw bytes: encoded bodies and headers would carry
+    their secrets past redaction."""
+    try:
+        return body.text_of_flat(flat_parts(raw))
+    except Exception as exc:  # noqa: BLE001 - nothing readable: say so rather than store what cannot be redacted.
+        body.attachments.clear()
+        body.note(f"its parts could not be read either ({type(exc).__name__}); nothing kept of its {len(raw)} bytes")
+        return ""
 
 
 def _parse(raw: bytes, notes: list[str], max_attachment_bytes: int,
