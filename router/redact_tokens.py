@@ -78,8 +78,14 @@ def _id_key() -> bytes:
 
 def safe_id(value: str) -> str:
     """The id itself, or `h:<hex>` when it holds a secret: the same input gives the same
-    output, so a reply naming a hashed id still finds its message."""
-    if not value or value.startswith(HASHED_PREFIX) or not hidden_kinds(value):
+    output, so a reply naming a hashed id still finds its message.
+
+    An id with anything but printable ASCII is hashed too: real Message-IDs are ASCII, and
+    a character the parser could not read (U+FFFD) can split a phrase below what the
+    redactor recognises while leaving words of it readable."""
+    if not value or value.startswith(HASHED_PREFIX):
+        return value
+    if value.isascii() and value.isprintable() and not hidden_kinds(value):
         return value
     return HASHED_PREFIX + hmac.new(_id_key(), value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 

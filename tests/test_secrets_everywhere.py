@@ -94,8 +94,10 @@ class Planted:
     def __init__(self) -> None:
         self.secrets: dict[str, str] = {}
 
-    def new(self, form: Form, place: str) -> tuple[str, str]:
+    def new(self, form: Form, place: str, avoid: tuple[bytes, ...] = ()) -> tuple[str, str]:
         secret = form.make()
+        while any(byte in secret.encode() for byte in avoid):
+            secret = form.make()
         self.secrets[f"{form.name} in {place}"] = secret
         return secret, form.wording.format(secret=secret)
 
@@ -140,7 +142,11 @@ def _attachments(msg: EmailMessage, form: Form, planted: Planted) -> None:
 
 def main_mail(form: Form, planted: Planted) -> tuple[EmailMessage, str]:
     """A mail with the form's secret in every field; returns it and its Message-ID."""
-    id_secret, _ = planted.new(form, "Message-ID")
+    # The header parser reads bytes 0x85 and 0xA0 (inside 共, 张 and others) as white space
+    # and mangles the id, so a reply would not thread (issue 16, finding 8, fixed apart):
+    # the phrase in the id avoids them. A mangled id is stored safely anyway (non-ASCII ids
+    # are hashed); only its threading is that finding's.
+    id_secret, _ = planted.new(form, "Message-ID", avoid=(b"\x85", b"\xa0"))
     message_id = f"<{form.joined(id_secret)}@example.com>"
     msg = EmailMessage(policy=SMTPUTF8)
     msg["From"] = Address(display_name=planted.new(form, "display name")[1], addr_spec=f"{form.name}@example.com")
