@@ -30,12 +30,15 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 
 import httpx
+import pytest
 from mnemonic import Mnemonic
 from sqlalchemy import inspect, select, text
 
+from channels.base import Attachment as Attachment_
 from router import logs
 from router.db import get_engine, session_scope
 from router.models import Attachment, Conversation, Message
+from router.redact_attachments import keep_attachment
 from router.secret_forms import base58check_encode
 from support import wait_for
 
@@ -332,3 +335,21 @@ def _everything_was_kept_and_threaded(ids: dict[str, str]) -> None:
     assert len(pictures) == len(FORMS) and all(a.data is None and "REDACTED" in a.filename for a in pictures)
     assert outbound and not any(ref.startswith("h:") or ref in ids.values()
                                 for m in outbound for ref in [m.in_reply_to, *m.references])
+
+
+# ---------------------------------------------------------------- the desk's policy
+
+@pytest.mark.parametrize(("policy", "picture_kept", "pdf_kept"), [
+    ("drop", False, False), ("keep_images", True, False), ("keep", True, True)])
+def test_unreadable_files_are_kept_only_as_the_desk_policy_allows(policy, picture_kept, pdf_kept):
+    picture = Attachment_("scan.png", "image/png", b"\x89PNG\r\n\x1a\n" + os.urandom(200), 208)
+    pdf = Attachment_("statement.pdf", "application/pdf", b"%PDF-1.7\n" + os.urandom(200), 209)
+    text_file = Attachment_("notes.bin", "application/octet-stream", b"my password is Tq7-4a9c0b11e2", 29)
+    kept = {att.filename: keep_attachment(att, policy) for att in (picture, pdf, text_file)}
+
+    assert (kept["scan.png"].row["data"] is not None) == picture_kept
+    assert (kept["statement.pdf"].row["data"] is not None) == pdf_kept
+    for name in ("scan.png", "statement.pdf"):  # dropped or not, the agent sees it existed
+        assert kept[name].row["filename"] == name and kept[name].row["size"] > 200
+        assert bool(kept[name].notes) != (kept[name].row["data"] is not None)
+    assert kept["notes.bin"].row["data"] == b"my password is [REDACTED:password]"  # text: always kept, redacted
