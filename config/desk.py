@@ -6,7 +6,7 @@ import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -98,6 +98,13 @@ class Acknowledgement(Strict):
     templates: dict[str, Template]
 
 
+class Attachments(Strict):
+    # What intake does with a file it cannot read for secrets (an image, a PDF, an
+    # archive): "drop" keeps its name, type and size only; "keep_images" also keeps
+    # images; "keep" keeps every file. Files that read as text are always kept, redacted.
+    unreadable: Literal["drop", "keep_images", "keep"] = "drop"
+
+
 class Desk(Strict):
     desk: DeskInfo
     mailboxes: list[Mailbox]
@@ -106,6 +113,7 @@ class Desk(Strict):
     routing: list[RoutingRule]
     sla: list[SlaRule]
     acknowledgement: Acknowledgement
+    attachments: Attachments = Attachments()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Desk:
