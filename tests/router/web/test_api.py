@@ -30,15 +30,20 @@ def test_agent_routes_refuse_without_a_valid_token(api, route):
 
 def test_every_api_route_requires_auth(api):
     from router.web.app import create_app
+    from support import app_routes
 
     base, _ = api
-    for route in create_app().routes:
-        path = getattr(route, "path", "")
+    checked = 0
+    for route in app_routes(create_app()):
+        path = route.path
         if not path.startswith("/api/"):
             continue
         for method in route.methods - {"HEAD", "OPTIONS"}:
-            url = base + path.replace("{conversation_id}", "1").replace("{name}", "general")
+            url = base + path.replace("{conversation_id}", "1").replace("{name}", "general") \
+                .replace("{token_name}", "token-1")
             assert httpx.request(method, url, json={}).status_code == 401, f"{method} {path}"
+            checked += 1
+    assert checked >= 10, "the app's API routes were found (an empty walk proves nothing)"
 
 
 def test_queue_is_ordered_by_deadline(api, broker):
