@@ -5,6 +5,7 @@ added without a line in EXPECTED fails here; a refused request must also change 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import httpx
 from sqlalchemy import func, select
@@ -81,6 +82,10 @@ def _state(conversation_id: int) -> tuple:
         return (c.state, c.urgency, c.pool_id, c.assignee_id, events, messages)
 
 
+def _nothing() -> None:
+    return None
+
+
 def _tokens() -> int:
     with session_scope() as session:
         return session.execute(select(func.count()).select_from(AgentToken)).scalar()
@@ -92,11 +97,11 @@ def _cases(conversations: list[int]) -> list[tuple[str, str, str, str, Callable[
     cases = []
     for method, path in sorted(EXPECTED):
         for role in ROLES:
-            url, unchanged = path, (lambda: None)
+            url, unchanged = path, _nothing
             if "{conversation_id}" in path:
                 cid = next(fresh)
                 url = path.replace("{conversation_id}", str(cid))
-                unchanged = (lambda cid=cid: _state(cid))
+                unchanged = partial(_state, cid)
             if "{token_name}" in path:
                 with session_scope() as session:
                     issue_token(session, MEMBER, f"walk-{role}", actor="test")
