@@ -15,6 +15,9 @@ CATEGORIES = ("security", "transaction", "account", "technical", "complaint",
 URGENCIES = ("critical", "high", "normal", "low")
 CHANNELS = ("email", "telegram", "chat", "webform")
 LANGUAGES = ("zh", "en", "other")
+# Who may do what is router/web/access.py; README "Roles" has the table.
+ROLES = ("agent", "supervisor", "admin")
+Role = Literal["agent", "supervisor", "admin"]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -68,6 +71,8 @@ class Agent(Strict):
     pools: list[str]
     languages: list[str] = ["zh", "en"]
     capacity: int = Field(default=10, ge=0, le=1000)
+    # agent: their pools' work only; supervisor: every pool's; admin: that and agents' tokens.
+    role: Role = "agent"
 
 
 class RoutingRule(Strict):

@@ -36,7 +36,7 @@ def desk(chat_env, worker):
 
     def auth(agent: str = "alice") -> dict[str, str]:
         with session_scope() as session:
-            return {"Authorization": f"Bearer {issue_token(session, agent)}"}
+            return {"Authorization": f"Bearer {issue_token(session, agent, actor="test")}"}
 
     with serve_app(create_app()) as base:
         yield base, auth
@@ -209,7 +209,7 @@ def test_the_embedded_desk_pushes_replies_through_in_process_announcements(chat_
         assert frames_until(ws, lambda f: f["type"] == "reply", timeout=5)[-1]["automatic"] is True
         conversation = _conversation_of("cust-embedded")
         with session_scope() as session:
-            token = issue_token(session, conversation_assignee(conversation))
+            token = issue_token(session, conversation_assignee(conversation), actor="test")
         answered = httpx.post(f"{base}/api/conversations/{conversation.id}/reply",
                               headers={"Authorization": f"Bearer {token}"}, json={"text": "Not yet, soon."})
         assert answered.status_code == 201
@@ -237,7 +237,7 @@ def test_a_reply_older_than_the_customers_last_message_still_arrives(chat_env, m
             seen = frames_until(ws, lambda f: f["type"] == "reply", timeout=5)[-1]["id"]
         conversation = _conversation_of("cust-order")
         with session_scope() as session:
-            token = issue_token(session, conversation_assignee(conversation))
+            token = issue_token(session, conversation_assignee(conversation), actor="test")
         late = httpx.post(f"{base}/api/conversations/{conversation.id}/reply",
                           headers={"Authorization": f"Bearer {token}"}, json={"text": "Staking comes in May."})
         late_id = late.json()["message_id"]  # queued, not yet delivered
