@@ -37,6 +37,24 @@ class Settings(BaseSettings):
     smtp_max_message_bytes: int = 25 * 1024 * 1024
     # Largest attachment kept, in bytes; larger ones are listed but not stored.
     max_attachment_bytes: int = 5 * 1024 * 1024
+    # SMTP abuse limits, counted inside the one SMTP server process (README, "SMTP limits").
+    # Connections open at once from one IP address; one more is answered 421 and closed.
+    smtp_max_connections_per_ip: int = Field(default=20, ge=1)
+    # Recipients of one message; the next RCPT is answered 452.
+    smtp_max_recipients: int = Field(default=20, ge=1)
+    # Messages (MAIL FROM) per envelope sender address, and per IP address, within the
+    # window; over either, MAIL is answered 451 4.7.1 and the sender's server retries later.
+    smtp_messages_per_sender: int = Field(default=30, ge=1)
+    smtp_messages_per_ip: int = Field(default=300, ge=1)
+    smtp_rate_window_seconds: int = Field(default=600, ge=1)
+    # Parsing one mail (MIME and HTML) runs in a worker process and is stopped after this
+    # many seconds; the mail is then stored from a cheaper reading, with a note saying so.
+    email_parse_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Worker processes parsing mail for the SMTP server.
+    email_parse_processes: int = Field(default=2, ge=1)
+    # HTML characters laid out as text per mail, over all its parts; past it, HTML is
+    # reduced to its words (laying HTML out costs far more per character than reading it).
+    email_html_budget_chars: int = Field(default=2_000_000, ge=0)
 
     # Outbound relay for replies and acknowledgements.
     relay_host: str = "127.0.0.1"

@@ -1,7 +1,8 @@
 """Intake: the edge where a parsed message becomes durable.
 
-accept = redact secrets, insert the message as pending (a redelivery is a no-op thanks
-to UNIQUE(channel, external_id)), commit, then ring the doorbell. Concurrent callers are
+accept = clean what no database stores (`channels.storable`), redact secrets, insert the
+message as pending (a redelivery is a no-op thanks to UNIQUE(channel, sender, external_id):
+the same id from another sender is another message), commit, then ring the doorbell. Concurrent callers are
 committed together, one transaction per group (`router.group_commit`); a channel tells
 its sender "accepted" only after `accept` returns, that is after its group committed.
 """
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, tuple_
 
 from channels.base import Inbound
+from channels.storable import storable
 from router.clock import utcnow
 from router.db import get_engine, session_scope, upsert_dialect_insert
 from router.doorbell import get_doorbell
@@ -27,12 +29,15 @@ from router.redact import redact
 
 log = logging.getLogger(__name__)
 MESSAGES, ATTACHMENTS = Message.__table__, Attachment.__table__  # type: ignore[attr-defined]
+# A message's identity: its channel id is only unique per sender, since anybody can write
+# any Message-ID (uq_message_channel_sender_external_id).
+KEY = ("channel", "sender", "external_id")
 
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
     message_id: int
-    duplicate: bool  # the same (channel, external_id) was accepted before
+    duplicate: bool  # the same (channel, sender, external_id) was accepted before
 
 
 def _redact_fields(inbound: Inbound) -> tuple[dict[str, str], list[str]]:
@@ -62,11 +67,12 @@ class _Prepared:
     attachments: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def key(self) -> tuple[str, str]:
-        return self.values["channel"], self.values["external_id"]
+    def key(self) -> tuple[str, str, str]:
+        return self.values["channel"], self.values["sender"], self.values["external_id"]
 
 
 def _prepare(inbound: Inbound) -> _Prepared:
+    inbound = storable(inbound)
     fields, kinds = _redact_fields(inbound)
     attachments = []
     for att in inbound.attachments:
@@ -88,22 +94,20 @@ def _prepare(inbound: Inbound) -> _Prepared:
 
 
 def _write_group(engine: Engine, group: Sequence[_Prepared]) -> list[Accepted]:
-    """Insert the group in one transaction: the first of each (channel, external_id) is a
-    candidate, later ones in the group are its duplicates; a key already stored is a
+    """Insert the group in one transaction: the first of each (channel, sender, external_id)
+    is a candidate, later ones in the group are its duplicates; a key already stored is a
     duplicate of the stored row."""
-    first: dict[tuple[str, str], _Prepared] = {}
+    first: dict[tuple[str, str, str], _Prepared] = {}
     for prepared in group:
         first.setdefault(prepared.key, prepared)
     with session_scope(engine, writer="intake") as session:
         stmt = upsert_dialect_insert(session)(MESSAGES).on_conflict_do_nothing(
-            index_elements=["channel", "external_id"]).returning(
-            MESSAGES.c.id, MESSAGES.c.channel, MESSAGES.c.external_id)
-        new = {(ch, ext): mid for mid, ch, ext in
-               session.execute(stmt, [p.values for p in first.values()])}
+            index_elements=list(KEY)).returning(MESSAGES.c.id, *(MESSAGES.c[name] for name in KEY))
+        new = {tuple(key): mid for mid, *key in session.execute(stmt, [p.values for p in first.values()])}
         missing = [key for key in first if key not in new]
-        stored = {(ch, ext): mid for mid, ch, ext in session.execute(
-            select(MESSAGES.c.id, MESSAGES.c.channel, MESSAGES.c.external_id).where(
-                tuple_(MESSAGES.c.channel, MESSAGES.c.external_id).in_(missing)))} if missing else {}
+        stored = {tuple(key): mid for mid, *key in session.execute(
+            select(MESSAGES.c.id, *(MESSAGES.c[name] for name in KEY)).where(
+                tuple_(*(MESSAGES.c[name] for name in KEY)).in_(missing)))} if missing else {}
         attachments = [{**att, "message_id": new[key]} for key, p in first.items() if key in new
                        for att in p.attachments]
         if attachments:

@@ -120,7 +120,10 @@ class Message(SQLModel, table=True):
     """
 
     __table_args__ = (
-        UniqueConstraint("channel", "external_id", name="uq_message_channel_external_id"),
+        # Anybody can write any Message-ID: an id is one message only together with its sender.
+        UniqueConstraint("channel", "sender", "external_id", name="uq_message_channel_sender_external_id"),
+        # Threading looks messages up by the ids they reference, whoever sent them.
+        Index("ix_message_channel_external_id", "channel", "external_id"),
         Index("ix_message_work", "direction", "status", "id"),
         # Only rows waiting for or in work, in id order: a claim walks these, never the
         # done and sent history (predicate repeated in router.claims.LIVE).

@@ -135,12 +135,16 @@ def sink(monkeypatch):
 
 @pytest.fixture
 def smtp_port(db_url, monkeypatch):
-    """Our SMTP server on a free port."""
+    """Our SMTP server on a free port, its abuse limits out of the way: the tests send from
+    one IP and few senders at rates no real sender would (tests/channels/test_smtp_limits.py
+    tries the limits)."""
     from channels.email.server import make_controller
     from config.settings import get_settings
 
     port = free_port()
     monkeypatch.setenv("MSGROUTER_SMTP_PORT", str(port))
+    for name in ("MAX_CONNECTIONS_PER_IP", "MESSAGES_PER_SENDER", "MESSAGES_PER_IP"):
+        monkeypatch.setenv(f"MSGROUTER_SMTP_{name}", "100000")
     get_settings.cache_clear()
     controller = make_controller()
     controller.start()

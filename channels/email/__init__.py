@@ -15,7 +15,8 @@ THREADS_BY_CUSTOMER = False
 
 
 def parse(raw: bytes, envelope_from: str = "", envelope_to: str = "") -> Inbound:
-    return _parse_mime(raw, max_attachment_bytes=get_settings().max_attachment_bytes,
+    s = get_settings()
+    return _parse_mime(raw, max_attachment_bytes=s.max_attachment_bytes, html_budget=s.email_html_budget_chars,
                        envelope_from=envelope_from, envelope_to=envelope_to)
 
 

@@ -2,6 +2,7 @@
 forwarded messages inlined) and the attachments to keep, within the limits."""
 from __future__ import annotations
 
+import html as html_entities
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -33,11 +34,13 @@ class _Chunk:
 class Body:
     """Walk the MIME tree once: collect the text to show and the attachments to keep."""
 
-    def __init__(self, max_attachment_bytes: int, notes: list[str]):
+    def __init__(self, max_attachment_bytes: int, notes: list[str], html_budget: int | None = None):
         self.attachments: list[Attachment] = []
         self._max_attachment_bytes = max_attachment_bytes
         self._notes = notes
         self._parts = 0
+        # HTML characters this mail may still have laid out (None: no budget beyond MAX_HTML_CHARS).
+        self._html_left = html_budget
 
     def text_of(self, msg: Message) -> str:
         chunks = self._walk(msg, 0, want_text=True)
@@ -124,11 +127,17 @@ class Body:
         if len(html) > MAX_HTML_CHARS:
             notes.append(f"HTML part cut at {MAX_HTML_CHARS} characters before conversion")
             html = html[:MAX_HTML_CHARS]
+        if self._html_left is not None:
+            if len(html) > self._html_left:
+                # Laying HTML out costs far more than reading it: past the budget, words only.
+                self._note("HTML beyond the mail's layout budget: shown as its words, tags stripped")
+                return words_of_html(html)
+            self._html_left -= len(html)
         try:
             return html_to_text(html)
         except Exception as exc:  # noqa: BLE001 - a pathological document still yields its words, without layout.
             notes.append(f"HTML could not be laid out ({type(exc).__name__}); tags stripped instead")
-            return re.sub(r"<[^>]*>", " ", html)
+            return words_of_html(html)
 
     def _attach(self, part: Message, ctype: str) -> None:
         number = len(self.attachments) + 1
@@ -141,6 +150,14 @@ class Body:
                        " not kept")
             kept = None
         self.attachments.append(Attachment(filename=name, content_type=ctype, data=kept, size=size))
+
+
+def words_of_html(html: str) -> str:
+    """HTML's words without its layout, in one linear pass (no parser, no tree)."""
+    # [^<>] rather than [^>]: a run of "<" without ">" must not rescan to the end each time.
+    text = html_entities.unescape(re.sub(r"<[^<>]*>", " ", html))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _part_bytes(part: Message) -> bytes:

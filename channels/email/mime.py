@@ -48,28 +48,39 @@ _DEFECTS = {  # The stdlib's names for structural problems, in words an agent ca
 }
 
 def parse(raw: bytes, *, max_attachment_bytes: int = 5 * 1024 * 1024,
-          envelope_from: str = "", envelope_to: str = "") -> Inbound:
-    """Read one raw email into an Inbound; never raises, records what it guessed."""
+          envelope_from: str = "", envelope_to: str = "", html_budget: int | None = None) -> Inbound:
+    """Read one raw email into an Inbound; never raises, records what it guessed.
+
+    `html_budget` caps the HTML characters laid out as text over the whole mail; HTML
+    past it is reduced to its words (0: no layout at all)."""
     raw = raw if isinstance(raw, bytes) else _as_bytes(raw)
     notes: list[str] = []
     try:
-        return _parse(raw, notes, max_attachment_bytes, envelope_from, envelope_to)
+        return _parse(raw, notes, max_attachment_bytes, envelope_from, envelope_to, html_budget)
     except Exception as exc:  # noqa: BLE001 - the message must still be taken in; the note says why it looks raw.
         notes.append(f"message could not be parsed ({type(exc).__name__}: {str(exc)[:200]}); text is the raw message")
-        text, note = decode_bytes(raw[: MAX_TEXT_CHARS * 4], None)
-        notes.extend([note] if note else [])
-        return Inbound(channel="email", external_id=hash_id(raw), sender=address_in(envelope_from),
-                       text=clean_text(text)[:MAX_TEXT_CHARS], recipient=address_in(envelope_to),
-                       parse_notes=notes)
+        return parse_raw(raw, envelope_from=envelope_from, envelope_to=envelope_to, notes=notes)
+
+
+def parse_raw(raw: bytes, *, envelope_from: str = "", envelope_to: str = "",
+              notes: list[str] | None = None) -> Inbound:
+    """The last resort: the raw message's first characters as its text, the envelope as its
+    addresses. Linear in the bytes it reads, whatever the mail holds."""
+    notes = list(notes or [])
+    text, note = decode_bytes(raw[: MAX_TEXT_CHARS * 4], None)
+    notes.extend([note] if note else [])
+    return Inbound(channel="email", external_id=hash_id(raw), sender=address_in(envelope_from),
+                   text=clean_text(text)[:MAX_TEXT_CHARS], recipient=address_in(envelope_to),
+                   parse_notes=notes)
 
 
 def _parse(raw: bytes, notes: list[str], max_attachment_bytes: int,
-           envelope_from: str, envelope_to: str) -> Inbound:
+           envelope_from: str, envelope_to: str, html_budget: int | None) -> Inbound:
     msg = BytesParser(policy=compat32).parsebytes(_repair_header_block(raw, notes))
     headers = Headers(msg, charset_hint(msg), notes)
     defects = {type(d).__name__ for part in walk_parts(msg) for d in part.defects}
     notes.extend(f"message structure: {_DEFECTS.get(name, name)}" for name in sorted(defects))
-    body = Body(max_attachment_bytes, notes)
+    body = Body(max_attachment_bytes, notes, html_budget)
     text = body.text_of(msg)
     sender, sender_name = sender_of(headers, envelope_from, notes)
     in_reply_to = first_id(headers.raw("in-reply-to"))
@@ -129,4 +140,5 @@ def _repair_header_block(raw: bytes, notes: list[str]) -> bytes:
 
 
 
-__all__ = ["FORWARD_LINE", "MAX_TEXT_CHARS", "html_to_text", "parse", "sanitize_filename", "strip_quoted"]
+__all__ = ["FORWARD_LINE", "MAX_TEXT_CHARS", "html_to_text", "parse", "parse_raw", "sanitize_filename",
+           "strip_quoted"]

@@ -53,7 +53,7 @@ class _Known:
             for channel, external_id, mid, cid in session.execute(
                     select(col(Message.channel), col(Message.external_id), col(Message.id),
                            col(Message.conversation_id))
-                    # the channel too, so the lookup walks UNIQUE(channel, external_id)
+                    # the channel too, so the lookup walks ix_message_channel_external_id
                     .where(col(Message.channel).in_({i.message.channel for i in items}),
                            col(Message.external_id).in_(refs), col(Message.conversation_id).is_not(None))):
                 best = self.by_ref.get((channel, external_id))
