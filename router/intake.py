@@ -80,6 +80,7 @@ def _prepare(inbound: Inbound) -> _Prepared:
         "status": "pending", "sender": inbound.sender, "recipient": inbound.recipient,
         "sender_name": fields["sender_name"], "subject": fields["subject"], "text": fields["text"],
         "secret_kinds": kinds, "auto_submitted": inbound.auto_submitted,
+        "auto_reason": inbound.auto_reason[:200], "delivery_report": inbound.delivery_report,
         "in_reply_to": inbound.in_reply_to, "references": list(inbound.references),
         "parse_notes": list(inbound.parse_notes), "received_at": inbound.received_at,
         "created_at": utcnow(), "attempts": 0, "automatic": False,
