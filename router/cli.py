@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from config.settings import get_settings
 from router.cli_errors import CommandGroup, OperatorError, listening
+from router.cli_imap import imap
 from router.cli_prepare import prepare
 from router.cli_servers import serve_web, start_smtp, wait_for_signal, web_socket
 from router.cli_tokens import token
@@ -147,6 +148,7 @@ def beat() -> None:
 
 
 app.command()(token)
+app.command()(imap)
 
 
 @app.command()
