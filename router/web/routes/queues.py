@@ -1,4 +1,4 @@
-"""Agent API for lists: pools and their queues, and my own conversations."""
+"""Agent API for lists: pools and their queues, my own conversations, and the parked ones."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -78,4 +78,14 @@ def pool_queue(name: PoolName, agent: Agent = Depends(current_agent),
         query = _open_ordered(select(Conversation).where(Conversation.pool_id == pool.id))
         if unassigned:
             query = query.where(col(Conversation.assignee_id).is_(None))
+        return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))
+
+
+@router.get("/parked")
+def parked(agent: Agent = Depends(current_agent), limit: Limit = 50, offset: Offset = 0) -> list[dict]:
+    """Conversations holding only automatic mail (auto-replies, bounces, lists): nobody's
+    work and off the clock, newest first, for an agent who wants to look."""
+    with read_scope() as session:
+        query = select(Conversation).where(col(Conversation.state) == "parked") \
+            .order_by(col(Conversation.id).desc())
         return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))
