@@ -63,6 +63,7 @@ def run(workers: int = typer.Option(4, help="worker threads")) -> None:
         raise
     worker = EmbeddedWorker(concurrency=workers, tick_seconds=settings.tick_seconds)
     worker.start()
+    imap_stop = _start_imap(settings)
     typer.echo(f"msgrouter is running\n"
                f"  database   {settings.database_url}\n"
                f"  broker     {settings.broker_url} (worker in this process, {workers} threads)\n"
@@ -71,11 +72,29 @@ def run(workers: int = typer.Option(4, help="worker threads")) -> None:
                f"  SMTP out   relay {settings.relay_host}:{settings.relay_port}\n"
                f"  web / API  http://{settings.web_host}:{settings.web_port}  (docs at /docs)\n"
                f"  API token  msgrouter token alice")
+    if imap_stop is not None:
+        typer.echo(f"  IMAP in    {settings.imap_account}/{settings.imap_mailbox} "
+                   f"every {settings.imap_poll_seconds:g} s")
     try:
         serve_web(sock, settings)
     finally:
+        if imap_stop is not None:
+            imap_stop.set()
         smtp.stop()
         worker.stop()
+
+
+def _start_imap(settings):
+    """With MSGROUTER_IMAP_HOST set, `run` reads that mailbox too, in a thread of its own."""
+    if not settings.imap_on:
+        return None
+    import threading
+
+    from channels.email.imap import poll_forever
+
+    stop = threading.Event()
+    threading.Thread(target=poll_forever, args=(stop, settings), daemon=True, name="imap").start()
+    return stop
 
 
 def _mailboxes() -> frozenset[str]:

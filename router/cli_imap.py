@@ -25,11 +25,16 @@ def imap(once: bool = typer.Option(False, "--once", help="look at the mailbox on
     prepare(upgrade=False)
     where = f"{settings.imap_account}/{settings.imap_mailbox}"
     if once:
+        from imapclient import IMAPClient
+
         try:
             result = poll_once(settings)
         except OSError as exc:
-            raise OperatorError(f"IMAP {where}: cannot connect ({exc}); check MSGROUTER_IMAP_HOST and "
-                                "MSGROUTER_IMAP_PORT") from None
+            raise OperatorError(f"IMAP {where}: cannot connect ({exc}); check MSGROUTER_IMAP_HOST, "
+                                "MSGROUTER_IMAP_PORT and MSGROUTER_IMAP_TLS") from None
+        except IMAPClient.Error as exc:  # a refused login, a mailbox that does not exist
+            raise OperatorError(f"IMAP {where}: the server said {exc}; check MSGROUTER_IMAP_USER, "
+                                "MSGROUTER_IMAP_PASSWORD and MSGROUTER_IMAP_MAILBOX") from None
         typer.echo(f"IMAP {where}: {result.imported} imported, {result.known} known already, "
                    f"{result.too_large} too large")
         return

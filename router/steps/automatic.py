@@ -17,14 +17,18 @@ are marked with one statement.
 """
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select, tuple_, update
 from sqlmodel import col
 
 from router.batch import Automatic, Batch, Item
 from router.customers import identity_key
+from router.logs import log_extra
 from router.models import Identity, Message
 from router.rows import Row
 
+log = logging.getLogger(__name__)
 
 def _report(item: Item) -> dict | None:
     report = item.message.delivery_report
@@ -114,6 +118,10 @@ def run(batch: Batch) -> None:
                 _detach(item, item.conversation or item.follows)
             return
         bounces.take(item)
+        where = f"attached to conversation {item.conversation.id}" if item.conversation is not None \
+            else f"joins the case of message {item.follows.message.id}" if item.follows is not None else "parked"
+        log.info("message %s is automatic mail (%s): %s, not worked on", message.id, message.auto_reason, where,
+                 extra=log_extra(message.id, item.conversation.id if item.conversation is not None else None))
         raise Automatic(f"automatic mail ({message.auto_reason or 'machine-written'}): stored, "
                         "not assigned, no deadline, not answered")
 

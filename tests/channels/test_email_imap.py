@@ -187,3 +187,14 @@ def test_without_a_host_imap_is_off(db_url, tmp_path):
     assert done.returncode == 2
     assert "IMAP is off" in done.stderr
 
+
+
+def test_a_refused_login_is_one_line_without_the_password(imap, db_url, tmp_path):
+    from cli_process import msgrouter
+
+    done = msgrouter("imap", "--once", cwd=tmp_path, MSGROUTER_DATABASE_URL=db_url,
+                     **imap.settings(MSGROUTER_IMAP_PASSWORD="not-the-password"))
+    assert done.returncode == 2
+    assert "AUTHENTICATIONFAILED" in done.stderr and "MSGROUTER_IMAP_PASSWORD" in done.stderr
+    assert "not-the-password" not in done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
