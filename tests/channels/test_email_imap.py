@@ -198,3 +198,38 @@ def test_a_refused_login_is_one_line_without_the_password(imap, db_url, tmp_path
     assert "AUTHENTICATIONFAILED" in done.stderr and "MSGROUTER_IMAP_PASSWORD" in done.stderr
     assert "not-the-password" not in done.stdout + done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def _refuse_inserts(db_url: str, on: bool) -> None:
+    """Make the database refuse new messages (a full disk, say), or stop refusing."""
+    from sqlalchemy import text
+
+    from router.db import get_engine
+
+    if db_url.startswith("sqlite"):
+        statements = ["CREATE TRIGGER refuse BEFORE INSERT ON message BEGIN SELECT RAISE(ABORT, 'disk full'); END"] \
+            if on else ["DROP TRIGGER IF EXISTS refuse"]
+    else:
+        statements = [("CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ "
+                       "LANGUAGE plpgsql"),
+                      "CREATE TRIGGER refuse BEFORE INSERT ON message FOR EACH ROW EXECUTE FUNCTION refuse()"] \
+            if on else ["DROP TRIGGER IF EXISTS refuse ON message", "DROP FUNCTION IF EXISTS refuse()"]
+    with get_engine(db_url).begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+
+
+def test_mail_that_could_not_be_stored_stays_unmarked_and_is_taken_next_time(imap, db_url):
+    mail = make_email(subject="Stored later")
+    imap.append(mail.as_bytes())
+    _refuse_inserts(db_url, True)
+    try:
+        with pytest.raises(Exception, match="disk full"):
+            poll_once()
+        assert imap.flags() == [""], "nothing is marked before it is stored"
+        assert _inbound_ids() == []
+    finally:
+        _refuse_inserts(db_url, False)
+    assert poll_once().imported == 1
+    assert _inbound_ids() == [mail["Message-ID"]]
+    assert imap.flags() == ["\\Seen"]
