@@ -35,8 +35,11 @@ class Inbound:
     in_reply_to: str = ""
     references: list[str] = field(default_factory=list)
     # Set when the message was written by a machine (auto-reply, bounce, list mail):
-    # such mail is stored and routed but never answered automatically.
+    # such mail is stored, never answered automatically, and opens no work.
     auto_submitted: bool = False
+    auto_reason: str = ""  # which sign said so, shown to agents
+    # A bounce's delivery status report (`channels.email.dsn`): which addresses failed for good.
+    delivery_report: dict | None = None
     attachments: list[Attachment] = field(default_factory=list)
     # What the parser had to guess or could not read, shown to agents.
     parse_notes: list[str] = field(default_factory=list)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DESK = Path(__file__).with_name("desk.toml")
@@ -141,6 +141,24 @@ class Settings(BaseSettings):
             raise ValueError("MSGROUTER_CHAT_DEMO cannot be on in production: the demo page signs "
                              "chat identities for anybody")
         return self
+    # An existing mailbox `msgrouter imap` reads (IMAP is off without a host).
+    imap_host: str | None = None
+    # Default: 993 with tls=ssl, 143 otherwise.
+    imap_port: int | None = Field(default=None, ge=1, le=65535)
+    imap_user: str = ""
+    # Never logged, never stored: a SecretStr prints as '**********'.
+    imap_password: SecretStr | None = None
+    imap_mailbox: str = "INBOX"
+    # "ssl" (implicit TLS, port 993), "starttls" (port 143, upgraded) or "off" (plain; loopback only).
+    imap_tls: Literal["ssl", "starttls", "off"] = "ssl"
+    # Seconds between two looks at the mailbox.
+    imap_poll_seconds: float = Field(default=60.0, gt=0)
+    # What is done to a mail once it is stored: moved to this folder (created when missing),
+    # or, when empty, given the flag below (a system flag such as \Seen or a keyword).
+    imap_move_to: str = ""
+    imap_mark: str = "\\Seen"
+    # Socket timeout for the IMAP connection, in seconds.
+    imap_timeout_seconds: float = Field(default=30.0, gt=0)
 
 
     @field_validator("api_rate_limit")
@@ -175,6 +193,16 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.environment.strip().lower() == "production"
+
+    @property
+    def imap_on(self) -> bool:
+        return bool(self.imap_host and self.imap_host.strip())
+
+    @property
+    def imap_account(self) -> str:
+        """user@host:port: names the mailbox in logs and in the cursor, never the password."""
+        port = self.imap_port or (993 if self.imap_tls == "ssl" else 143)
+        return f"{self.imap_user}@{(self.imap_host or '').strip()}:{port}"
 
     @property
     def embedded(self) -> bool:

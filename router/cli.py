@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from config.settings import get_settings
 from router.cli_errors import CommandGroup, OperatorError, listening
+from router.cli_imap import imap
 from router.cli_prepare import prepare
 from router.cli_servers import serve_web, start_smtp, wait_for_signal, web_socket
 from router.cli_telegram import telegram_app
@@ -64,6 +65,7 @@ def run(workers: int = typer.Option(4, help="worker threads")) -> None:
         raise
     worker = EmbeddedWorker(concurrency=workers, tick_seconds=settings.tick_seconds)
     worker.start()
+    imap_stop = _start_imap(settings)
     typer.echo(f"msgrouter is running\n"
                f"  database   {settings.database_url}\n"
                f"  broker     {settings.broker_url} (worker in this process, {workers} threads)\n"
@@ -73,9 +75,14 @@ def run(workers: int = typer.Option(4, help="worker threads")) -> None:
                f"  web / API  http://{settings.web_host}:{settings.web_port}  (docs at /docs)\n"
                f"  Telegram   {_telegram_line(settings)}\n"
                f"  API token  msgrouter token alice")
+    if imap_stop is not None:
+        typer.echo(f"  IMAP in    {settings.imap_account}/{settings.imap_mailbox} "
+                   f"every {settings.imap_poll_seconds:g} s")
     try:
         serve_web(sock, settings)
     finally:
+        if imap_stop is not None:
+            imap_stop.set()
         smtp.stop()
         worker.stop()
 
@@ -84,6 +91,19 @@ def _telegram_line(settings) -> str:
     if not settings.telegram_token:
         return "off (MSGROUTER_TELEGRAM_TOKEN)"
     return f"webhook POST /channels/telegram/webhook, Bot API {settings.telegram_base_url}"
+
+
+def _start_imap(settings):
+    """With MSGROUTER_IMAP_HOST set, `run` reads that mailbox too, in a thread of its own."""
+    if not settings.imap_on:
+        return None
+    import threading
+
+    from channels.email.imap import poll_forever
+
+    stop = threading.Event()
+    threading.Thread(target=poll_forever, args=(stop, settings), daemon=True, name="imap").start()
+    return stop
 
 
 def _mailboxes() -> frozenset[str]:
@@ -156,6 +176,7 @@ def beat() -> None:
 
 
 app.command()(token)
+app.command()(imap)
 
 
 @app.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from router.clock import utcnow
@@ -94,7 +94,9 @@ class Conversation(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id", index=True)
     channel: str
     subject: str = ""
-    state: str = "open"  # open | waiting_customer | resolved
+    # parked: only machine-written mail (auto-replies, bounces, lists) is in it, so it is
+    # nobody's work: no pool, no assignee, no deadlines (router/steps/automatic.py).
+    state: str = "open"  # open | waiting_customer | resolved | parked
     category: str = "general"
     urgency: str = "normal"
     language: str = "en"
@@ -149,6 +151,11 @@ class Message(SQLModel, table=True):
     urgency: str | None = None
     secret_kinds: list[str] = Field(default_factory=_empty_list, sa_column=Column(JSON, nullable=False))
     auto_submitted: bool = False  # inbound written by a machine: never answered automatically
+    # Which sign said so ("Auto-Submitted: auto-replied", "Precedence: bulk", "MAIL FROM:<>").
+    auto_reason: str = ""
+    # A delivery status report (bounce): {"original_message_id": ..., "permanent": [addresses],
+    # "statuses": {address: "5.1.1"}}; None for every other message.
+    delivery_report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     automatic: bool = False  # outbound written by us automatically (acknowledgement)
     author_id: int | None = Field(default=None, foreign_key="agent.id")
     in_reply_to: str = ""
@@ -199,6 +206,21 @@ class Correction(SQLModel, table=True):
     previous_category: str | None = None
     previous_urgency: str | None = None
     at: datetime = Field(default_factory=utcnow)
+
+
+class ImapCursor(SQLModel, table=True):
+    """How far `msgrouter imap` has read one mailbox: a restart continues after `last_uid`
+    while the mailbox keeps its UIDVALIDITY (RFC 3501: UIDs are only valid with it)."""
+
+    __tablename__ = "imap_cursor"
+    __table_args__ = (UniqueConstraint("account", "mailbox", name="uq_imap_cursor_account_mailbox"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account: str  # user@host:port, never the password
+    mailbox: str
+    # Both are unsigned 32-bit numbers in IMAP: wider than a PostgreSQL integer.
+    uidvalidity: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    last_uid: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class AgentToken(SQLModel, table=True):

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 FIND_STEPS = (
     "thread",       # the customer, and the conversation this message continues
     "dedupe",       # the same text again from the same customer: attach, do not alert
-    "open",         # no conversation found: open one
+    "automatic",    # machine-written mail: attach or park, never work; bounces mark addresses
+    "open",         # no conversation found: open one (parked for automatic mail)
 )
 # What happens to the conversation: decided per run of distinct conversations.
 DECIDE_STEPS = (

@@ -93,17 +93,23 @@ def references_of(value: str, in_reply_to: str) -> list[str]:
     return ids
 
 
-def is_automatic(msg: Message, headers: Headers, sender: str, envelope_from: str) -> bool:
-    """Whether a machine wrote this (auto-reply, bounce, list mail): such mail is never answered."""
+def automatic_reason(msg: Message, headers: Headers, sender: str, envelope_from: str) -> str:
+    """Which sign says a machine wrote this (auto-reply, bounce, list mail), or "" for a
+    person's mail. Such mail is never answered and opens no work."""
     auto_submitted = headers.raw("auto-submitted").lower().split("(")[0].strip()
     suppress = headers.raw("x-auto-response-suppress").lower()
-    return any((
-        bool(auto_submitted) and auto_submitted != "no",
-        headers.raw("precedence").lower() in ("bulk", "junk", "list"),
-        headers.has("x-autoreply") or headers.has("x-autorespond"),
-        headers.has("x-auto-response-suppress") and suppress != "none",
-        headers.has("list-id") or headers.has("list-unsubscribe"),
-        sender.split("@")[0] in _AUTOMATIC_SENDERS,
-        msg.get_content_type() == "multipart/report",
-        headers.raw("return-path") == "<>" or envelope_from.strip() == "<>",
-    ))
+    precedence = headers.raw("precedence").lower()
+    signs = (
+        (bool(auto_submitted) and auto_submitted != "no", f"Auto-Submitted: {auto_submitted}"),
+        (precedence in ("bulk", "junk", "list"), f"Precedence: {precedence}"),
+        (headers.has("x-autoreply"), "X-Autoreply"),
+        (headers.has("x-autorespond"), "X-Autorespond"),
+        (headers.has("x-auto-response-suppress") and suppress != "none", "X-Auto-Response-Suppress"),
+        (headers.has("list-id"), "List-Id"),
+        (headers.has("list-unsubscribe"), "List-Unsubscribe"),
+        (sender.split("@")[0] in _AUTOMATIC_SENDERS, f"sender {sender.split('@')[0]}"),
+        (msg.get_content_type() == "multipart/report", "delivery or disposition report"),
+        (envelope_from.strip() == "<>", "MAIL FROM:<>"),
+        (headers.raw("return-path") == "<>", "Return-Path: <>"),
+    )
+    return next((reason for found, reason in signs if found), "")

@@ -19,13 +19,14 @@ from email.policy import compat32
 from channels.base import Inbound
 from channels.email.body import Body, charset_hint, sanitize_filename, walk_parts
 from channels.email.charsets import clean_text, decode_bytes
+from channels.email.dsn import delivery_report
 from channels.email.fields import (
     address_in,
+    automatic_reason,
     external_id,
     first_address,
     first_id,
     hash_id,
-    is_automatic,
     received_at,
     references_of,
     sender_of,
@@ -111,6 +112,7 @@ def _parse(raw: bytes, notes: list[str], max_attachment_bytes: int,
     text = body.text_of(msg)
     sender, sender_name = sender_of(headers, envelope_from, notes)
     in_reply_to = first_id(headers.raw("in-reply-to"))
+    automatic = automatic_reason(msg, headers, sender, envelope_from)
     return Inbound(
         channel="email",
         external_id=external_id(headers.raw("message-id"), raw, notes),
@@ -122,7 +124,9 @@ def _parse(raw: bytes, notes: list[str], max_attachment_bytes: int,
         received_at=received_at(headers.text("date"), notes),
         in_reply_to=in_reply_to,
         references=references_of(headers.raw("references"), in_reply_to),
-        auto_submitted=is_automatic(msg, headers, sender, envelope_from),
+        auto_submitted=bool(automatic),
+        auto_reason=automatic,
+        delivery_report=delivery_report(msg),
         attachments=body.attachments,
         parse_notes=notes,
     )

@@ -58,7 +58,8 @@ def message_out(m: Message, attachments: list[Attachment], agents: dict[int, str
         "subject": m.subject, "text": m.text, "created_at": iso(m.created_at),
         "automatic": m.automatic, "author": _name(agents, m.author_id), "secret_kinds": m.secret_kinds,
         "category": m.category, "urgency": m.urgency, "language": m.language,
-        "auto_submitted": m.auto_submitted, "parse_notes": m.parse_notes, "error": m.error,
+        "auto_submitted": m.auto_submitted, "auto_reason": m.auto_reason,
+        "delivery_report": m.delivery_report, "parse_notes": m.parse_notes, "error": m.error,
         "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type,
                          "size": a.size, "stored": a.data is not None} for a in attachments],
     }
