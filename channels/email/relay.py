@@ -14,10 +14,11 @@ import contextlib
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from channels.base import DeliveryResult, Outbound
+from channels.base import DeliveryResult, Outbound, SendProgress
 from channels.email.compose import envelope_address, template
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,10 @@ def send(outbound: Outbound, **config: Any) -> DeliveryResult:
 
 def send_many(outbounds: list[Outbound], *, host: str, port: int, from_addr: str, from_name: str = "",
               username: str | None = None, password: str | None = None, starttls: bool = False,
-              timeout: float = 20.0) -> list[DeliveryResult]:
+              timeout: float = 20.0, progress: SendProgress | None = None) -> list[DeliveryResult]:
     """Relay the messages in order over one SMTP session; never raises for delivery
-    problems, each result says what happened to its message."""
+    problems, each result says what happened to its message. `progress` hears of each mail
+    before it starts and as soon as its answer is in (see `SendProgress`)."""
     config = RelayConfig(host, port, from_addr, from_name, username, password, starttls, timeout)
     prepared = template(from_addr, from_name)
     results: list[DeliveryResult | None] = [None] * len(outbounds)
@@ -67,10 +69,23 @@ def send_many(outbounds: list[Outbound], *, host: str, port: int, from_addr: str
     session = _Session(config)
     try:
         for i, to_addr, data in ready:
-            results[i] = session.deliver(to_addr, data)
+            if progress is not None and not progress.proceed(i):
+                results[i] = DeliveryResult(ok=False, detail="not sent: the claim on it was lost")
+                continue
+            results[i] = result = session.deliver(to_addr, data, _handing_over(progress, i))
+            if progress is not None:
+                progress.outcome(i, result)
     finally:
         session.close()
     return results  # type: ignore[return-value]
+
+
+def _handing_over(progress: SendProgress | None, index: int) -> Callable[[], None]:
+    return (lambda: progress.handing_over(index)) if progress is not None else _nothing
+
+
+def _nothing() -> None:
+    pass
 
 
 class _Session:
@@ -82,13 +97,13 @@ class _Session:
         self.opens = 0
         self.down: DeliveryResult | None = None  # once set, every later mail gets it
 
-    def deliver(self, to_addr: str, data: bytes) -> DeliveryResult:
+    def deliver(self, to_addr: str, data: bytes, before_data: Callable[[], None]) -> DeliveryResult:
         while self.down is None:
             if self.smtp is None and not self._open():
                 break
             assert self.smtp is not None  # open, or _open() just opened it
             try:
-                return _transaction(self.smtp, self.config.from_addr, to_addr, data)
+                return _transaction(self.smtp, self.config.from_addr, to_addr, data, before_data)
             except _Dropped as dropped:
                 self._discard()
                 if self.opens >= OPENS_PER_BATCH:
@@ -141,9 +156,11 @@ def _connect(config: RelayConfig) -> smtplib.SMTP:
     return smtp
 
 
-def _transaction(smtp: smtplib.SMTP, from_addr: str, to_addr: str, data: bytes) -> DeliveryResult:
+def _transaction(smtp: smtplib.SMTP, from_addr: str, to_addr: str, data: bytes,
+                 before_data: Callable[[], None]) -> DeliveryResult:
     """One mail: MAIL, RCPT, DATA. A refusal fails this mail and leaves the session usable;
-    a lost connection (or 421, the relay closing) raises `_Dropped`."""
+    a lost connection (or 421, the relay closing) raises `_Dropped`. `before_data` runs
+    between RCPT and DATA: from DATA on, the relay may have the mail."""
     stage = "sender refused"
     reply: bytes | str
     try:
@@ -152,6 +169,7 @@ def _transaction(smtp: smtplib.SMTP, from_addr: str, to_addr: str, data: bytes) 
             stage = "recipient refused"
             code, reply = smtp.rcpt(to_addr)
             if code in (250, 251):
+                before_data()
                 stage = "data refused"
                 code, reply = smtp.data(data)
                 if code == 250:
