@@ -5,7 +5,7 @@ from importlib.metadata import version
 
 from fastapi import FastAPI
 
-from router.web.routes import conversations, health, queues
+from router.web.routes import conversations, health, outbound, queues
 
 
 def create_app() -> FastAPI:
@@ -14,4 +14,5 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(queues.router)
     app.include_router(conversations.router)
+    app.include_router(outbound.router)
     return app

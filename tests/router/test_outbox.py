@@ -19,10 +19,10 @@ from config.settings import Settings
 from conftest import reset_caches
 from relays import Relay, message_ids
 from router.db import session_scope
+from router.delivery_retry import backoff
 from router.drain import drain_inbound
 from router.intake import accept
 from router.models import Event, Identity, Message
-from router.delivery_retry import backoff
 from router.outbox import deliver_pending
 from support import free_port, make_email
 
