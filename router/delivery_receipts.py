@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, insert, select
@@ -112,18 +113,43 @@ class ReceiptWriter:
                 self._cond.notify_all()
 
     def _loop(self, conn: Connection) -> None:
-        statement = _insert(conn.dialect.name)
+        write = _write_with(conn)
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: bool(self._todo) or self._closed)
                 if not self._todo:
                     return
                 todo, self._todo = self._todo, []
-            with conn.begin():
-                conn.execute(statement, todo)
+            write(todo)
             with self._cond:
                 self._uncommitted -= len(todo)
                 self._cond.notify_all()
+
+
+# On PostgreSQL the receipt goes straight to psycopg (autocommit, so each is committed as it
+# is executed): SQLAlchemy's statement handling cost three times the CPU of the insert
+# itself, once a mail, on the sending worker's cores.
+_PG_INSERT = ("INSERT INTO delivery_receipt (channel, external_id, message_id, attempt, accepted_at, detail) "
+              "VALUES (%(channel)s, %(external_id)s, %(message_id)s, %(attempt)s, %(accepted_at)s, %(detail)s) "
+              "ON CONFLICT (channel, external_id) DO NOTHING")
+
+
+def _write_with(conn: Connection) -> Callable[[list[dict]], None]:
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+        def write_pg(todo: list[dict]) -> None:
+            if len(todo) == 1:
+                cursor.execute(_PG_INSERT, todo[0])
+            else:
+                cursor.executemany(_PG_INSERT, todo)
+        return write_pg
+    statement = _insert(conn.dialect.name)
+
+    def write(todo: list[dict]) -> None:
+        with conn.begin():
+            conn.execute(statement, todo)
+    return write
 
 
 def write_receipts(session: Session, batch: list[Row], accepted: dict[int, tuple[datetime, str]]) -> None:
