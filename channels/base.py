@@ -74,15 +74,12 @@ class SendProgress(Protocol):
     """The outbox listening while a channel sends a batch, one message at a time.
 
     A channel calls `proceed(i)` before it starts message i and skips the message when the
-    answer is False (the outbox no longer holds it); `handing_over(i)` at the last moment
-    before the service could accept message i (SMTP: before DATA; HTTP: before the request);
-    and `outcome(i, result)` as soon as message i's result is known. That order lets the
-    outbox commit one acceptance before the next message can be accepted, so a crash leaves
-    at most the message in hand unrecorded. Any of them may raise (the database is gone):
-    the channel lets it propagate and sends nothing more."""
+    answer is False (the outbox no longer holds it), and `outcome(i, result)` as soon as
+    message i's result is known, before it starts the next one. That order lets the outbox
+    commit one acceptance before the next message can be accepted, so a crash leaves at
+    most the message in hand unrecorded. Either may raise (the database is gone): the
+    channel lets it propagate and sends nothing more."""
 
     def proceed(self, index: int) -> bool: ...
-
-    def handing_over(self, index: int) -> None: ...
 
     def outcome(self, index: int, result: DeliveryResult) -> None: ...

@@ -4,9 +4,9 @@ still holds, and a receipt for each message the channel accepted (`router.delive
 The lease is renewed between messages every third of its length, so a slow relay never
 lets it run out under a live worker; a row whose claim another worker took meanwhile (its
 token changed: this worker stalled for longer than the lease) is not sent, and this
-worker's results are not written over it. A message's receipt must be committed before
-the channel hands the next message over (`handing_over`), so a worker that dies mid-batch
-leaves at most one accepted message without a receipt: the one in hand.
+worker's results are not written over it. A message's receipt is committed as the channel
+reports its acceptance, before the channel starts the next message, so a worker that dies
+mid-batch leaves at most one accepted message without a receipt: the one in hand.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from channels.base import DeliveryResult
 from router import rows
 from router.clock import utcnow
-from router.delivery_receipts import ReceiptWriter, receipt
+from router.delivery_receipts import ReceiptLog, receipt
 from router.models import Message
 from router.rows import Row
 
@@ -34,9 +34,9 @@ class Progress:
         self.renew_every = timedelta(seconds=lease_seconds / 3)
         self.renewed_at = utcnow()
         self.held = {row.id for row in batch}
-        # batch index -> (when, the channel's answer); complete once `finish` has returned
+        # batch index -> (when, the channel's answer): each one's receipt is committed
         self.accepted: dict[int, tuple[datetime, str]] = {}
-        self.receipts = ReceiptWriter(engine)
+        self.receipts = ReceiptLog(engine)
 
     def for_rows(self, indexes: list[int]) -> _Slice:
         """This progress as one channel sees it: its indexes count within its own list."""
@@ -48,18 +48,14 @@ class Progress:
             self._renew(now)
         return self.batch[index].id in self.held
 
-    def handing_over(self, index: int) -> None:
-        # The previous message's receipt first: never two accepted messages unrecorded.
-        self.receipts.wait(0)
-
     def outcome(self, index: int, result: DeliveryResult) -> None:
         if result.ok:  # failures wait for the batch's one transaction
             now = utcnow()
-            self.receipts.submit(receipt(self.batch[index], now, result.detail))
+            self.receipts.write(receipt(self.batch[index], now, result.detail))
             self.accepted[index] = (now, result.detail)
 
     def finish(self) -> None:
-        """Every receipt committed (ReceiptNotWritten otherwise)."""
+        """The receipts' connection back to the pool."""
         self.receipts.close()
 
     def _renew(self, now: datetime) -> None:
@@ -83,9 +79,6 @@ class _Slice:
 
     def proceed(self, index: int) -> bool:
         return self.progress.proceed(self.indexes[index])
-
-    def handing_over(self, index: int) -> None:
-        self.progress.handing_over(self.indexes[index])
 
     def outcome(self, index: int, result: DeliveryResult) -> None:
         self.progress.outcome(self.indexes[index], result)

@@ -2,18 +2,19 @@
 Message-ID, committed the moment it is known; and recovery, which marks a claimed row whose
 receipt exists as sent instead of sending it again.
 
-Receipts are committed by a thread of the sending worker (`ReceiptWriter`), so the commit
-of one mail's receipt overlaps the start of the next mail's SMTP transaction; the channel
-waits for it before it hands the next mail's data over (`wait`). On PostgreSQL those
-commits do not wait for the WAL flush (synchronous_commit off, on this connection only): a
-receipt committed so survives the worker's death and is lost only if the database server
-crashes within a fraction of a second after it, which costs a duplicate, never a lost mail
-(the row is still `sending`). Waiting for the flush on every mail tripled delivery's cost.
+The sending thread commits each receipt as the channel reports the acceptance, before the
+channel starts the next mail (`ReceiptLog`), so at most the mail in hand is ever accepted
+and unrecorded. (A writer thread overlapping the commit with the next mail's MAIL and RCPT
+was tried: on the loaded 2-core host the two thread switches a mail cost more than the
+overlap saved.) On PostgreSQL those commits do not wait for the WAL flush
+(synchronous_commit off, on this connection only): a receipt committed so survives the
+worker's death and is lost only if the database server crashes within a fraction of a
+second after it, which costs a duplicate, never a lost mail (the row is still `sending`).
+Waiting for the flush on every mail tripled delivery's cost.
 """
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -46,109 +47,60 @@ def _insert(dialect: str):
     return make(rows.table_of(DeliveryReceipt)).on_conflict_do_nothing(index_elements=["channel", "external_id"])
 
 
-class ReceiptWriter:
-    """Commits receipts on its own thread and connection, each as soon as it comes (those
-    that queue up while a commit runs go in the next one together)."""
+class ReceiptLog:
+    """Commits each receipt on the sending thread, on one connection held for the batch (no
+    pool checkout, and no PostgreSQL pre-ping, per mail), before the channel goes on to the
+    next mail."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._cond = threading.Condition()
-        self._todo: list[dict] = []
-        self._uncommitted = 0
-        self._error: BaseException | None = None
-        self._closed = False
-        self._thread: threading.Thread | None = None
+        self._conn: Connection | None = None
+        self._write: Callable[[dict], None] | None = None
 
-    def submit(self, values: dict) -> None:
-        with self._cond:
-            self._raise_if_failed()
-            self._todo.append(values)
-            self._uncommitted += 1
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="receipts", daemon=True)
-                self._thread.start()
-            self._cond.notify_all()
-
-    def wait(self, lag: int = 0) -> None:
-        """Until at most `lag` submitted receipts are still uncommitted."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._uncommitted <= lag or self._error is not None)
-            self._raise_if_failed()
+    def write(self, values: dict) -> None:
+        try:
+            if self._write is None:
+                self._conn = self.engine.connect()
+                self._conn.info["msgrouter_role"] = "receipts"  # whose statements these are
+                self._write = _writer(self._conn)
+            self._write(values)
+        except Exception as exc:
+            raise ReceiptNotWritten(f"message {values['message_id']} was accepted but its receipt "
+                                    f"was not written: {exc}") from exc
 
     def close(self) -> None:
-        """Commit what is left and stop; ReceiptNotWritten when any receipt was not written."""
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-            thread = self._thread
-        if thread is not None:
-            thread.join()
-        with self._cond:
-            self._raise_if_failed()
-
-    def _raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise ReceiptNotWritten(f"a message was accepted but its receipt was not written: {self._error}") \
-                from self._error
-
-    def _run(self) -> None:
+        conn, self._conn, self._write = self._conn, None, None
+        if conn is None:
+            return
+        conn.info.pop("msgrouter_role", None)
         try:
-            with self.engine.connect() as conn:
-                postgresql = conn.dialect.name == "postgresql"
-                if postgresql:
-                    # Autocommit: each insert is one round trip, not BEGIN, INSERT, COMMIT.
-                    conn.execution_options(isolation_level="AUTOCOMMIT")
-                    with conn.begin():
-                        conn.exec_driver_sql("SET synchronous_commit TO OFF")
-                try:
-                    self._loop(conn)
-                finally:
-                    if postgresql:  # the pooled connection's next user gets durable commits
-                        with conn.begin():
-                            conn.exec_driver_sql("RESET synchronous_commit")
-        except BaseException as exc:  # handed to the sending thread, which stops sending
-            log.exception("writing delivery receipts failed")
-            with self._cond:
-                self._error = exc
-                self._cond.notify_all()
-
-    def _loop(self, conn: Connection) -> None:
-        write = _write_with(conn)
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: bool(self._todo) or self._closed)
-                if not self._todo:
-                    return
-                todo, self._todo = self._todo, []
-            write(todo)
-            with self._cond:
-                self._uncommitted -= len(todo)
-                self._cond.notify_all()
+            if conn.dialect.name == "postgresql" and not conn.closed and not conn.invalidated:
+                with conn.begin():  # the pooled connection's next user gets durable commits
+                    conn.exec_driver_sql("RESET synchronous_commit")
+        finally:
+            conn.close()
 
 
-# On PostgreSQL the receipt goes straight to psycopg (autocommit, so each is committed as it
-# is executed): SQLAlchemy's statement handling cost three times the CPU of the insert
-# itself, once a mail, on the sending worker's cores.
+# On PostgreSQL the receipt goes straight to psycopg in autocommit (one round trip, not BEGIN,
+# INSERT, COMMIT): SQLAlchemy's statement handling cost three times the CPU of the insert
+# itself, once a mail.
 _PG_INSERT = ("INSERT INTO delivery_receipt (channel, external_id, message_id, attempt, accepted_at, detail) "
               "VALUES (%(channel)s, %(external_id)s, %(message_id)s, %(attempt)s, %(accepted_at)s, %(detail)s) "
               "ON CONFLICT (channel, external_id) DO NOTHING")
 
 
-def _write_with(conn: Connection) -> Callable[[list[dict]], None]:
+def _writer(conn: Connection) -> Callable[[dict], None]:
     if conn.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        with conn.begin():
+            conn.exec_driver_sql("SET synchronous_commit TO OFF")
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-
-        def write_pg(todo: list[dict]) -> None:
-            if len(todo) == 1:
-                cursor.execute(_PG_INSERT, todo[0])
-            else:
-                cursor.executemany(_PG_INSERT, todo)
-        return write_pg
+        return lambda values: cursor.execute(_PG_INSERT, values)
     statement = _insert(conn.dialect.name)
 
-    def write(todo: list[dict]) -> None:
+    def write(values: dict) -> None:
         with conn.begin():
-            conn.execute(statement, todo)
+            conn.execute(statement, [values])
     return write
 
 

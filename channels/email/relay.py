@@ -14,7 +14,6 @@ import contextlib
 import logging
 import smtplib
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,20 +71,12 @@ def send_many(outbounds: list[Outbound], *, host: str, port: int, from_addr: str
             if progress is not None and not progress.proceed(i):
                 results[i] = DeliveryResult(ok=False, detail="not sent: the claim on it was lost")
                 continue
-            results[i] = result = session.deliver(to_addr, data, _handing_over(progress, i))
+            results[i] = result = session.deliver(to_addr, data)
             if progress is not None:
                 progress.outcome(i, result)
     finally:
         session.close()
     return results  # type: ignore[return-value]
-
-
-def _handing_over(progress: SendProgress | None, index: int) -> Callable[[], None]:
-    return (lambda: progress.handing_over(index)) if progress is not None else _nothing
-
-
-def _nothing() -> None:
-    pass
 
 
 class _Session:
@@ -97,13 +88,13 @@ class _Session:
         self.opens = 0
         self.down: DeliveryResult | None = None  # once set, every later mail gets it
 
-    def deliver(self, to_addr: str, data: bytes, before_data: Callable[[], None]) -> DeliveryResult:
+    def deliver(self, to_addr: str, data: bytes) -> DeliveryResult:
         while self.down is None:
             if self.smtp is None and not self._open():
                 break
             assert self.smtp is not None  # open, or _open() just opened it
             try:
-                return _transaction(self.smtp, self.config.from_addr, to_addr, data, before_data)
+                return _transaction(self.smtp, self.config.from_addr, to_addr, data)
             except _Dropped as dropped:
                 self._discard()
                 if self.opens >= OPENS_PER_BATCH:
@@ -156,11 +147,9 @@ def _connect(config: RelayConfig) -> smtplib.SMTP:
     return smtp
 
 
-def _transaction(smtp: smtplib.SMTP, from_addr: str, to_addr: str, data: bytes,
-                 before_data: Callable[[], None]) -> DeliveryResult:
+def _transaction(smtp: smtplib.SMTP, from_addr: str, to_addr: str, data: bytes) -> DeliveryResult:
     """One mail: MAIL, RCPT, DATA. A refusal fails this mail and leaves the session usable;
-    a lost connection (or 421, the relay closing) raises `_Dropped`. `before_data` runs
-    between RCPT and DATA: from DATA on, the relay may have the mail."""
+    a lost connection (or 421, the relay closing) raises `_Dropped`."""
     stage = "sender refused"
     reply: bytes | str
     try:
@@ -169,7 +158,6 @@ def _transaction(smtp: smtplib.SMTP, from_addr: str, to_addr: str, data: bytes,
             stage = "recipient refused"
             code, reply = smtp.rcpt(to_addr)
             if code in (250, 251):
-                before_data()
                 stage = "data refused"
                 code, reply = smtp.data(data)
                 if code == 250:

@@ -2,7 +2,7 @@
 a refused recipient fails only its own mail, a connection that drops mid-batch is reopened
 once and what is left waits for the backoff, a relay that is down costs one connection
 attempt per batch, and the database work per batch does not grow with the batch (beside the
-one receipt committed for each mail the relay accepted, on a thread of its own)."""
+one receipt committed for each mail the relay accepted)."""
 from __future__ import annotations
 
 import socket
@@ -208,15 +208,14 @@ def test_a_relay_that_is_down_is_tried_once_per_batch_and_every_mail_waits(db_ur
 
 
 def _statements_to_deliver(count: int, first: int) -> int:
-    """How many SQL statements the delivering thread issues in one deliver_pending for `count`
-    fresh acknowledgements (the receipts are written by a thread of their own, one a mail:
-    their bound is pinned by tests/workers/test_delivery_faults.py)."""
+    """How many SQL statements one deliver_pending issues for `count` fresh acknowledgements,
+    beside the receipts (one committed on a connection of its own for each mail: their
+    bound is pinned by tests/workers/test_delivery_faults.py)."""
     _acks_for(*(f"user{first + i}@example.com" for i in range(count)))
     statements: list[str] = []
-    delivering = threading.current_thread()
 
     def note(conn, cursor, statement, parameters, context, executemany):
-        if threading.current_thread() is delivering:
+        if conn.info.get("msgrouter_role") != "receipts":
             statements.append(statement)
 
     engine = get_engine()
