@@ -1,13 +1,15 @@
 """The shapes every channel speaks: what arrives (`Inbound`) and what goes out (`Outbound`).
 
 A channel's `parse(raw)` turns its wire format into an `Inbound` without any I/O;
-its `send_many(outbounds)` delivers a batch of `Outbound` and reports one `DeliveryResult`
-each, in order, and `send(outbound)` is that plural called with one.
+its `send_many(outbounds, progress=None)` delivers a batch of `Outbound` and reports one
+`DeliveryResult` each, in order, and `send(outbound)` is that plural called with one. While
+it sends, it tells `progress` (a `SendProgress`) about each message as it goes.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 
 @dataclass(slots=True)
@@ -66,6 +68,22 @@ class DeliveryResult:
     # A permanent failure is not retried (unknown recipient, blocked bot).
     permanent: bool = False
     detail: str = ""
-    # Seconds the remote side asked us to wait before trying again (Telegram's 429
-    # retry_after); the outbox waits exactly that instead of its own backoff.
+    # A transient failure for which the service named its own wait (Telegram's 429
+    # "retry after N seconds"): the next attempt comes after this many seconds instead of
+    # the backoff's.
     retry_after: float | None = None
+
+
+class SendProgress(Protocol):
+    """The outbox listening while a channel sends a batch, one message at a time.
+
+    A channel calls `proceed(i)` before it starts message i and skips the message when the
+    answer is False (the outbox no longer holds it), and `outcome(i, result)` as soon as
+    message i's result is known, before it starts the next one. That order lets the outbox
+    commit one acceptance before the next message can be accepted, so a crash leaves at
+    most the message in hand unrecorded. Either may raise (the database is gone): the
+    channel lets it propagate and sends nothing more."""
+
+    def proceed(self, index: int) -> bool: ...
+
+    def outcome(self, index: int, result: DeliveryResult) -> None: ...

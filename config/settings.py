@@ -89,7 +89,18 @@ class Settings(BaseSettings):
     # How many pending messages one drain claims at a time.
     drain_batch: int = Field(default=200, ge=1, le=5000)
     # A claimed message whose worker has not finished after this many seconds is claimed again.
-    claim_lease_seconds: int = 60
+    # A worker sending a batch renews its claim every third of this, between mails, so this
+    # must exceed the longest single mail (a few times relay_timeout_seconds at worst).
+    claim_lease_seconds: int = Field(default=60, ge=1)
+    # Outbound mail is retried with exponential backoff: the first wait, doubling up to the
+    # cap (seconds), each wait shortened by up to `jitter` of itself at random so that rows
+    # failed together do not all come back at once; after `delivery_retry_hours` of failed
+    # attempts a mail is parked (kept, listed, `msgrouter replay --outbound ID`), never failed
+    # for good by an outage.
+    delivery_backoff_first_seconds: float = Field(default=30.0, gt=0)
+    delivery_backoff_max_seconds: float = Field(default=1800.0, gt=0)
+    delivery_backoff_jitter: float = Field(default=0.2, ge=0, lt=1)
+    delivery_retry_hours: float = Field(default=48.0, gt=0)
     # Pending messages older than this are re-announced by tick (lost doorbells).
     rering_after_seconds: int = 60
     # How often beat runs tick.

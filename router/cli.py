@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import cast
 
 import typer
-from sqlmodel import col
 
 from config.settings import get_settings
 from router.cli_errors import CommandGroup, OperatorError, listening
 from router.cli_imap import imap
 from router.cli_prepare import prepare
+from router.cli_replay import replay
 from router.cli_servers import serve_web, start_smtp, wait_for_signal, web_socket
 from router.cli_telegram import telegram_app
 from router.cli_tokens import token
@@ -179,29 +178,7 @@ app.command()(token)
 app.command()(imap)
 
 
-@app.command()
-def replay(message_id: int) -> None:
-    """Run the pipeline again on a failed message."""
-    from sqlalchemy import CursorResult, update
-
-    from router.db import session_scope
-    from router.models import Message
-    from router.pipeline import process_batch
-
-    prepare(upgrade=False)
-    with session_scope() as session:
-        changed = cast(CursorResult, session.execute(update(Message).where(
-            col(Message.id) == message_id, col(Message.direction) == "in", col(Message.status) == "failed")
-            .values(status="processing", error=None, failed_step=None))).rowcount
-    if not changed:
-        typer.echo(f"msgrouter: message {message_id} is not a failed inbound message", err=True)
-        raise typer.Exit(1)
-    result = process_batch([message_id])
-    typer.echo(f"message {message_id}: {'done' if result.done else 'failed again'}")
-    if result.outbound:
-        from router.doorbell import get_doorbell
-
-        get_doorbell().ring("outbound")
+app.command()(replay)
 
 
 @app.command("classify")

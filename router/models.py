@@ -120,7 +120,9 @@ class Conversation(SQLModel, table=True):
 class Message(SQLModel, table=True):
     """A message in (from a customer) or out (from an agent or the desk's automation).
 
-    Inbound: pending -> processing -> done | failed. Outbound: queued -> sending -> sent | failed.
+    Inbound: pending -> processing -> done | failed. Outbound: queued -> sending -> sent,
+    back to queued to wait for a retry, failed when the channel refused it for good, or
+    parked when the retries ran out (`msgrouter replay --outbound ID` queues it again).
     """
 
     __table_args__ = (
@@ -164,6 +166,12 @@ class Message(SQLModel, table=True):
     received_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     claimed_at: datetime | None = None
+    # Who holds the claim (a fresh random token per outbound claim): a worker writes its
+    # results, and renews its lease, only on rows that still carry its token.
+    claim_token: str | None = None
+    # Outbound: when the first failed attempt happened plus the retry window; a transient
+    # failure after this parks the mail instead of queueing it again.
+    retry_until: datetime | None = None
     processed_at: datetime | None = None
     attempts: int = 0
     error: str | None = None
@@ -192,6 +200,23 @@ class Event(SQLModel, table=True):
     actor: str = "system"
     at: datetime = Field(default_factory=utcnow)
     data: dict[str, Any] = Field(default_factory=_empty_dict, sa_column=Column(JSON, nullable=False))
+
+
+class DeliveryReceipt(SQLModel, table=True):
+    """The channel's acceptance of one outbound message (the relay's 250), keyed by its
+    Message-ID and committed on its own the moment it is known, before the next mail
+    starts: a worker that dies after this leaves a row in `sending` that recovery marks sent
+    instead of sending again."""
+
+    __tablename__ = "delivery_receipt"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_delivery_receipt_channel_external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    external_id: str  # our Message-ID of the mail
+    message_id: int = Field(foreign_key="message.id")
+    attempt: int  # the message's attempt that was accepted
+    accepted_at: datetime = Field(default_factory=utcnow)
+    detail: str = ""  # the channel's answer, e.g. "250 2.0.0 queued as ..."
 
 
 class Correction(SQLModel, table=True):

@@ -4,7 +4,7 @@ The SMTP server that feeds `parse` is `channels.email.server`; IMAP polling join
 """
 from __future__ import annotations
 
-from channels.base import DeliveryResult, Inbound, Outbound
+from channels.base import DeliveryResult, Inbound, Outbound, SendProgress
 from channels.email import relay
 from channels.email.compose import new_message_id
 from channels.email.mime import parse as _parse_mime
@@ -22,12 +22,12 @@ def parse(raw: bytes, envelope_from: str = "", envelope_to: str = "") -> Inbound
                        envelope_from=envelope_from, envelope_to=envelope_to)
 
 
-def send_many(outbounds: list[Outbound]) -> list[DeliveryResult]:
+def send_many(outbounds: list[Outbound], progress: SendProgress | None = None) -> list[DeliveryResult]:
     """Relay the mails over one SMTP session; one result per mail, in order."""
     s = get_settings()
     return relay.send_many(outbounds, host=s.relay_host, port=s.relay_port, from_addr=s.mail_from,
                            from_name=_desk_name(), username=s.relay_username, password=s.relay_password,
-                           starttls=s.relay_starttls, timeout=s.relay_timeout_seconds)
+                           starttls=s.relay_starttls, timeout=s.relay_timeout_seconds, progress=progress)
 
 
 def send(outbound: Outbound) -> DeliveryResult:
