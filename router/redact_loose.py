@@ -23,7 +23,8 @@ Span = tuple[int, int, str]
 # ---------------------------------------------------------------- quoted attempts
 # What the customer tried or typed, then up to a few words, then the quoted values.
 _TRIED = re.compile(
-    r"(?<![A-Za-z])(?:tried|try|typed|entered|used|using|input|put in|my (?:password|passcode|pin) (?:is|was))(?![A-Za-z])"
+    r"(?<![A-Za-z])(?:tried|try|typed|entered|used|using|input|put in"
+    r"|my (?:password|passcode|pin) (?:is|was))(?![A-Za-z])"
     r"|试了|试过|试试|尝试了?|输入了?|输了|用了|打了|密码是|密码为|密碼是",
     re.I)
 _QUOTED = re.compile(r"""["'“‘「『]([^\n"'“”‘’「」『』]{3,64})["'”’」』]""")

@@ -33,7 +33,7 @@ THEFT_OTHER_LANGUAGES = [
     ("transferiram todo o meu saldo para um endereço desconhecido sem minha autorização", "security", "critical"),
     ("ví của tôi bị rút hết tiền sang một địa chỉ lạ, tôi không hề thực hiện giao dịch nào",
      "security", "critical"),
-    ("cüzdanımdaki tüm USDT bilinmeyen bir adrese gönderilmiş, ben yapmadım", "security", "critical"),
+    ("cüzdanımdaki tüm USDT bilinmeyen bir adrese gönderilmiş, ben yapmadım", "security", "critical"),  # noqa: RUF001 - Turkish dotless i
     ("تمام موجودی کیف پول من بدون اجازه من به یک آدرس ناشناس منتقل شد", "security", "critical"),
     ("saldo saya hilang semua, dikirim ke alamat yang tidak saya kenal", "security", "critical"),
     ("تم سحب كل أموالي من المحفظة إلى عنوان غير معروف دون علمي", "security", "critical"),
@@ -51,11 +51,11 @@ OTHER_THEFT = [
     # Clipboard hijack in traditional Chinese.
     ("我複製的收款地址貼上之後變成另一個地址，幣已經轉到陌生地址了", "security", "critical"),
     # A private key pasted into a third-party site, then funds moved.
-    ("I pasted my private key into a wallet checker website to see my airdrop and the next morning "
-     "everything had been sent out", "security", "critical"),
+    (("I pasted my private key into a wallet checker website to see my airdrop and the next morning "
+      "everything had been sent out"), "security", "critical"),
     # A scam "admin" asking the customer to connect their wallet to a site.
-    ("an admin in the telegram group dm'd me and said to connect my wallet to his site to fix the sync, "
-     "should i do it?", "security", "critical"),
+    (("an admin in the telegram group dm'd me and said to connect my wallet to his site to fix the sync, "
+      "should i do it?"), "security", "critical"),
     ("电报群里的管理员私聊我，叫我把钱包连接到一个网站去修复同步问题", "security", "critical"),
 ]
 
