@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from router.redact_loose import quoted_attempts, split_hex_keys
 from router.secret_forms import (
     UNKNOWN,
     checksum_window,
@@ -317,6 +318,8 @@ MAX_PASSES = 4     # each pass with a find removes text, so this is only a bound
 _LONG_RUN = re.compile(r"[0-9A-Za-z]{44}")
 _PW_MARKS = ("pass", "pw", "pin", "密码", "密碼", "口令")
 _FOLD_MORE = {ord("\u0131"): "i", 0x307: None}     # dotless i; the dot casefold() leaves on "İ"
+_QUOTES = "\"'“‘「『"
+_KEY_MARKS = ("key", "钥", "鑰")
 
 
 def _detectors_for(text: str) -> list:
@@ -332,6 +335,12 @@ def _detectors_for(text: str) -> list:
     if any(mark in folded for mark in _PW_MARKS):
         detectors.append(_passwords)
     detectors.append(_phrase_runs)
+    # Loosely written secrets (redact_loose.py): quoted attempts need a quote,
+    # a split key needs the word that names it.
+    if any(q in text for q in _QUOTES):
+        detectors.append(quoted_attempts)
+    if any(k in folded for k in _KEY_MARKS):
+        detectors.append(split_hex_keys)
     if not text.isascii():
         detectors.append(_joined_han_phrases)
     return detectors
