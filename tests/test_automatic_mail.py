@@ -90,7 +90,7 @@ def test_each_kind_of_automatic_mail_is_stored_parked_and_never_answered(worker,
             == (None, None, None), kind
         assert conversation.id in parked, kind
     shown = httpx.get(f"{base}/api/conversations/{_message(sent['Precedence: bulk']).conversation_id}",
-                      headers=auth("alice")).json()
+                      headers=auth("erin")).json()
     assert shown["state"] == "parked"
     assert shown["messages"][0]["auto_reason"] == "Precedence: bulk"
     assert _conversation(_message(person["Message-ID"]).conversation_id).state == "open"
@@ -115,7 +115,7 @@ def test_an_auto_reply_that_threads_joins_its_case_without_moving_it(worker, smt
     base, auth = api
     conversation, ack = _opened_case(smtp_port, sink, "wei@example.com")
     if resolved_first:
-        done = httpx.post(f"{base}/api/conversations/{conversation.id}/resolve", headers=auth("alice"))
+        done = httpx.post(f"{base}/api/conversations/{conversation.id}/resolve", headers=auth("erin"))
         assert done.status_code == 200, done.text
         conversation = _conversation(conversation.id)
     before = {name: getattr(conversation, name) for name in CLOCKS}

@@ -150,7 +150,7 @@ def test_imap_mail_threads_and_the_answer_leaves_by_smtp(imap, worker, sink, api
     with session_scope() as session:
         conversation = session.execute(select(Conversation)).scalar_one()
 
-    replied = httpx.post(f"{base}/api/conversations/{conversation.id}/reply", headers=auth("alice"),
+    replied = httpx.post(f"{base}/api/conversations/{conversation.id}/reply", headers=auth("erin"),
                          json={"text": "Thank you, we are checking the transaction now."})
     assert replied.status_code == 201, replied.text
     wait_for(lambda: len(sink.messages) >= 2, what="the agent's answer at the sink")
