@@ -14,6 +14,7 @@ from types import ModuleType
 REGISTRY = {
     "email": "channels.email",
     "telegram": "channels.telegram",
+    "wechat": "channels.wechat",
 }
 
 

@@ -65,3 +65,6 @@ class DeliveryResult:
     # Seconds the remote side asked us to wait before trying again (Telegram's 429
     # retry_after); the outbox waits exactly that instead of its own backoff.
     retry_after: float | None = None
+    # wechat: the channel takes the message only once the customer writes again (WeChat's
+    # 48-hour window); the outbox keeps it as `held` (router.held) instead of failing it.
+    hold: bool = False

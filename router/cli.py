@@ -72,6 +72,7 @@ def run(workers: int = typer.Option(4, help="worker threads")) -> None:
                f"  SMTP out   relay {settings.relay_host}:{settings.relay_port}\n"
                f"  web / API  http://{settings.web_host}:{settings.web_port}  (docs at /docs)\n"
                f"  Telegram   {_telegram_line(settings)}\n"
+               f"  WeChat     {_wechat_line(settings)}\n"
                f"  API token  msgrouter token alice")
     try:
         serve_web(sock, settings)
@@ -84,6 +85,13 @@ def _telegram_line(settings) -> str:
     if not settings.telegram_token:
         return "off (MSGROUTER_TELEGRAM_TOKEN)"
     return f"webhook POST /channels/telegram/webhook, Bot API {settings.telegram_base_url}"
+
+
+def _wechat_line(settings) -> str:
+    if not settings.wechat_token:
+        return "off (MSGROUTER_WECHAT_TOKEN)"
+    mode = "safe mode" if settings.wechat_aes_key else "plain mode"
+    return f"GET/POST /channels/wechat ({mode}), API {settings.wechat_api_base}"
 
 
 def _mailboxes() -> frozenset[str]:

@@ -116,7 +116,8 @@ class Conversation(SQLModel, table=True):
 class Message(SQLModel, table=True):
     """A message in (from a customer) or out (from an agent or the desk's automation).
 
-    Inbound: pending -> processing -> done | failed. Outbound: queued -> sending -> sent | failed.
+    Inbound: pending -> processing -> done | failed. Outbound: queued -> sending -> sent | failed,
+    or held (the channel takes it only once the customer writes again: router.held) -> queued.
     """
 
     __table_args__ = (

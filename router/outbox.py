@@ -23,6 +23,7 @@ from router.claims import claim
 from router.clock import utcnow
 from router.db import get_engine, session_scope
 from router.doorbell import get_doorbell
+from router.held import hold
 from router.logs import log_extra
 from router.models import Conversation, Event, Identity, Message
 from router.rows import Row
@@ -106,10 +107,14 @@ def _record_results(session: Session, batch: list[Row], results: list[DeliveryRe
     now = utcnow()
     events: list[dict] = []
     undeliverable: list[dict] = []
+    held: list[tuple[Row, DeliveryResult]] = []
     for row, result in zip(batch, results, strict=True):
         if result.ok:
             row.status, row.processed_at, row.error = "sent", now, None
             events.append(_event("delivered", row, now, {}))
+            continue
+        if result.hold:  # wechat: kept until the customer writes again (router/held.py)
+            held.append((row, result))
             continue
         row.error = result.detail[:2000]
         if result.permanent or row.attempts >= MAX_SEND_ATTEMPTS:
@@ -121,6 +126,8 @@ def _record_results(session: Session, batch: list[Row], results: list[DeliveryRe
         else:
             # Back to the queue; claimed_at holds the time of the next attempt.
             row.status, row.claimed_at = "queued", now + _wait(result, row.attempts)
+    if held:
+        events += hold(session, held, now)
     rows.update_all(session, Message, batch, ("status", "processed_at", "error", "claimed_at"))
     if events:
         session.execute(insert(rows.table_of(Event)), events)
