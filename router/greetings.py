@@ -41,7 +41,10 @@ def queue_greeting(inbound: Inbound, language_code: str, engine: Engine | None =
     table = rows.table_of(Message)
     with session_scope(engine or get_engine(), writer="intake") as session:
         inserted = session.execute(
-            upsert_dialect_insert(session)(table).on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            # The message key since migration 0005 (fixed on the wechat branch: the old
+            # (channel, external_id) matches no constraint, so every greeting failed).
+            upsert_dialect_insert(session)(table)
+            .on_conflict_do_nothing(index_elements=["channel", "sender", "external_id"])
             .returning(table.c.id), [{c.name: getattr(row, c.name) for c in table.columns if c.name != "id"}],
         ).scalars().first()
     if inserted is None:
