@@ -82,7 +82,8 @@ def test_a_text_posted_twice_is_stored_once_and_answered_success_at_once(wechat,
     conversation = wait_for(_conversation, what="the conversation")
     assert conversation.channel == "wechat" and _count(Conversation) == 1
     with session_scope() as session:
-        identity = session.execute(select(Identity).where(Identity.customer_id == conversation.customer_id)).scalars().one()
+        identity = session.execute(select(Identity).where(Identity.customer_id == conversation.customer_id)
+                                   ).scalars().one()
     assert (identity.channel, identity.address) == ("wechat", OPENID)
     # The acknowledgement goes out as a customer-service message to the openid.
     ack = wait_for(lambda: wechat.sent, what="the acknowledgement")[0]
