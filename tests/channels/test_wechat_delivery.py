@@ -150,6 +150,22 @@ def test_outside_48_hours_a_reply_is_held_and_sent_when_the_customer_writes_agai
     assert kinds == ["replied", "delivery_held", "delivery_released", "delivered"]
 
 
+def test_a_customer_writing_while_the_reply_is_refused_gets_it_at_once(wechat, api):
+    # The customer's message lands between our send and WeChat's 45015: the release it
+    # triggers finds nothing held yet, so the hold itself must see the message and requeue.
+    base, auth = api
+    with time_machine.travel(START, tick=False) as clock:
+        conversation = _opened(wechat)
+        clock.shift(timedelta(hours=49))
+        reply_id = _reply(base, auth, conversation.id, "Your withdrawal has arrived.")
+        wechat.fail_next(45015)
+        wechat.state.before_send = lambda: wechat.push(push_xml("text_second"))
+        assert deliver_pending() == 0
+        assert _row(reply_id).status == "queued"
+        assert deliver_pending() == 1
+    assert wechat.sent[-1]["content"] == "Your withdrawal has arrived."
+
+
 @pytest.mark.parametrize("errcode", [45009, -1])
 def test_rate_limits_and_a_busy_system_are_retried_with_backoff(wechat, api, errcode):
     base, auth = api

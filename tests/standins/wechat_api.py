@@ -33,6 +33,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -63,6 +64,9 @@ class State:
     failures: list[list[int]] = field(default_factory=list)  # [errcode, times left]
     sent: list[dict[str, Any]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)  # "token", "custom/send", in order
+    # Run once as the next custom/send arrives, before it is answered (tests: a customer
+    # writing while a send is on its way).
+    before_send: Callable[[], object] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -86,6 +90,9 @@ def issue_token(state: State, appid: str, secret: str) -> dict[str, Any]:
 
 
 def custom_send(state: State, access_token: str, body: bytes) -> dict[str, Any]:
+    hook, state.before_send = state.before_send, None
+    if hook is not None:
+        hook()
     now = time.time()
     with state.lock:
         state.calls.append("custom/send")
