@@ -16,6 +16,7 @@ class Attachment:
     content_type: str
     data: bytes | None  # None when the part was over the size limit and not kept
     size: int
+    charset: str = ""  # as the sender declared it; intake reads the file in it to redact it
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@ import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -15,6 +15,9 @@ CATEGORIES = ("security", "transaction", "account", "technical", "complaint",
 URGENCIES = ("critical", "high", "normal", "low")
 CHANNELS = ("email", "telegram", "chat", "webform", "wechat")  # wechat: its SLA rows may name it
 LANGUAGES = ("zh", "en", "other")
+# Who may do what is router/web/access.py; README "Roles" has the table.
+ROLES = ("agent", "supervisor", "admin")
+Role = Literal["agent", "supervisor", "admin"]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -68,6 +71,8 @@ class Agent(Strict):
     pools: list[str]
     languages: list[str] = ["zh", "en"]
     capacity: int = Field(default=10, ge=0, le=1000)
+    # agent: their pools' work only; supervisor: every pool's; admin: that and agents' tokens.
+    role: Role = "agent"
 
 
 class RoutingRule(Strict):
@@ -98,6 +103,13 @@ class Acknowledgement(Strict):
     templates: dict[str, Template]
 
 
+class Attachments(Strict):
+    # What intake does with a file it cannot read for secrets (an image, a PDF, an
+    # archive): "drop" keeps its name, type and size only; "keep_images" also keeps
+    # images; "keep" keeps every file. Files that read as text are always kept, redacted.
+    unreadable: Literal["drop", "keep_images", "keep"] = "drop"
+
+
 class Desk(Strict):
     desk: DeskInfo
     mailboxes: list[Mailbox]
@@ -106,6 +118,7 @@ class Desk(Strict):
     routing: list[RoutingRule]
     sla: list[SlaRule]
     acknowledgement: Acknowledgement
+    attachments: Attachments = Attachments()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Desk:

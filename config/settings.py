@@ -120,6 +120,41 @@ class Settings(BaseSettings):
     # The trained triage model (`msgrouter train` writes it); rules alone when absent.
     model_path: Path = DEFAULT_MODEL
 
+    # In-app chat: the app's backend signs each customer id with this key
+    # (hex HMAC-SHA256); unset, the chat is off and every connection is refused.
+    chat_secret: str | None = None
+    # Longest chat message taken, in characters; longer ones get an error frame.
+    chat_max_message_chars: int = Field(default=4000, ge=1, le=100_000)
+    # Messages one chat connection may send ("N per M seconds", the `limits` notation).
+    chat_rate_limit: str = "10 per 10 seconds"
+    # Each connected chat socket also looks for undelivered replies this often, in seconds
+    # (a lost announcement costs at most this long).
+    chat_poll_seconds: float = Field(default=15.0, gt=0)
+    # /chat/demo signs demo customers for anybody: unset, it is on only on the embedded
+    # development desk (`msgrouter run`); it can never be on in production.
+    chat_demo: bool | None = None
+    # The website form: submissions per client IP, and per email address.
+    form_rate_per_ip: str = "10 per hour"
+    form_rate_per_address: str = "5 per hour"
+
+    @field_validator("chat_rate_limit", "form_rate_per_ip", "form_rate_per_address")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit such as '10 per hour'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _no_chat_demo_in_production(self) -> Settings:
+        if self.production and self.chat_demo:
+            raise ValueError("MSGROUTER_CHAT_DEMO cannot be on in production: the demo page signs "
+                             "chat identities for anybody")
+        return self
+
 
     @field_validator("api_rate_limit")
     @classmethod
@@ -172,6 +207,12 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when the broker lives inside this process (`msgrouter run`)."""
         return self.broker_url.startswith("memory://")
+
+    @property
+    def chat_demo_on(self) -> bool:
+        if self.production:
+            return False
+        return self.chat_demo if self.chat_demo is not None else self.embedded
 
     @property
     def doorbell_redis_url(self) -> str | None:

@@ -28,8 +28,8 @@ def _replace_pending(inbound: Inbound, engine: Engine) -> Accepted | None:
     """Replace the text of the stored message if it is still pending; None when it is not
     stored, and an Accepted marked duplicate when it has been processed already."""
     redacted = redact(inbound.text)
-    key = (col(Message.channel) == inbound.channel, col(Message.external_id) == inbound.external_id,
-           col(Message.direction) == "in")
+    key = (col(Message.channel) == inbound.channel, col(Message.sender) == inbound.sender,
+           col(Message.external_id) == inbound.external_id, col(Message.direction) == "in")
     with session_scope(engine, writer="intake") as session:
         found = session.execute(select(col(Message.id), col(Message.status), col(Message.parse_notes),
                                        col(Message.secret_kinds)).where(*key)).first()

@@ -14,6 +14,7 @@ from router import rows
 from router.clock import utcnow
 from router.db import get_engine, session_scope, upsert_dialect_insert
 from router.doorbell import get_doorbell
+from router.intake import KEY  # the greeting is one row per (channel, sender, external id), like any message
 from router.models import Message
 from router.redact import redact
 
@@ -41,10 +42,7 @@ def queue_greeting(inbound: Inbound, language_code: str, engine: Engine | None =
     table = rows.table_of(Message)
     with session_scope(engine or get_engine(), writer="intake") as session:
         inserted = session.execute(
-            # The message key since migration 0005 (fixed on the wechat branch: the old
-            # (channel, external_id) matches no constraint, so every greeting failed).
-            upsert_dialect_insert(session)(table)
-            .on_conflict_do_nothing(index_elements=["channel", "sender", "external_id"])
+            upsert_dialect_insert(session)(table).on_conflict_do_nothing(index_elements=list(KEY))
             .returning(table.c.id), [{c.name: getattr(row, c.name) for c in table.columns if c.name != "id"}],
         ).scalars().first()
     if inserted is None:

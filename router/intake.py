@@ -8,7 +8,6 @@ its sender "accepted" only after `accept` returns, that is after its group commi
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from sqlalchemy import Engine, insert, select, tuple_
 
 from channels.base import Inbound
 from channels.storable import storable
+from config.desk import get_desk
 from router.clock import utcnow
 from router.db import get_engine, session_scope, upsert_dialect_insert
 from router.doorbell import get_doorbell
@@ -26,6 +26,9 @@ from router.group_commit import GroupCommitter
 from router.logs import log_extra
 from router.models import Attachment, Message
 from router.redact import redact
+from router.redact_attachments import keep_attachment
+from router.redact_notes import redact_notes
+from router.redact_tokens import hidden_kinds, safe_id
 
 log = logging.getLogger(__name__)
 MESSAGES, ATTACHMENTS = Message.__table__, Attachment.__table__  # type: ignore[attr-defined]
@@ -50,12 +53,21 @@ def _redact_fields(inbound: Inbound) -> tuple[dict[str, str], list[str]]:
     return out, kinds
 
 
-def _redact_attachment(data: bytes | None, content_type: str) -> tuple[bytes | None, tuple[str, ...]]:
-    """Text attachments are scanned like the body; other files cannot be read here."""
-    if data is None or not content_type.startswith("text/"):
-        return data, ()
-    result = redact(data.decode("utf-8", errors="replace"))
-    return (result.text.encode("utf-8") if result.kinds else data), result.kinds
+def _merge(kinds: list[str], found) -> None:
+    kinds.extend(k for k in found if k not in kinds)
+
+
+def _safe_ids(inbound: Inbound, kinds: list[str]) -> tuple[str, str, list[str]]:
+    """The message's own id and the ids it answers (external_id, in_reply_to, references),
+    each through `safe_id`: an id that holds a secret is stored (and so echoed in our
+    replies' References) only as its hash, and the same hash on both sides keeps a reply
+    to it threaded."""
+    ids = [inbound.external_id[:998], inbound.in_reply_to, *inbound.references]
+    safe = [safe_id(value) for value in ids]
+    # An id hashed only because it names a secret ("password-reset") reports no kind.
+    _merge(kinds, [k for value, hashed in zip(ids, safe, strict=True) if value != hashed
+                   for k in hidden_kinds(value, cues=False)])
+    return safe[0], safe[1], safe[2:]
 
 
 @dataclass
@@ -74,20 +86,22 @@ class _Prepared:
 def _prepare(inbound: Inbound) -> _Prepared:
     inbound = storable(inbound)
     fields, kinds = _redact_fields(inbound)
-    attachments = []
+    policy = get_desk().attachments.unreadable
+    attachments, notes, filenames = [], list(inbound.parse_notes), {}
     for att in inbound.attachments:
-        data, found = _redact_attachment(att.data, att.content_type)
-        kinds.extend(k for k in found if k not in kinds)
-        attachments.append({
-            "filename": redact(att.filename).text, "content_type": att.content_type, "size": att.size,
-            "data": data, "sha256": hashlib.sha256(data).hexdigest() if data is not None else ""})
+        kept = keep_attachment(att, policy)
+        _merge(kinds, kept.kinds)
+        attachments.append(kept.row)
+        notes.extend(kept.notes)
+        filenames[att.filename] = kept.row["filename"]
+    external_id, in_reply_to, references = _safe_ids(inbound, kinds)
     values = {
-        "direction": "in", "channel": inbound.channel, "external_id": inbound.external_id[:998],
+        "direction": "in", "channel": inbound.channel, "external_id": external_id,
         "status": "pending", "sender": inbound.sender, "recipient": inbound.recipient,
         "sender_name": fields["sender_name"], "subject": fields["subject"], "text": fields["text"],
         "secret_kinds": kinds, "auto_submitted": inbound.auto_submitted,
-        "in_reply_to": inbound.in_reply_to, "references": list(inbound.references),
-        "parse_notes": list(inbound.parse_notes), "received_at": inbound.received_at,
+        "in_reply_to": in_reply_to, "references": references,
+        "parse_notes": redact_notes(notes, filenames, kinds), "received_at": inbound.received_at,
         "created_at": utcnow(), "attempts": 0, "automatic": False,
     }
     return _Prepared(values, kinds, attachments)

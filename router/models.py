@@ -60,6 +60,8 @@ class Agent(SQLModel, table=True):
     # sha256 of the API token; tokens are 256-bit random, so a fast hash is enough.
     token_hash: str | None = Field(default=None, index=True)
     status: str = "online"  # online | away | offline
+    # agent | supervisor | admin (config.desk.ROLES), from the desk file; router/web/access.py reads it.
+    role: str = Field(default="agent", sa_column_kwargs={"server_default": "agent"})
     capacity: int = 10
     languages: str = "zh,en"  # comma-separated
     # Kept in step with assignments in the same transaction, so a claim can be one

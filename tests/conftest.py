@@ -154,14 +154,17 @@ def smtp_port(db_url, monkeypatch):
 
 @pytest.fixture
 def api(db_url):
-    """The web app on a free port; yields (base URL, a function giving an agent's auth header)."""
+    """The web app on a free port; yields (base URL, a function giving an agent's auth header).
+    The header is the demo desk's supervisor's unless the test names an agent: a supervisor
+    may read and act on every pool, so a test about something else need not pick the pool's
+    member; tests of roles and pool scope name their agents."""
     from router.db import session_scope
     from router.tokens import issue_token
     from router.web.app import create_app
 
-    def auth(agent: str = "alice") -> dict[str, str]:
+    def auth(agent: str = "erin") -> dict[str, str]:
         with session_scope() as session:
-            return {"Authorization": f"Bearer {issue_token(session, agent)}"}
+            return {"Authorization": f"Bearer {issue_token(session, agent, actor='test')}"}
 
     with serve_app(create_app()) as base:
         yield base, auth

@@ -12,6 +12,8 @@ from config.settings import get_settings
 
 # Email threads by Message-ID and subject token, never by "the customer's last case".
 THREADS_BY_CUSTOMER = False
+# The website form's addresses are email addresses and its answers are mail: same kind.
+KIND = "email"
 
 
 def parse(raw: bytes, envelope_from: str = "", envelope_to: str = "") -> Inbound:

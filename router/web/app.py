@@ -16,7 +16,7 @@ from config.settings import get_settings
 from router.logs import log_ids
 from router.web.body_limit import BodyLimit
 from router.web.rate_limit import ApiRateLimit, api_rate_limit
-from router.web.routes import conversations, health, queues, telegram, wechat
+from router.web.routes import agents, chat, conversations, forms, health, queues, telegram, wechat
 
 
 class RequestLogIds:
@@ -81,8 +81,12 @@ def create_app() -> FastAPI:
     limited = [Depends(api_rate_limit)]
     app.include_router(queues.router, dependencies=limited)
     app.include_router(conversations.router, dependencies=limited)
+    app.include_router(agents.router, dependencies=limited)
     app.include_router(telegram.router)  # the Telegram webhook: its own secret, not an agent route
     app.include_router(wechat.router)  # the WeChat server URL: its own signature, not an agent route
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestLogIds)
+    # The customers' doors: in-app chat (WebSocket and demo page) and the website form.
+    app.include_router(chat.router)
+    app.include_router(forms.router)
     return app

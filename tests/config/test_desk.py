@@ -37,6 +37,9 @@ def test_shipped_desk_is_valid():
     (('escalation = "supervisors"', 'escalation = "bosses"'), "pools.security.escalation: unknown pool 'bosses'"),
     (('capacity = 20', 'capacity = -1'), "agents[0].capacity"),
     (('languages = ["zh", "en"]', 'languages = ["fr"]'), "agents[0].languages: unknown language 'fr'"),
+    (('unreadable = "drop"', 'unreadable = "store"'),
+     "attachments.unreadable: Input should be 'drop', 'keep_images' or 'keep'"),
+    (('role = "supervisor"', 'role = "boss"'), "agents[4].role: Input should be 'agent', 'supervisor' or 'admin'"),
 ])
 def test_errors_name_the_key(tmp_path, change, key):
     path = _write(tmp_path, _shipped().replace(*change, 1))
