@@ -19,6 +19,7 @@ REGISTRY = {
     "telegram": "channels.telegram",
     "chat": "channels.chat",
     "webform": "channels.webform",
+    "wechat": "channels.wechat",
 }
 
 

@@ -72,6 +72,9 @@ class DeliveryResult:
     # "retry after N seconds"): the next attempt comes after this many seconds instead of
     # the backoff's.
     retry_after: float | None = None
+    # wechat: the channel takes the message only once the customer writes again (WeChat's
+    # 48-hour window); the outbox keeps it as `held` (router.held) instead of failing it.
+    hold: bool = False
 
 
 class SendProgress(Protocol):

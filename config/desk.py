@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 CATEGORIES = ("security", "transaction", "account", "technical", "complaint",
               "promotion", "policy", "feedback", "general")
 URGENCIES = ("critical", "high", "normal", "low")
-CHANNELS = ("email", "telegram", "chat", "webform")
+CHANNELS = ("email", "telegram", "chat", "webform", "wechat")  # wechat: its SLA rows may name it
 LANGUAGES = ("zh", "en", "other")
 # Who may do what is router/web/access.py; README "Roles" has the table.
 ROLES = ("agent", "supervisor", "admin")

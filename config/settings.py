@@ -5,6 +5,7 @@ the desk itself (pools, routing, SLA, templates) is `desk.py`'s job.
 """
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -114,6 +115,18 @@ class Settings(BaseSettings):
     # python-telegram-bot's `base_url` (the token is appended); files come from the same
     # server under /file/bot<token>. Point it at a stand-in for tests and demos.
     telegram_base_url: str = "https://api.telegram.org/bot"
+    # WeChat official account (channels/wechat). No token: the channel is off. The token,
+    # the app secret and the AES key are secrets: never logged (the API URLs carry the
+    # access token and, for /cgi-bin/token, the secret, so errors are reworded).
+    # The server-configuration token WeChat signs every call with.
+    wechat_token: str | None = None
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    # The EncodingAESKey (43 characters); set, the channel runs in safe mode.
+    wechat_aes_key: str | None = None
+    # Where /cgi-bin/token and /cgi-bin/message/custom/send live. Point it at a stand-in
+    # for tests and demos.
+    wechat_api_base: str = "https://api.weixin.qq.com"
 
     # The trained triage model (`msgrouter train` writes it); rules alone when absent.
     model_path: Path = DEFAULT_MODEL
@@ -181,6 +194,20 @@ class Settings(BaseSettings):
             parse_many(value)
         except ValueError:
             raise ValueError(f"MSGROUTER_API_RATE_LIMIT: not a rate such as '300/minute': {value!r}") from None
+        return value
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _aes_key_is_one(cls, value: str | None) -> str | None:
+        # wechat: a wrong EncodingAESKey would fail every push; say so at start-up instead.
+        # It is 43 characters of base64 for a 32-byte AES key.
+        try:
+            valid = not value or (len(value) == 43 and len(base64.b64decode(value + "=", validate=True)) == 32)
+        except ValueError:  # binascii.Error is one
+            valid = False
+        if not valid:
+            raise ValueError("MSGROUTER_WECHAT_AES_KEY: an EncodingAESKey is 43 characters of base64 "
+                             "(copy it from the official account's server configuration)")
         return value
 
     @field_validator("secret_key")

@@ -73,6 +73,7 @@ def run(workers: int = typer.Option(4, help="worker threads")) -> None:
                f"  SMTP out   relay {settings.relay_host}:{settings.relay_port}\n"
                f"  web / API  http://{settings.web_host}:{settings.web_port}  (docs at /docs)\n"
                f"  Telegram   {_telegram_line(settings)}\n"
+               f"  WeChat     {_wechat_line(settings)}\n"
                f"  API token  msgrouter token alice")
     if imap_stop is not None:
         typer.echo(f"  IMAP in    {settings.imap_account}/{settings.imap_mailbox} "
@@ -103,6 +104,13 @@ def _start_imap(settings):
     stop = threading.Event()
     threading.Thread(target=poll_forever, args=(stop, settings), daemon=True, name="imap").start()
     return stop
+
+
+def _wechat_line(settings) -> str:
+    if not settings.wechat_token:
+        return "off (MSGROUTER_WECHAT_TOKEN)"
+    mode = "safe mode" if settings.wechat_aes_key else "plain mode"
+    return f"GET/POST /channels/wechat ({mode}), API {settings.wechat_api_base}"
 
 
 def _mailboxes() -> frozenset[str]:

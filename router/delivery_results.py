@@ -18,6 +18,7 @@ from router.clock import utcnow
 from router.delivery_progress import held_ids
 from router.delivery_receipts import write_receipts
 from router.delivery_retry import next_attempt, retry_until
+from router.held import hold
 from router.models import Event, Identity, Message
 from router.rows import Row
 
@@ -36,6 +37,7 @@ def record_results(session: Session, batch: list[Row], results: list[DeliveryRes
     undeliverable: list[dict] = []
     late: dict[int, tuple[datetime, str]] = {}
     written: list[Row] = []
+    waiting: list[tuple[Row, DeliveryResult]] = []
     for i, (row, result) in enumerate(zip(batch, results, strict=True)):
         if row.id not in held:
             continue
@@ -46,6 +48,9 @@ def record_results(session: Session, batch: list[Row], results: list[DeliveryRes
                 late[i] = (now, result.detail)
             row.status, row.processed_at, row.error = "sent", accepted.get(i, (now,))[0], None
             events.append(_event("delivered", row, now, {}))
+            continue
+        if result.hold:  # the channel takes it only once the customer writes again (router/held.py)
+            waiting.append((row, result))
             continue
         row.error = result.detail[:2000]
         if result.permanent:
@@ -63,6 +68,8 @@ def record_results(session: Session, batch: list[Row], results: list[DeliveryRes
         else:
             # Back to the queue; claimed_at holds the time of the next attempt.
             row.status, row.claimed_at = "queued", when
+    if waiting:
+        events += hold(session, waiting, now)
     write_receipts(session, batch, late)
     _write(session, written, token)
     if events:

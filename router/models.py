@@ -121,8 +121,9 @@ class Message(SQLModel, table=True):
     """A message in (from a customer) or out (from an agent or the desk's automation).
 
     Inbound: pending -> processing -> done | failed. Outbound: queued -> sending -> sent,
-    back to queued to wait for a retry, failed when the channel refused it for good, or
-    parked when the retries ran out (`msgrouter replay --outbound ID` queues it again).
+    back to queued to wait for a retry, failed when the channel refused it for good,
+    parked when the retries ran out (`msgrouter replay --outbound ID` queues it again), or
+    held (the channel takes it only once the customer writes again: router.held) -> queued.
     """
 
     __table_args__ = (

@@ -15,7 +15,7 @@ from router.web.params import Limit, Offset
 
 router = APIRouter(prefix="/api", tags=["outbound"])
 
-Status = Literal["parked", "failed", "queued", "sending", "sent"]
+Status = Literal["parked", "held", "failed", "queued", "sending", "sent"]
 
 
 def _row(m: Message) -> dict:

@@ -66,6 +66,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/chat/demo"): _all(404),  # on only for the embedded development desk
     ("POST", "/forms/contact"): _all(415),  # a customer's door; no body here
     ("POST", "/channels/telegram/webhook"): _all(404),  # the channel is off without its token
+    ("GET", "/channels/wechat"): _all(404),  # wechat: off without its token; its own signature
+    ("POST", "/channels/wechat"): _all(404),
 }
 
 BODIES = {
