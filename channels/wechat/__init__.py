@@ -13,7 +13,7 @@ import uuid
 
 import httpx
 
-from channels.base import DeliveryResult, Inbound, Outbound
+from channels.base import DeliveryResult, Inbound, Outbound, SendProgress
 from channels.wechat import api
 from channels.wechat.pushes import BadPush, read
 from channels.wechat.sending import send_all
@@ -40,7 +40,7 @@ def parse(raw: bytes | str) -> Inbound:
     return received.inbound
 
 
-def send_many(outbounds: list[Outbound]) -> list[DeliveryResult]:
+def send_many(outbounds: list[Outbound], progress: SendProgress | None = None) -> list[DeliveryResult]:
     """Each as a customer-service text message, in order, through one HTTP client."""
     settings = get_settings()
     if not (settings.wechat_app_id and settings.wechat_app_secret):
@@ -48,7 +48,7 @@ def send_many(outbounds: list[Outbound]) -> list[DeliveryResult]:
         return [DeliveryResult(ok=False, detail=detail)] * len(outbounds)
     with httpx.Client(timeout=TIMEOUT) as client:
         tokens = AccessTokens(get_store(), settings.wechat_app_id, lambda: api.fetch_token(client, settings))
-        return send_all(client, settings, tokens, outbounds)
+        return send_all(client, settings, tokens, outbounds, progress)
 
 
 def send(outbound: Outbound) -> DeliveryResult:

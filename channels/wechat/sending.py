@@ -15,7 +15,7 @@ import logging
 
 import httpx
 
-from channels.base import DeliveryResult, Outbound
+from channels.base import DeliveryResult, Outbound, SendProgress
 from channels.wechat import api
 from channels.wechat.tokens import AccessTokens
 from config.settings import Settings
@@ -63,22 +63,31 @@ def _send_one(client: httpx.Client, settings: Settings, tokens: AccessTokens, ou
 
 
 def send_all(client: httpx.Client, settings: Settings, tokens: AccessTokens,
-             outbounds: list[Outbound]) -> list[DeliveryResult]:
+             outbounds: list[Outbound], progress: SendProgress | None = None) -> list[DeliveryResult]:
+    """Each in order; with `progress`, each acceptance is reported before the next message
+    starts (the outbox commits its receipt), as the email relay does."""
     try:
         tokens.current()
     except api.ApiError as exc:  # no token, nothing can be sent: one fetch fails the batch, not one each
         log.warning("wechat access token not fetched: %s", exc)
         return [DeliveryResult(ok=False, detail=f"no WeChat access token: WeChat {exc}")] * len(outbounds)
     results: list[DeliveryResult] = []
-    for outbound in outbounds:
+    for i, outbound in enumerate(outbounds):
+        if progress is not None and not progress.proceed(i):
+            results.append(DeliveryResult(ok=False, detail="not sent: the claim on it was lost"))
+            continue
+        limited = False
         try:
             _send_one(client, settings, tokens, outbound)
-            results.append(DeliveryResult(ok=True))
+            result = DeliveryResult(ok=True)
         except api.ApiError as exc:
-            results.append(result_for(exc))
-            if exc.errcode == api.API_LIMITED:
-                rest = len(outbounds) - len(results)
-                log.info("wechat API limit reached (45009): %d more messages wait untried", rest)
-                results += [DeliveryResult(ok=False, detail="not tried: the WeChat API limit (45009)")] * rest
-                break
+            result, limited = result_for(exc), exc.errcode == api.API_LIMITED
+        if progress is not None:
+            progress.outcome(i, result)
+        results.append(result)
+        if limited:
+            rest = len(outbounds) - len(results)
+            log.info("wechat API limit reached (45009): %d more messages wait untried", rest)
+            results += [DeliveryResult(ok=False, detail="not tried: the WeChat API limit (45009)")] * rest
+            break
     return results

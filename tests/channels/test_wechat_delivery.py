@@ -167,7 +167,9 @@ def test_a_customer_writing_while_the_reply_is_refused_gets_it_at_once(wechat, a
 
 
 @pytest.mark.parametrize("errcode", [45009, -1])
-def test_rate_limits_and_a_busy_system_are_retried_with_backoff(wechat, api, errcode):
+def test_rate_limits_and_a_busy_system_are_retried_with_backoff(wechat, api, errcode, monkeypatch):
+    monkeypatch.setenv("MSGROUTER_DELIVERY_BACKOFF_JITTER", "0")  # the exact schedule
+    get_settings.cache_clear()
     base, auth = api
     with time_machine.travel(START, tick=False) as clock:
         conversation = _opened(wechat)
