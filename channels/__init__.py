@@ -2,8 +2,9 @@
 
 The registry below is the only place that knows which channels exist; everything else
 asks `get_channel(name)`. A channel module also says how it threads
-(`THREADS_BY_CUSTOMER`), how it names what we send (`new_external_id`) and what we
-send from (`our_address`).
+(`THREADS_BY_CUSTOMER`), how it names what we send (`new_external_id`), what we
+send from (`our_address`) and, where one person has many spellings of an address, which
+one they all reach (`sender_key`; without it the address is its own key).
 """
 from __future__ import annotations
 

@@ -37,6 +37,10 @@ def test_shipped_desk_is_valid():
     (('escalation = "supervisors"', 'escalation = "bosses"'), "pools.security.escalation: unknown pool 'bosses'"),
     (('capacity = 20', 'capacity = -1'), "agents[0].capacity"),
     (('languages = ["zh", "en"]', 'languages = ["fr"]'), "agents[0].languages: unknown language 'fr'"),
+    # The sender's name is offered to no template: a stranger's text would go out under ours.
+    (('body = """Hello,', 'body = """Hello{customer_name_suffix},'),
+     "acknowledgement.templates.en.body: unknown placeholder {customer_name_suffix}"),
+    (('same_sender_window = "1h"', 'same_sender_window = "never"'), "threading.same_sender_window"),
 ])
 def test_errors_name_the_key(tmp_path, change, key):
     path = _write(tmp_path, _shipped().replace(*change, 1))
