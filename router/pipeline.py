@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 FIND_STEPS = (
     "thread",       # the customer, and the conversation this message continues
     "dedupe",       # the same text again from the same customer: attach, do not alert
+    "repeat",       # the sender wrote again soon, threading nothing: their recent open case
     "open",         # no conversation found: open one
 )
 # What happens to the conversation: decided per run of distinct conversations.
