@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
-from email.headerregistry import Address, HeaderRegistry
+from email.headerregistry import Address, AddressHeader, HeaderRegistry
 from email.message import Message
 from email.utils import parsedate_to_datetime
 
@@ -45,11 +45,7 @@ def first_mailbox(headers: Headers, name: str, notes: list[str]) -> tuple[str, s
     value, words = _set_aside_encoded_words(headers.unicode(name))
     if not value.strip():
         return "", ""
-    try:
-        mailboxes = list(_REGISTRY("from", value).addresses)
-    except Exception:  # noqa: BLE001 - the parser has failed on hostile input before; the regex below still reads it
-        mailboxes = []
-    for mailbox in mailboxes:
+    for mailbox in _mailboxes(value):
         address = _address_of(mailbox, words, notes, name)
         if address:
             display = _put_back(mailbox.display_name, words, headers, name, decode=True)
@@ -61,16 +57,22 @@ def first_mailbox(headers: Headers, name: str, notes: list[str]) -> tuple[str, s
     return "", found.group(0) if found else ""
 
 
+def _mailboxes(value: str) -> list[Address]:
+    """The mailboxes the standard library's RFC 5322 parser finds in `value`."""
+    try:
+        header = _REGISTRY("from", value)
+    except Exception:  # noqa: BLE001 - the parser has failed on hostile input before; callers fall back
+        return []
+    return list(header.addresses) if isinstance(header, AddressHeader) else []
+
+
 def _address_of(mailbox: Address, words: list[str], notes: list[str], name: str) -> str:
     """The mailbox's address, or "" when it has none. `<"x@y">`, an address written as
     one quoted local part, is read as the address inside the quotes."""
     local = _put_back(mailbox.username, words)
     domain = _put_back(mailbox.domain, words)
     if not domain and "@" in local:
-        try:
-            inner = list(_REGISTRY("from", local).addresses)
-        except Exception:  # noqa: BLE001 - as above: not an address then
-            inner = []
+        inner = _mailboxes(local)
         if inner and inner[0].domain and "@" not in inner[0].username:
             notes.append(f"header {name}: the address was written as one quoted string; read without the quotes")
             local, domain = inner[0].username, inner[0].domain

@@ -22,8 +22,8 @@ from channels.email.charsets import clean_text, decode_bytes
 from channels.email.fields import (
     address_in,
     external_id,
-    first_mailbox,
     first_id,
+    first_mailbox,
     hash_id,
     is_automatic,
     received_at,

@@ -47,7 +47,7 @@ def test_real_phrases_are_still_mnemonics(phrase: str) -> None:
 @pytest.mark.parametrize("style", ["{n}. {w}", "{n}) {w}", "#{n} {w}", "{n}、{w}"])
 def test_numbered_phrases_are_still_mnemonics(style: str) -> None:
     numbered = " ".join(style.format(n=n, w=w) for n, w in enumerate(PHRASE_12.split(), 1))
-    assert numbered.startswith("1") or numbered.startswith("#1")
+    assert numbered.startswith(("1", "#1"))
     assert redact(numbered).text == "[REDACTED:mnemonic]"
     one_a_line = "\n".join(style.format(n=n, w=w) for n, w in enumerate(HAN_12.split(), 1))
     assert redact(one_a_line).text == "[REDACTED:mnemonic]"
