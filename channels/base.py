@@ -16,6 +16,7 @@ class Attachment:
     content_type: str
     data: bytes | None  # None when the part was over the size limit and not kept
     size: int
+    charset: str = ""  # as the sender declared it; intake reads the file in it to redact it
 
 
 @dataclass(slots=True)
@@ -62,3 +63,6 @@ class DeliveryResult:
     # A permanent failure is not retried (unknown recipient, blocked bot).
     permanent: bool = False
     detail: str = ""
+    # Seconds the remote side asked us to wait before trying again (Telegram's 429
+    # retry_after); the outbox waits exactly that instead of its own backoff.
+    retry_after: float | None = None

@@ -7,7 +7,7 @@ import string
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -16,6 +16,9 @@ CATEGORIES = ("security", "transaction", "account", "technical", "complaint",
 URGENCIES = ("critical", "high", "normal", "low")
 CHANNELS = ("email", "telegram", "chat", "webform")
 LANGUAGES = ("zh", "en", "other")
+# Who may do what is router/web/access.py; README "Roles" has the table.
+ROLES = ("agent", "supervisor", "admin")
+Role = Literal["agent", "supervisor", "admin"]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -69,6 +72,8 @@ class Agent(Strict):
     pools: list[str]
     languages: list[str] = ["zh", "en"]
     capacity: int = Field(default=10, ge=0, le=1000)
+    # agent: their pools' work only; supervisor: every pool's; admin: that and agents' tokens.
+    role: Role = "agent"
 
 
 class RoutingRule(Strict):
@@ -95,6 +100,8 @@ class Template(Strict):
     subject: str
     body: str
     secret_notice: str
+    # The answer to a chat opened without a question (Telegram's /start): no case is opened.
+    greeting: str = "{desk_name}: write your question here and a member of our team will answer."
 
     @field_validator("subject", "body", "secret_notice")
     @classmethod
@@ -124,6 +131,13 @@ class Threading(Strict):
     same_sender_window: Duration = 3600
 
 
+class Attachments(Strict):
+    # What intake does with a file it cannot read for secrets (an image, a PDF, an
+    # archive): "drop" keeps its name, type and size only; "keep_images" also keeps
+    # images; "keep" keeps every file. Files that read as text are always kept, redacted.
+    unreadable: Literal["drop", "keep_images", "keep"] = "drop"
+
+
 class Desk(Strict):
     desk: DeskInfo
     mailboxes: list[Mailbox]
@@ -133,6 +147,7 @@ class Desk(Strict):
     sla: list[SlaRule]
     acknowledgement: Acknowledgement
     threading: Threading = Threading()
+    attachments: Attachments = Attachments()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Desk:

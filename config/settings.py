@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,24 @@ class Settings(BaseSettings):
     smtp_max_message_bytes: int = 25 * 1024 * 1024
     # Largest attachment kept, in bytes; larger ones are listed but not stored.
     max_attachment_bytes: int = 5 * 1024 * 1024
+    # SMTP abuse limits, counted inside the one SMTP server process (README, "SMTP limits").
+    # Connections open at once from one IP address; one more is answered 421 and closed.
+    smtp_max_connections_per_ip: int = Field(default=20, ge=1)
+    # Recipients of one message; the next RCPT is answered 452.
+    smtp_max_recipients: int = Field(default=20, ge=1)
+    # Messages (MAIL FROM) per envelope sender address, and per IP address, within the
+    # window; over either, MAIL is answered 451 4.7.1 and the sender's server retries later.
+    smtp_messages_per_sender: int = Field(default=30, ge=1)
+    smtp_messages_per_ip: int = Field(default=300, ge=1)
+    smtp_rate_window_seconds: int = Field(default=600, ge=1)
+    # Parsing one mail (MIME and HTML) runs in a worker process and is stopped after this
+    # many seconds; the mail is then stored from a cheaper reading, with a note saying so.
+    email_parse_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Worker processes parsing mail for the SMTP server.
+    email_parse_processes: int = Field(default=2, ge=1)
+    # HTML characters laid out as text per mail, over all its parts; past it, HTML is
+    # reduced to its words (laying HTML out costs far more per character than reading it).
+    email_html_budget_chars: int = Field(default=2_000_000, ge=0)
 
     # Outbound relay for replies and acknowledgements.
     relay_host: str = "127.0.0.1"
@@ -51,7 +70,14 @@ class Settings(BaseSettings):
     # The web app (dashboard, API, webhooks).
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # Largest request body the web app reads, in bytes; a larger one gets 413.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Requests one API token may make, in the notation of the `limits` library
+    # ("300/minute", "10/second;300/minute"); over it: 429 with Retry-After.
+    api_rate_limit: str = "300/minute"
     log_level: str = "INFO"
+    # "text": one human line per event (the console); "json": one JSON object per line.
+    log_format: Literal["text", "json"] = "text"
     # "production" refuses placeholder secrets and a relay nobody named.
     environment: str = "development"
     # Keys the agent dashboard's session cookies (nothing signs with it yet); a
@@ -68,9 +94,65 @@ class Settings(BaseSettings):
     rering_after_seconds: int = 60
     # How often beat runs tick.
     tick_seconds: float = 5.0
+    # Telegram (channels/telegram). No token: the channel is off. The token and the webhook
+    # secret are secrets: never logged (the Bot API URL holds the token, so httpx's request
+    # lines are kept below the log level).
+    telegram_token: str | None = None
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; `set-webhook` registers it.
+    telegram_webhook_secret: str | None = None
+    # python-telegram-bot's `base_url` (the token is appended); files come from the same
+    # server under /file/bot<token>. Point it at a stand-in for tests and demos.
+    telegram_base_url: str = "https://api.telegram.org/bot"
+
     # The trained triage model (`msgrouter train` writes it); rules alone when absent.
     model_path: Path = DEFAULT_MODEL
 
+    # In-app chat: the app's backend signs each customer id with this key
+    # (hex HMAC-SHA256); unset, the chat is off and every connection is refused.
+    chat_secret: str | None = None
+    # Longest chat message taken, in characters; longer ones get an error frame.
+    chat_max_message_chars: int = Field(default=4000, ge=1, le=100_000)
+    # Messages one chat connection may send ("N per M seconds", the `limits` notation).
+    chat_rate_limit: str = "10 per 10 seconds"
+    # Each connected chat socket also looks for undelivered replies this often, in seconds
+    # (a lost announcement costs at most this long).
+    chat_poll_seconds: float = Field(default=15.0, gt=0)
+    # /chat/demo signs demo customers for anybody: unset, it is on only on the embedded
+    # development desk (`msgrouter run`); it can never be on in production.
+    chat_demo: bool | None = None
+    # The website form: submissions per client IP, and per email address.
+    form_rate_per_ip: str = "10 per hour"
+    form_rate_per_address: str = "5 per hour"
+
+    @field_validator("chat_rate_limit", "form_rate_per_ip", "form_rate_per_address")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit such as '10 per hour'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _no_chat_demo_in_production(self) -> Settings:
+        if self.production and self.chat_demo:
+            raise ValueError("MSGROUTER_CHAT_DEMO cannot be on in production: the demo page signs "
+                             "chat identities for anybody")
+        return self
+
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"MSGROUTER_API_RATE_LIMIT: not a rate such as '300/minute': {value!r}") from None
+        return value
 
     @field_validator("secret_key")
     @classmethod
@@ -98,6 +180,12 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when the broker lives inside this process (`msgrouter run`)."""
         return self.broker_url.startswith("memory://")
+
+    @property
+    def chat_demo_on(self) -> bool:
+        if self.production:
+            return False
+        return self.chat_demo if self.chat_demo is not None else self.embedded
 
     @property
     def doorbell_redis_url(self) -> str | None:

@@ -12,6 +12,7 @@ from config.settings import get_settings
 from router.cli_errors import CommandGroup, OperatorError, listening
 from router.cli_prepare import prepare
 from router.cli_servers import serve_web, start_smtp, wait_for_signal, web_socket
+from router.cli_telegram import telegram_app
 from router.cli_tokens import token
 
 # Plain help (rich_markup_mode=None): the rich layout prints a `<bool>` type beside every flag.
@@ -21,6 +22,7 @@ app = typer.Typer(help="msgrouter: a multichannel message router for support des
                   rich_markup_mode=None, pretty_exceptions_show_locals=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
+app.add_typer(telegram_app, name="telegram")
 
 
 def _version(value: bool) -> None:
@@ -69,12 +71,19 @@ def run(workers: int = typer.Option(4, help="worker threads")) -> None:
                f"(mailboxes: {', '.join(sorted(_mailboxes()))})\n"
                f"  SMTP out   relay {settings.relay_host}:{settings.relay_port}\n"
                f"  web / API  http://{settings.web_host}:{settings.web_port}  (docs at /docs)\n"
+               f"  Telegram   {_telegram_line(settings)}\n"
                f"  API token  msgrouter token alice")
     try:
         serve_web(sock, settings)
     finally:
         smtp.stop()
         worker.stop()
+
+
+def _telegram_line(settings) -> str:
+    if not settings.telegram_token:
+        return "off (MSGROUTER_TELEGRAM_TOKEN)"
+    return f"webhook POST /channels/telegram/webhook, Bot API {settings.telegram_base_url}"
 
 
 def _mailboxes() -> frozenset[str]:

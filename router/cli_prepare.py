@@ -16,7 +16,7 @@ def prepare(upgrade: bool = True) -> None:
     from router import logs
 
     settings = get_settings()
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, fmt=settings.log_format)
     desk = _desk(settings)
     if upgrade:
         from router.db import session_scope

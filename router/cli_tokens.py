@@ -5,6 +5,10 @@ import typer
 
 from router.cli_errors import OperatorError
 
+# The audit log's actor for tokens issued or revoked at the shell: whoever can run the
+# command can already read the database, so there is no agent to name.
+CLI_ACTOR = "cli"
+
 
 def token(agent: str = typer.Argument(..., metavar="AGENT", help="the agent's name in desk.toml"),
           name: str | None = typer.Option(None, "--name", "-n", metavar="TOKEN_NAME",
@@ -27,9 +31,9 @@ def token(agent: str = typer.Argument(..., metavar="AGENT", help="the agent's na
                 for info in list_tokens(session, agent):
                     typer.echo(f"{info.name}\t{info.created_at:%Y-%m-%d %H:%M:%S} UTC")
             elif revoke is not None:
-                revoke_token(session, agent, revoke)
+                revoke_token(session, agent, revoke, actor=CLI_ACTOR)
                 typer.echo(f"revoked {agent}'s token {revoke!r}; the agent's other tokens keep working")
             else:
-                typer.echo(issue_token(session, agent, name))
+                typer.echo(issue_token(session, agent, name, actor=CLI_ACTOR))
     except TokenError as exc:
         raise OperatorError(str(exc)) from None

@@ -62,6 +62,24 @@ def resolve(session: Session, conversation: Conversation, agent: Agent) -> None:
 
 def reassign(session: Session, conversation: Conversation, actor: Agent, *,
              agent_name: str | None = None, pool_name: str | None = None) -> None:
+    """Move to another agent and/or pool; one `reassigned` event says who moved it from
+    where to where (the routed/assigned/unassigned events keep the steps)."""
+    before = _placement(session, conversation)
+    _reassign(session, conversation, actor, agent_name=agent_name, pool_name=pool_name)
+    after = _placement(session, conversation)
+    if after != before:
+        record(session, "reassigned", conversation_id=conversation.id, actor=actor.name,
+               data={"pool": [before[0], after[0]], "agent": [before[1], after[1]]})
+
+
+def _placement(session: Session, conversation: Conversation) -> tuple[str | None, str | None]:
+    pool = session.get(Pool, conversation.pool_id) if conversation.pool_id is not None else None
+    agent = session.get(Agent, conversation.assignee_id) if conversation.assignee_id is not None else None
+    return (pool.name if pool else None, agent.name if agent else None)
+
+
+def _reassign(session: Session, conversation: Conversation, actor: Agent, *,
+              agent_name: str | None, pool_name: str | None) -> None:
     if conversation.state == "resolved":
         raise ActionError("a resolved conversation cannot be reassigned")
     now = utcnow()

@@ -1,6 +1,7 @@
 """Bring the database's pools, agents and memberships in line with the desk configuration.
 
-Agents removed from the file are kept (their history points at them) but set offline.
+Agents removed from the file are kept (their history points at them) but set offline
+and lose any role above agent, so a token left behind cannot act as a supervisor or admin.
 Runtime state (status, open count, tokens) of existing agents is left alone.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ def sync_desk(session: Session, desk: Desk) -> None:
         agent = agents.get(agent_spec.name) or Agent(name=agent_spec.name, status="online")
         agent.display_name, agent.email = agent_spec.display_name, agent_spec.email
         agent.capacity, agent.languages = agent_spec.capacity, ",".join(agent_spec.languages)
+        agent.role = agent_spec.role
         session.add(agent)
         session.flush()
         assert agent.id is not None  # flushed
@@ -34,4 +36,4 @@ def sync_desk(session: Session, desk: Desk) -> None:
     configured = {spec.name for spec in desk.agents}
     for name, known in agents.items():
         if name not in configured:
-            known.status = "offline"
+            known.status, known.role = "offline", "agent"

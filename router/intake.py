@@ -1,13 +1,13 @@
 """Intake: the edge where a parsed message becomes durable.
 
-accept = redact secrets, insert the message as pending (a redelivery is a no-op thanks
-to UNIQUE(channel, external_id)), commit, then ring the doorbell. Concurrent callers are
+accept = clean what no database stores (`channels.storable`), redact secrets, insert the
+message as pending (a redelivery is a no-op thanks to UNIQUE(channel, sender, external_id):
+the same id from another sender is another message), commit, then ring the doorbell. Concurrent callers are
 committed together, one transaction per group (`router.group_commit`); a channel tells
 its sender "accepted" only after `accept` returns, that is after its group committed.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -17,21 +17,30 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, tuple_
 
 from channels.base import Inbound
+from channels.storable import storable
+from config.desk import get_desk
 from router.clock import utcnow
 from router.db import get_engine, session_scope, upsert_dialect_insert
 from router.doorbell import get_doorbell
 from router.group_commit import GroupCommitter
+from router.logs import log_extra
 from router.models import Attachment, Message
 from router.redact import redact
+from router.redact_attachments import keep_attachment
+from router.redact_notes import redact_notes
+from router.redact_tokens import hidden_kinds, safe_id
 
 log = logging.getLogger(__name__)
 MESSAGES, ATTACHMENTS = Message.__table__, Attachment.__table__  # type: ignore[attr-defined]
+# A message's identity: its channel id is only unique per sender, since anybody can write
+# any Message-ID (uq_message_channel_sender_external_id).
+KEY = ("channel", "sender", "external_id")
 
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
     message_id: int
-    duplicate: bool  # the same (channel, external_id) was accepted before
+    duplicate: bool  # the same (channel, sender, external_id) was accepted before
 
 
 def _redact_fields(inbound: Inbound) -> tuple[dict[str, str], list[str]]:
@@ -44,12 +53,21 @@ def _redact_fields(inbound: Inbound) -> tuple[dict[str, str], list[str]]:
     return out, kinds
 
 
-def _redact_attachment(data: bytes | None, content_type: str) -> tuple[bytes | None, tuple[str, ...]]:
-    """Text attachments are scanned like the body; other files cannot be read here."""
-    if data is None or not content_type.startswith("text/"):
-        return data, ()
-    result = redact(data.decode("utf-8", errors="replace"))
-    return (result.text.encode("utf-8") if result.kinds else data), result.kinds
+def _merge(kinds: list[str], found) -> None:
+    kinds.extend(k for k in found if k not in kinds)
+
+
+def _safe_ids(inbound: Inbound, kinds: list[str]) -> tuple[str, str, list[str]]:
+    """The message's own id and the ids it answers (external_id, in_reply_to, references),
+    each through `safe_id`: an id that holds a secret is stored (and so echoed in our
+    replies' References) only as its hash, and the same hash on both sides keeps a reply
+    to it threaded."""
+    ids = [inbound.external_id[:998], inbound.in_reply_to, *inbound.references]
+    safe = [safe_id(value) for value in ids]
+    # An id hashed only because it names a secret ("password-reset") reports no kind.
+    _merge(kinds, [k for value, hashed in zip(ids, safe, strict=True) if value != hashed
+                   for k in hidden_kinds(value, cues=False)])
+    return safe[0], safe[1], safe[2:]
 
 
 @dataclass
@@ -61,48 +79,49 @@ class _Prepared:
     attachments: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def key(self) -> tuple[str, str]:
-        return self.values["channel"], self.values["external_id"]
+    def key(self) -> tuple[str, str, str]:
+        return self.values["channel"], self.values["sender"], self.values["external_id"]
 
 
 def _prepare(inbound: Inbound) -> _Prepared:
+    inbound = storable(inbound)
     fields, kinds = _redact_fields(inbound)
-    attachments = []
+    policy = get_desk().attachments.unreadable
+    attachments, notes, filenames = [], list(inbound.parse_notes), {}
     for att in inbound.attachments:
-        data, found = _redact_attachment(att.data, att.content_type)
-        kinds.extend(k for k in found if k not in kinds)
-        attachments.append({
-            "filename": redact(att.filename).text, "content_type": att.content_type, "size": att.size,
-            "data": data, "sha256": hashlib.sha256(data).hexdigest() if data is not None else ""})
+        kept = keep_attachment(att, policy)
+        _merge(kinds, kept.kinds)
+        attachments.append(kept.row)
+        notes.extend(kept.notes)
+        filenames[att.filename] = kept.row["filename"]
+    external_id, in_reply_to, references = _safe_ids(inbound, kinds)
     values = {
-        "direction": "in", "channel": inbound.channel, "external_id": inbound.external_id[:998],
+        "direction": "in", "channel": inbound.channel, "external_id": external_id,
         "status": "pending", "sender": inbound.sender, "recipient": inbound.recipient,
         "sender_name": fields["sender_name"], "subject": fields["subject"], "text": fields["text"],
         "secret_kinds": kinds, "auto_submitted": inbound.auto_submitted,
-        "in_reply_to": inbound.in_reply_to, "references": list(inbound.references),
-        "parse_notes": list(inbound.parse_notes), "received_at": inbound.received_at,
+        "in_reply_to": in_reply_to, "references": references,
+        "parse_notes": redact_notes(notes, filenames, kinds), "received_at": inbound.received_at,
         "created_at": utcnow(), "attempts": 0, "automatic": False,
     }
     return _Prepared(values, kinds, attachments)
 
 
 def _write_group(engine: Engine, group: Sequence[_Prepared]) -> list[Accepted]:
-    """Insert the group in one transaction: the first of each (channel, external_id) is a
-    candidate, later ones in the group are its duplicates; a key already stored is a
+    """Insert the group in one transaction: the first of each (channel, sender, external_id)
+    is a candidate, later ones in the group are its duplicates; a key already stored is a
     duplicate of the stored row."""
-    first: dict[tuple[str, str], _Prepared] = {}
+    first: dict[tuple[str, str, str], _Prepared] = {}
     for prepared in group:
         first.setdefault(prepared.key, prepared)
     with session_scope(engine, writer="intake") as session:
         stmt = upsert_dialect_insert(session)(MESSAGES).on_conflict_do_nothing(
-            index_elements=["channel", "external_id"]).returning(
-            MESSAGES.c.id, MESSAGES.c.channel, MESSAGES.c.external_id)
-        new = {(ch, ext): mid for mid, ch, ext in
-               session.execute(stmt, [p.values for p in first.values()])}
+            index_elements=list(KEY)).returning(MESSAGES.c.id, *(MESSAGES.c[name] for name in KEY))
+        new = {tuple(key): mid for mid, *key in session.execute(stmt, [p.values for p in first.values()])}
         missing = [key for key in first if key not in new]
-        stored = {(ch, ext): mid for mid, ch, ext in session.execute(
-            select(MESSAGES.c.id, MESSAGES.c.channel, MESSAGES.c.external_id).where(
-                tuple_(MESSAGES.c.channel, MESSAGES.c.external_id).in_(missing)))} if missing else {}
+        stored = {tuple(key): mid for mid, *key in session.execute(
+            select(MESSAGES.c.id, *(MESSAGES.c[name] for name in KEY)).where(
+                tuple_(*(MESSAGES.c[name] for name in KEY)).in_(missing)))} if missing else {}
         attachments = [{**att, "message_id": new[key]} for key, p in first.items() if key in new
                        for att in p.attachments]
         if attachments:
@@ -129,10 +148,12 @@ def accept(inbound: Inbound, engine: Engine | None = None) -> Accepted:
     prepared = _prepare(inbound)
     accepted = _committer(engine or get_engine()).submit(prepared)
     if accepted.duplicate:
-        log.info("duplicate %s message ignored (message %s)", inbound.channel, accepted.message_id)
+        log.info("duplicate %s message ignored (message %s)", inbound.channel, accepted.message_id,
+                 extra=log_extra(accepted.message_id))
         return accepted
     log.info("accepted %s message %s%s", inbound.channel, accepted.message_id,
-             f" (secrets removed: {', '.join(prepared.kinds)})" if prepared.kinds else "")
+             f" (secrets removed: {', '.join(prepared.kinds)})" if prepared.kinds else "",
+             extra=log_extra(accepted.message_id))
     get_doorbell().ring("inbound")
     return accepted
 

@@ -60,6 +60,8 @@ class Agent(SQLModel, table=True):
     # sha256 of the API token; tokens are 256-bit random, so a fast hash is enough.
     token_hash: str | None = Field(default=None, index=True)
     status: str = "online"  # online | away | offline
+    # agent | supervisor | admin (config.desk.ROLES), from the desk file; router/web/access.py reads it.
+    role: str = Field(default="agent", sa_column_kwargs={"server_default": "agent"})
     capacity: int = 10
     languages: str = "zh,en"  # comma-separated
     # Kept in step with assignments in the same transaction, so a claim can be one
@@ -120,7 +122,10 @@ class Message(SQLModel, table=True):
     """
 
     __table_args__ = (
-        UniqueConstraint("channel", "external_id", name="uq_message_channel_external_id"),
+        # Anybody can write any Message-ID: an id is one message only together with its sender.
+        UniqueConstraint("channel", "sender", "external_id", name="uq_message_channel_sender_external_id"),
+        # Threading looks messages up by the ids they reference, whoever sent them.
+        Index("ix_message_channel_external_id", "channel", "external_id"),
         Index("ix_message_work", "direction", "status", "id"),
         # Only rows waiting for or in work, in id order: a claim walks these, never the
         # done and sent history (predicate repeated in router.claims.LIVE).
@@ -219,7 +224,7 @@ class AckQuota(SQLModel, table=True):
     them too), so two workers cannot both see a free slot and both use it."""
 
     __tablename__ = "ack_quota"
-    channel: str = Field(primary_key=True)
+    channel: str = Field(primary_key=True)  # the channel's kind: email and the website form share caps
     # The mailbox, not the address as written: `sender_key` of the channel (x+1@ is x@).
     normalised_address: str = Field(primary_key=True)
     slot: int = Field(primary_key=True)

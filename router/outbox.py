@@ -18,11 +18,12 @@ from sqlmodel import Session, col
 from channels import get_channel
 from channels.base import DeliveryResult, Outbound
 from config.settings import get_settings
-from router import rows
+from router import metrics, rows
 from router.claims import claim
 from router.clock import utcnow
 from router.db import get_engine, session_scope
 from router.doorbell import get_doorbell
+from router.logs import log_extra
 from router.models import Conversation, Event, Identity, Message
 from router.rows import Row
 
@@ -119,7 +120,7 @@ def _record_results(session: Session, batch: list[Row], results: list[DeliveryRe
                 undeliverable.append({"_channel": row.channel, "_address": row.recipient})
         else:
             # Back to the queue; claimed_at holds the time of the next attempt.
-            row.status, row.claimed_at = "queued", now + backoff(row.attempts)
+            row.status, row.claimed_at = "queued", now + _wait(result, row.attempts)
     rows.update_all(session, Message, batch, ("status", "processed_at", "error", "claimed_at"))
     if events:
         session.execute(insert(rows.table_of(Event)), events)
@@ -129,6 +130,12 @@ def _record_results(session: Session, batch: list[Row], results: list[DeliveryRe
             update(identity).where(identity.c.channel == bindparam("_channel"),
                                    identity.c.address == bindparam("_address"))
             .values(undeliverable=True), undeliverable)
+
+
+# telegram: a channel that says how long to wait (Telegram's 429 retry_after) is obeyed
+# rather than given our own backoff. Kept to this one helper on purpose.
+def _wait(result: DeliveryResult, attempts: int) -> timedelta:
+    return timedelta(seconds=result.retry_after) if result.retry_after is not None else backoff(attempts)
 
 
 def _event(kind: str, row: Row, now: datetime, data: dict) -> dict:
@@ -152,11 +159,14 @@ def deliver_pending(engine=None) -> int:
     results = _send(batch)
     with session_scope(engine) as session:
         _record_results(session, batch, results)
+    metrics.observe_delivery((row.channel, row.created_at) for row, result in zip(batch, results, strict=True)
+                             if result.ok)
     sent = sum(result.ok for result in results)
     log.info("delivered %d of %d outbound messages", sent, len(batch))
     for row, result in zip(batch, results, strict=True):
         if not result.ok:
-            log.info("message %s not sent (%s): %s", row.id, row.status, result.detail[:200])
+            log.info("message %s not sent (%s): %s", row.id, row.status, result.detail[:200],
+                     extra=log_extra(row.id, row.conversation_id))
     if len(ids) == DELIVER_BATCH:
         doorbell.ring("outbound")
     return sent

@@ -13,7 +13,8 @@ A message whose step raises is set aside as `failed` with the step and the error
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,11 +22,12 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
 from config.desk import get_desk
-from router import rows
+from router import metrics, rows
 from router.batch import Batch, Item, ItemFailed
 from router.clock import utcnow
 from router.db import get_engine, read_scope
 from router.events import record
+from router.logs import log_extra
 from router.models import Conversation, Message, Pool
 from router.steps import PREPARE_FUNCTIONS, STEP_FUNCTIONS
 
@@ -58,6 +60,8 @@ class BatchResult:
     done: int = 0
     failed: int = 0
     outbound: int = 0
+    # (channel, created_at) of each message done, for the latency histogram.
+    accepted: list[tuple[str, datetime]] = field(default_factory=list)
 
 
 def runs_of_distinct_conversations(items: list[Item]) -> list[list[Item]]:
@@ -141,7 +145,8 @@ def _attempt(session: Session, ids: list[int], prepared: dict[str, dict[int, Any
         raise
     except Exception as exc:
         raise BatchFailed(batch.step, exc) from exc
-    return BatchResult(done=len(batch.items), outbound=sum(len(i.outbound) for i in batch.items))
+    return BatchResult(done=len(batch.items), outbound=sum(len(i.outbound) for i in batch.items),
+                       accepted=[(i.message.channel, i.message.created_at) for i in batch.items])
 
 
 def _prepare(engine, ids: list[int]) -> dict[str, dict[int, Any]]:
@@ -163,6 +168,7 @@ def _commit_attempt(engine, ids: list[int]) -> BatchResult:
         raise BatchFailed("commit", exc) from exc
     finally:
         session.close()
+    metrics.observe_pipeline(result.accepted)
     return result
 
 
@@ -178,7 +184,8 @@ def _mark_failed(engine, message_id: int, step: str, exc: BaseException) -> None
         if not transient:
             record(session, "failed", conversation_id=message.conversation_id, message_id=message_id,
                    data={"step": step, "error": message.error[:300]})
-    log.error("message %s failed at step %s: %s", message_id, step, type(exc).__name__)
+    log.error("message %s failed at step %s: %s", message_id, step, type(exc).__name__,
+              extra=log_extra(message_id, message.conversation_id))
 
 
 def process_batch(ids: list[int], engine=None) -> BatchResult:

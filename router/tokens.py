@@ -1,5 +1,7 @@
 """Agent API tokens: random, shown once, stored only as a hash. An agent holds several,
-each with a name (a laptop, a script), so issuing or revoking one leaves the others working."""
+each with a name (a laptop, a script), so issuing or revoking one leaves the others working.
+Issuing and revoking are audited in the event log (who, for which agent, which token name;
+never the token)."""
 from __future__ import annotations
 
 import hashlib
@@ -12,6 +14,7 @@ from typing import cast
 from sqlalchemy import CursorResult, delete, select
 from sqlmodel import Session, col
 
+from router.events import record
 from router.models import Agent, AgentToken
 
 _AUTO_NAME = re.compile(r"^token-(\d+)$")
@@ -57,9 +60,9 @@ def _next_auto_name(names: list[str]) -> str:
     return f"token-{max(numbers, default=0) + 1}"
 
 
-def issue_token(session: Session, agent_name: str, name: str | None = None) -> str:
+def issue_token(session: Session, agent_name: str, name: str | None = None, *, actor: str) -> str:
     """A new token for the agent, named `name` (default: the next free token-N); the
-    agent's other tokens keep working."""
+    agent's other tokens keep working. `actor` is who asked: an admin's name, or "cli"."""
     agent = _agent(session, agent_name)
     names = list(session.execute(select(col(AgentToken.name)).where(col(AgentToken.agent_id) == agent.id)).scalars())
     name = name or _next_auto_name(names)
@@ -71,6 +74,7 @@ def issue_token(session: Session, agent_name: str, name: str | None = None) -> s
     token = "mr_" + secrets.token_urlsafe(32)
     assert agent.id is not None  # a stored agent
     session.add(AgentToken(agent_id=agent.id, name=name, token_hash=_hash(token)))
+    record(session, "token_issued", actor=actor, data={"agent": agent.name, "token_name": name})
     return token
 
 
@@ -83,7 +87,7 @@ def list_tokens(session: Session, agent_name: str) -> list[TokenInfo]:
     return [TokenInfo(name, created_at) for name, created_at in rows]
 
 
-def revoke_token(session: Session, agent_name: str, name: str) -> None:
+def revoke_token(session: Session, agent_name: str, name: str, *, actor: str) -> None:
     """The agent's token `name` stops working; UnknownToken, naming the agent's tokens, if absent."""
     agent = _agent(session, agent_name)
     removed = cast(CursorResult, session.execute(delete(AgentToken).where(
@@ -92,6 +96,7 @@ def revoke_token(session: Session, agent_name: str, name: str) -> None:
         held = [t.name for t in list_tokens(session, agent_name)]
         raise UnknownToken(f"agent {agent_name!r} has no token named {name!r} "
                           f"(its tokens: {', '.join(held) or 'none'})")
+    record(session, "token_revoked", actor=actor, data={"agent": agent.name, "token_name": name})
 
 
 def agent_for_token(session: Session, token: str) -> Agent | None:

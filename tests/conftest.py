@@ -135,12 +135,16 @@ def sink(monkeypatch):
 
 @pytest.fixture
 def smtp_port(db_url, monkeypatch):
-    """Our SMTP server on a free port."""
+    """Our SMTP server on a free port, its abuse limits out of the way: the tests send from
+    one IP and few senders at rates no real sender would (tests/channels/test_smtp_limits.py
+    tries the limits)."""
     from channels.email.server import make_controller
     from config.settings import get_settings
 
     port = free_port()
     monkeypatch.setenv("MSGROUTER_SMTP_PORT", str(port))
+    for name in ("MAX_CONNECTIONS_PER_IP", "MESSAGES_PER_SENDER", "MESSAGES_PER_IP"):
+        monkeypatch.setenv(f"MSGROUTER_SMTP_{name}", "100000")
     get_settings.cache_clear()
     controller = make_controller()
     controller.start()
@@ -150,14 +154,17 @@ def smtp_port(db_url, monkeypatch):
 
 @pytest.fixture
 def api(db_url):
-    """The web app on a free port; yields (base URL, a function giving an agent's auth header)."""
+    """The web app on a free port; yields (base URL, a function giving an agent's auth header).
+    The header is the demo desk's supervisor's unless the test names an agent: a supervisor
+    may read and act on every pool, so a test about something else need not pick the pool's
+    member; tests of roles and pool scope name their agents."""
     from router.db import session_scope
     from router.tokens import issue_token
     from router.web.app import create_app
 
-    def auth(agent: str = "alice") -> dict[str, str]:
+    def auth(agent: str = "erin") -> dict[str, str]:
         with session_scope() as session:
-            return {"Authorization": f"Bearer {issue_token(session, agent)}"}
+            return {"Authorization": f"Bearer {issue_token(session, agent, actor='test')}"}
 
     with serve_app(create_app()) as base:
         yield base, auth

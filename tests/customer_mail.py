@@ -28,7 +28,8 @@ def write_in(text: str, *, sender: str, subject: str = "Help",
         return message.conversation_id, mail["Message-ID"]
 
 
-def show(api, conversation_id: int, agent: str = "alice") -> dict:
+def show(api, conversation_id: int, agent: str = "erin") -> dict:
+    """The conversation as an agent sees it; by default the supervisor, who sees every pool."""
     base, auth = api
     response = httpx.get(f"{base}/api/conversations/{conversation_id}", headers=auth(agent))
     assert response.status_code == 200, response.text

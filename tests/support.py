@@ -94,5 +94,17 @@ def serve_app(app, port: int | None = None):
         thread.join(10)
 
 
+def app_routes(app) -> list:
+    """Every route the app serves, each with its full `path`, its `methods` and, for API
+    routes, its `dependant`. Since FastAPI 0.137 an included router is one lazy entry of
+    `app.routes` without a path (a loop over it sees no API route at all);
+    `iter_route_contexts` flattens it. Older versions keep `app.routes` flat."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:
+        return list(app.routes)
+    return list(iter_route_contexts(app.routes))
+
+
 def run_coroutine(coro):
     return asyncio.new_event_loop().run_until_complete(coro)

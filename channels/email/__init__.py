@@ -13,10 +13,13 @@ from config.settings import get_settings
 
 # Email threads by Message-ID and subject token, never by "the customer's last case".
 THREADS_BY_CUSTOMER = False
+# The website form's addresses are email addresses and its answers are mail: same kind.
+KIND = "email"
 
 
 def parse(raw: bytes, envelope_from: str = "", envelope_to: str = "") -> Inbound:
-    return _parse_mime(raw, max_attachment_bytes=get_settings().max_attachment_bytes,
+    s = get_settings()
+    return _parse_mime(raw, max_attachment_bytes=s.max_attachment_bytes, html_budget=s.email_html_budget_chars,
                        envelope_from=envelope_from, envelope_to=envelope_to)
 
 

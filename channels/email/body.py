@@ -2,6 +2,7 @@
 forwarded messages inlined) and the attachments to keep, within the limits."""
 from __future__ import annotations
 
+import html as html_entities
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -33,11 +34,13 @@ class _Chunk:
 class Body:
     """Walk the MIME tree once: collect the text to show and the attachments to keep."""
 
-    def __init__(self, max_attachment_bytes: int, notes: list[str]):
+    def __init__(self, max_attachment_bytes: int, notes: list[str], html_budget: int | None = None):
         self.attachments: list[Attachment] = []
         self._max_attachment_bytes = max_attachment_bytes
         self._notes = notes
         self._parts = 0
+        # HTML characters this mail may still have laid out (None: no budget beyond MAX_HTML_CHARS).
+        self._html_left = html_budget
 
     def text_of(self, msg: Message) -> str:
         chunks = self._walk(msg, 0, want_text=True)
@@ -45,21 +48,30 @@ class Body:
             self._notes.extend(chunk.notes)
         text = "\n\n".join(c.text for c in chunks if c.text.strip()).strip()
         if len(text) > MAX_TEXT_CHARS:
-            self._note(f"text cut at {MAX_TEXT_CHARS} characters (it had {len(text)})")
+            self.note(f"text cut at {MAX_TEXT_CHARS} characters (it had {len(text)})")
             text = text[:MAX_TEXT_CHARS]
         return text
 
-    def _note(self, note: str) -> None:
+    def text_of_flat(self, parts: list[Message]) -> str:
+        """The text of parts that stand side by side (a message read flat): each part is
+        walked alone, so no nesting is followed; a multipart piece holds only preamble."""
+        chunks = [chunk for part in parts if not part.get_content_type().startswith("multipart/")
+                  for chunk in self._walk(part, 0, want_text=True)]
+        for chunk in chunks:
+            self._notes.extend(chunk.notes)
+        return "\n\n".join(c.text for c in chunks if c.text.strip()).strip()[:MAX_TEXT_CHARS]
+
+    def note(self, note: str) -> None:
         if note not in self._notes:
             self._notes.append(note)
 
     def _walk(self, part: Message, depth: int, want_text: bool) -> list[_Chunk]:
         self._parts += 1
         if self._parts > MAX_PARTS:
-            self._note(f"more than {MAX_PARTS} MIME parts; the rest were skipped")
+            self.note(f"more than {MAX_PARTS} MIME parts; the rest were skipped")
             return []
         if depth > MAX_DEPTH:
-            self._note(f"MIME parts nested deeper than {MAX_DEPTH} were skipped")
+            self.note(f"MIME parts nested deeper than {MAX_DEPTH} were skipped")
             return []
         ctype = part.get_content_type()
         try:
@@ -72,7 +84,7 @@ class Body:
                 return [c for child in children for c in self._walk(child, depth + 1, want_text)]
             return self._leaf(part, ctype, want_text)
         except Exception as exc:  # noqa: BLE001 - one unreadable part must not cost the rest of the message.
-            self._note(f"a {ctype} part could not be read ({type(exc).__name__}: {str(exc)[:120]})")
+            self.note(f"a {ctype} part could not be read ({type(exc).__name__}: {str(exc)[:120]})")
             return []
 
     def _alternative(self, children: list[Message], depth: int, want_text: bool) -> list[_Chunk]:
@@ -124,11 +136,17 @@ class Body:
         if len(html) > MAX_HTML_CHARS:
             notes.append(f"HTML part cut at {MAX_HTML_CHARS} characters before conversion")
             html = html[:MAX_HTML_CHARS]
+        if self._html_left is not None:
+            if len(html) > self._html_left:
+                # Laying HTML out costs far more than reading it: past the budget, words only.
+                self.note("HTML beyond the mail's layout budget: shown as its words, tags stripped")
+                return words_of_html(html)
+            self._html_left -= len(html)
         try:
             return html_to_text(html)
         except Exception as exc:  # noqa: BLE001 - a pathological document still yields its words, without layout.
             notes.append(f"HTML could not be laid out ({type(exc).__name__}); tags stripped instead")
-            return re.sub(r"<[^>]*>", " ", html)
+            return words_of_html(html)
 
     def _attach(self, part: Message, ctype: str) -> None:
         number = len(self.attachments) + 1
@@ -137,10 +155,19 @@ class Body:
         size = len(data)
         kept: bytes | None = data
         if size > self._max_attachment_bytes:
-            self._note(f"attachment {name!r} ({size} bytes) is over the {self._max_attachment_bytes}-byte limit;"
+            self.note(f"attachment {name!r} ({size} bytes) is over the {self._max_attachment_bytes}-byte limit;"
                        " not kept")
             kept = None
-        self.attachments.append(Attachment(filename=name, content_type=ctype, data=kept, size=size))
+        self.attachments.append(Attachment(filename=name, content_type=ctype, data=kept, size=size,
+                                           charset=_declared_charset(part)))
+
+
+def words_of_html(html: str) -> str:
+    """HTML's words without its layout, in one linear pass (no parser, no tree)."""
+    # [^<>] rather than [^>]: a run of "<" without ">" must not rescan to the end each time.
+    text = html_entities.unescape(re.sub(r"<[^<>]*>", " ", html))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _part_bytes(part: Message) -> bytes:
@@ -148,6 +175,13 @@ def _part_bytes(part: Message) -> bytes:
     if part.is_multipart():
         return b"".join(p.as_bytes() for p in part.get_payload() if isinstance(p, Message))
     return _decoded(part)
+
+
+def _declared_charset(part: Message) -> str:
+    try:
+        return (part.get_content_charset() or "")[:40]
+    except Exception:  # noqa: BLE001 - a malformed parameter: intake sniffs the charset instead.
+        return ""
 
 
 def _decoded(part: Message) -> bytes:

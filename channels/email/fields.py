@@ -140,7 +140,8 @@ def received_at(value: str, notes: list[str]) -> datetime | None:
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
-        notes.append(f"Date header could not be read: {value[:80]!r}")
+        # Quoted whole: intake redacts a note before it cuts it, so no cut hides half a secret.
+        notes.append(f"Date header could not be read: {value[:2000]!r}")
         return None
     if when.tzinfo is None:  # "-0000" means UTC with an unknown origin zone.
         when = when.replace(tzinfo=UTC)

@@ -30,6 +30,7 @@ from channels.email.fields import (
     references_of,
     sender_of,
 )
+from channels.email.flat import flat_parts
 from channels.email.headers import Headers
 from channels.email.html import html_to_text
 from channels.email.limits import FORWARD_LINE, MAX_TEXT_CHARS
@@ -48,28 +49,65 @@ _DEFECTS = {  # The stdlib's names for structural problems, in words an agent ca
 }
 
 def parse(raw: bytes, *, max_attachment_bytes: int = 5 * 1024 * 1024,
-          envelope_from: str = "", envelope_to: str = "") -> Inbound:
-    """Read one raw email into an Inbound; never raises, records what it guessed."""
+          envelope_from: str = "", envelope_to: str = "", html_budget: int | None = None) -> Inbound:
+    """Read one raw email into an Inbound; never raises, records what it guessed.
+
+    `html_budget` caps the HTML characters laid out as text over the whole mail; HTML
+    past it is reduced to its words (0: no layout at all)."""
     raw = raw if isinstance(raw, bytes) else _as_bytes(raw)
     notes: list[str] = []
     try:
-        return _parse(raw, notes, max_attachment_bytes, envelope_from, envelope_to)
-    except Exception as exc:  # noqa: BLE001 - the message must still be taken in; the note says why it looks raw.
-        notes.append(f"message could not be parsed ({type(exc).__name__}: {str(exc)[:200]}); text is the raw message")
-        text, note = decode_bytes(raw[: MAX_TEXT_CHARS * 4], None)
-        notes.extend([note] if note else [])
+        return _parse(raw, notes, max_attachment_bytes, envelope_from, envelope_to, html_budget)
+    except Exception as exc:  # noqa: BLE001 - the message must still be taken in; the note says why it looks odd.
+        notes.append(f"message could not be parsed ({type(exc).__name__}: {str(exc)[:200]});"
+                     " its parts were read one by one, without their nesting")
+        body = Body(max_attachment_bytes, notes)
         return Inbound(channel="email", external_id=hash_id(raw), sender=address_in(envelope_from),
-                       text=clean_text(text)[:MAX_TEXT_CHARS], recipient=address_in(envelope_to),
-                       parse_notes=notes)
+                       text=_flat_text(raw, body), recipient=address_in(envelope_to),
+                       attachments=body.attachments, parse_notes=notes)
+
+
+def _flat_text(raw: bytes, body: Body) -> str:
+    """The text of a message the parser could not walk, decoded part by part (its files go
+    to `body.attachments`). Never the raw bytes: encoded bodies and headers would carry
+    their secrets past redaction."""
+    try:
+        return body.text_of_flat(flat_parts(raw))
+    except Exception as exc:  # noqa: BLE001 - nothing readable: say so rather than store what cannot be redacted.
+        body.attachments.clear()
+        body.note(f"its parts could not be read either ({type(exc).__name__}); nothing kept of its {len(raw)} bytes")
+        return ""
+
+
+def parse_raw(raw: bytes, *, envelope_from: str = "", envelope_to: str = "",
+              notes: list[str] | None = None) -> Inbound:
+    """The last resort when even a reading without HTML layout ran over its budget: the raw
+    message's first characters as its text, the envelope as its addresses. Linear in the
+    bytes it reads, whatever the mail holds. Encoded content (base64 lines, quoted-printable
+    escapes, RFC 2047 words) is left out, not kept: redaction reads plain text only, and a
+    secret inside an encoding would pass it."""
+    notes = list(notes or [])
+    text, note = decode_bytes(raw[: MAX_TEXT_CHARS * 4], None)
+    notes.extend([note] if note else [])
+    plain, dropped = _ENCODED.subn("[encoded content not kept]", clean_text(text))
+    if dropped:
+        notes.append(f"{dropped} encoded pieces of the raw message were not kept")
+    return Inbound(channel="email", external_id=hash_id(raw), sender=address_in(envelope_from),
+                   text=plain[:MAX_TEXT_CHARS], recipient=address_in(envelope_to), parse_notes=notes)
+
+
+# A base64 line (no spaces, 16+ characters of its alphabet), a run of quoted-printable
+# escapes, or an encoded word.
+_ENCODED = re.compile(r"(?m)^[A-Za-z0-9+/]{16,}={0,2}$|(?:=[0-9A-Fa-f]{2}){2,}\S*|=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=")
 
 
 def _parse(raw: bytes, notes: list[str], max_attachment_bytes: int,
-           envelope_from: str, envelope_to: str) -> Inbound:
+           envelope_from: str, envelope_to: str, html_budget: int | None) -> Inbound:
     msg = BytesParser(policy=compat32).parsebytes(_repair_header_block(raw, notes))
     headers = Headers(msg, charset_hint(msg), notes)
     defects = {type(d).__name__ for part in walk_parts(msg) for d in part.defects}
     notes.extend(f"message structure: {_DEFECTS.get(name, name)}" for name in sorted(defects))
-    body = Body(max_attachment_bytes, notes)
+    body = Body(max_attachment_bytes, notes, html_budget)
     text = body.text_of(msg)
     sender, sender_name = sender_of(headers, envelope_from, notes)
     in_reply_to = first_id(headers.raw("in-reply-to"))
@@ -129,4 +167,5 @@ def _repair_header_block(raw: bytes, notes: list[str]) -> bytes:
 
 
 
-__all__ = ["FORWARD_LINE", "MAX_TEXT_CHARS", "html_to_text", "parse", "sanitize_filename", "strip_quoted"]
+__all__ = ["FORWARD_LINE", "MAX_TEXT_CHARS", "html_to_text", "parse", "parse_raw", "sanitize_filename",
+           "strip_quoted"]

@@ -6,7 +6,7 @@ a row lock instead of by counting sent mail. Answers sent before this revision a
 carried over: each mailbox starts with its slots free.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-07 02:30:00.000000
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0009'
-down_revision: str | None = '0004'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -15,9 +15,10 @@ import logging
 from sqlalchemy import select
 from sqlmodel import col
 
-from channels import get_channel
+from channels import REGISTRY, get_channel, kind_of
 from router.ack_quota import Key, Quota
 from router.batch import Batch, Item
+from router.logs import log_extra
 from router.models import Identity
 from router.outbox import outbound_row
 from router.rows import Row
@@ -26,9 +27,11 @@ log = logging.getLogger(__name__)
 
 
 def sender_key(channel: str, address: str) -> Key:
-    """The mailbox an answer to `address` reaches: what the cap counts."""
-    normalise = getattr(get_channel(channel), "sender_key", None)
-    return channel, normalise(address) if normalise else address.strip()
+    """The mailbox an answer to `address` reaches: what the cap counts. Channels of one
+    kind (email, and the website form answered by email) share their mailboxes' caps."""
+    kind = kind_of(channel)
+    normalise = getattr(get_channel(kind if kind in REGISTRY else channel), "sender_key", None)
+    return kind, normalise(address) if normalise else address.strip()
 
 
 def _may_answer(item: Item) -> bool:
@@ -55,7 +58,8 @@ class _Known:
     def log(self) -> None:
         """Once the acknowledgements are inserted, each gets its line with its id."""
         for message_id, row in self.sent:
-            log.info("message %s acknowledged in %s (outbound message %s)", message_id, row.language, row.id)
+            log.info("message %s acknowledged in %s (outbound message %s)", message_id, row.language, row.id,
+                     extra=log_extra(message_id, row.conversation_id))
 
 
 def _skip_reason(known: _Known, item: Item) -> str | None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from router.batch import Batch, Item
+from router.logs import log_extra
 from router.models import Membership
 
 log = logging.getLogger(__name__)
@@ -25,12 +26,14 @@ def run(batch: Batch) -> None:
         assert conversation is not None  # `thread` or `open` gave every message one
         if not (item.is_new_conversation or item.reroute or conversation.pool_id is None):
             log.info("message %s routed with conversation %s, in pool %s", item.message.id,
-                     conversation.id, batch.pool_name(conversation.pool_id))
+                     conversation.id, batch.pool_name(conversation.pool_id),
+                     extra=log_extra(item.message.id, conversation.id))
             return
         pool_name, index = batch.desk.route(conversation.category, conversation.language)
         pool = batch.pools[pool_name]
         log.info("message %s routed to pool %s by routing[%s] (conversation %s, %s %s)", item.message.id,
-                 pool_name, index, conversation.id, conversation.urgency, conversation.category)
+                 pool_name, index, conversation.id, conversation.urgency, conversation.category,
+                 extra=log_extra(item.message.id, conversation.id))
         if pool.id == conversation.pool_id:
             return
         conversation.pool_id = pool.id

@@ -1,7 +1,8 @@
 """thread: find each message's customer, and the conversation it continues.
 
-Email threads by our own Message-IDs (References / In-Reply-To), then by a `[#123]`
-token in the subject; both only when the sender is that conversation's customer, so
+Email threads by our own Message-IDs (References / In-Reply-To), also those of the
+channels of its kind (the website form's answers are mail), then by a `[#123]` token in
+the subject; both only when the sender is that conversation's customer, so
 nobody can write into somebody else's case by quoting its subject. Channels with a
 standing session (Telegram, chat) continue the customer's open conversation there.
 
@@ -17,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import col
 
-from channels import get_channel
+from channels import get_channel, kind_of, same_kind
 from router.assign import resolved_by
 from router.batch import Batch, Item
 from router.customers import find_or_create_customers, identity_key
@@ -47,18 +48,20 @@ class _Known:
             wanted.setdefault(identity_key(item.message.channel, item.message.sender), item.message.sender_name)
         self.customers = find_or_create_customers(session, wanted)
         refs = {r for item in items for r in _refs(item.message)}
-        # external id -> (message id, conversation id), per channel
+        # (channel kind, external id) -> (message id, conversation id)
         self.by_ref: dict[tuple[str, str], tuple[int, int]] = {}
         if refs:
+            channels = {c for i in items for c in same_kind(i.message.channel)}
             for channel, external_id, mid, cid in session.execute(
                     select(col(Message.channel), col(Message.external_id), col(Message.id),
                            col(Message.conversation_id))
-                    # the channel too, so the lookup walks UNIQUE(channel, external_id)
-                    .where(col(Message.channel).in_({i.message.channel for i in items}),
+                    # the channel too, so the lookup walks ix_message_channel_external_id
+                    .where(col(Message.channel).in_(channels),
                            col(Message.external_id).in_(refs), col(Message.conversation_id).is_not(None))):
-                best = self.by_ref.get((channel, external_id))
+                key = (kind_of(channel), external_id)
+                best = self.by_ref.get(key)
                 if best is None or mid > best[0]:
-                    self.by_ref[(channel, external_id)] = (mid, cid)
+                    self.by_ref[key] = (mid, cid)
         tokens = {t for t in map(_token, (i.message for i in items)) if t}
         wanted_ids = {cid for _, cid in self.by_ref.values()} | tokens
         session_channels = {i.message.channel for i in items if get_channel(i.message.channel).THREADS_BY_CUSTOMER}
@@ -76,11 +79,12 @@ def _target(item: Item) -> Row | Item:
 
 def _by_references(item: Item, known: _Known, seen: dict[tuple[str, str], Item]) -> tuple[Row | Item, int, str] | None:
     best: tuple[Row | Item, int] | None = None
+    kind = kind_of(item.message.channel)
     for ref in _refs(item.message):
-        hit = known.by_ref.get((item.message.channel, ref))
+        hit = known.by_ref.get((kind, ref))
         if hit and (best is None or hit[0] > best[1]):
             best = (known.conversations[hit[1]], hit[0])
-        earlier = seen.get((item.message.channel, ref))
+        earlier = seen.get((kind, ref))
         if earlier is not None and (best is None or earlier.message.id > best[1]):
             best = (_target(earlier), earlier.message.id)
     return (best[0], best[1], "references") if best else None
@@ -157,7 +161,7 @@ def _previous_assignees(batch: Batch, reopened: list[tuple[Item, dict]]) -> None
 
 def run(batch: Batch) -> None:
     known = _Known(batch)
-    seen: dict[tuple[str, str], Item] = {}  # (channel, external id) of the batch's earlier messages
+    seen: dict[tuple[str, str], Item] = {}  # (channel kind, external id) of the batch's earlier messages
     earlier: list[Item] = []
     reopened: list[tuple[Item, dict]] = []  # with their `reopened` event's data
 
@@ -178,7 +182,7 @@ def run(batch: Batch) -> None:
                 target.last_inbound_at = batch.now
             batch.record("received", conversation=target if isinstance(target, Row) else item,
                          message=message, data={"channel": message.channel})
-        seen[(message.channel, message.external_id)] = item
+        seen[(kind_of(message.channel), message.external_id)] = item
         earlier.append(item)
 
     batch.each(decide)

@@ -8,15 +8,16 @@ from pydantic import BaseModel, Field, model_validator
 
 from router.clock import iso, utcnow
 from router.models import Attachment, Conversation, Event, Message
+from router.web.params import CleanText
 
 
 class ReplyIn(BaseModel):
-    text: str = Field(min_length=1, max_length=50_000)
+    text: CleanText = Field(min_length=1, max_length=50_000)
 
 
 class ReassignIn(BaseModel):
-    agent: str | None = Field(default=None, max_length=100)
-    pool: str | None = Field(default=None, max_length=100)
+    agent: CleanText | None = Field(default=None, max_length=100)
+    pool: CleanText | None = Field(default=None, max_length=100)
 
     @model_validator(mode="after")
     def _one_target(self) -> ReassignIn:
@@ -26,8 +27,8 @@ class ReassignIn(BaseModel):
 
 
 class LabelsIn(BaseModel):
-    category: str | None = Field(default=None, max_length=50)
-    urgency: str | None = Field(default=None, max_length=20)
+    category: CleanText | None = Field(default=None, max_length=50)
+    urgency: CleanText | None = Field(default=None, max_length=20)
 
 
 def seconds_left(due: datetime | None) -> int | None:

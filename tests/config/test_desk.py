@@ -41,6 +41,9 @@ def test_shipped_desk_is_valid():
     (('body = """Hello,', 'body = """Hello{customer_name_suffix},'),
      "acknowledgement.templates.en.body: unknown placeholder {customer_name_suffix}"),
     (('same_sender_window = "1h"', 'same_sender_window = "never"'), "threading.same_sender_window"),
+    (('unreadable = "drop"', 'unreadable = "store"'),
+     "attachments.unreadable: Input should be 'drop', 'keep_images' or 'keep'"),
+    (('role = "supervisor"', 'role = "boss"'), "agents[4].role: Input should be 'agent', 'supervisor' or 'admin'"),
 ])
 def test_errors_name_the_key(tmp_path, change, key):
     path = _write(tmp_path, _shipped().replace(*change, 1))

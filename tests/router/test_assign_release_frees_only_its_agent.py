@@ -35,5 +35,5 @@ def test_moving_a_conversation_frees_only_its_own_agent(api, broker):
     assert _open_counts() == expected
 
     released = [e for e in show(api, crash)["events"] if e["kind"] == "unassigned"]
-    assert released[-1]["actor"] == "alice", "the agent whose token made the move"
+    assert released[-1]["actor"] == "erin", "the agent whose token made the move (the supervisor)"
     assert released[-1]["data"]["reason"] == "moved to pool security"

@@ -175,7 +175,7 @@ def test_label_correction_moves_the_deadlines_to_the_new_sla(api, broker, time_m
     time_machine.move_to(T0 + timedelta(minutes=30), tick=False)
     # A person's judgement moves the clocks in either direction: up to critical, then down to low.
     for urgency in ("critical", "low"):
-        response = httpx.post(f"{base}/api/conversations/{cid}/labels", headers=auth("dan"),
+        response = httpx.post(f"{base}/api/conversations/{cid}/labels", headers=auth("erin"),
                               json={"urgency": urgency})
         assert response.status_code == 200, response.text
         rule, _ = policy(urgency, "email")
@@ -185,5 +185,5 @@ def test_label_correction_moves_the_deadlines_to_the_new_sla(api, broker, time_m
         assert got["due_at"] == when(response.json()["due_at"]) == got["first_reply_due_at"], urgency
     after = show(api, cid)
     assert (after["category"], after["pool"]) == (before["category"], before["pool"])
-    moved = [e for e in after["events"] if e["kind"] == "deadline_set" and e["actor"] == "dan"]
+    moved = [e for e in after["events"] if e["kind"] == "deadline_set" and e["actor"] == "erin"]
     assert len(moved) == 2

@@ -16,6 +16,7 @@ from router import tick
 from router.claims import claim
 from router.db import get_engine, session_scope
 from router.models import Agent
+from router.web.access import caller, pool_for
 from router.web.routes.queues import pool_queue
 
 NOW = datetime(2031, 3, 10, 9, 0, tzinfo=UTC)
@@ -158,10 +159,10 @@ def _agent(name: str = "carol") -> Agent:
 @pytest.mark.parametrize(("unassigned", "index"), [(False, "ix_conversation_pool_open"),
                                                    (True, "ix_conversation_pool_unassigned")])
 def test_pool_queue_pages_walk_the_pools_partial_index(bulk, unassigned, index):
-    agent = _agent()
+    pool = pool_for("general", caller(_agent()))  # carol's pool, as the route's access dependency gives it
     for offset in (0, 300):  # the first page and one deep in the pool
         with _statements(bulk) as seen:
-            rows = pool_queue("general", agent, unassigned, 50, offset)
+            rows = pool_queue(pool, unassigned, 50, offset)
         assert len(rows) == 50
         _assert_index_walks(_plans(bulk, seen), {index})
 

@@ -20,7 +20,7 @@ def _me(base: str, token: str) -> httpx.Response:
 
 def _issue(agent: str, name: str | None = None) -> str:
     with session_scope() as session:
-        return issue_token(session, agent, name)
+        return issue_token(session, agent, name, actor="test")
 
 
 def test_a_second_token_leaves_the_first_working_until_it_is_revoked(api):
@@ -29,7 +29,7 @@ def test_a_second_token_leaves_the_first_working_until_it_is_revoked(api):
     assert _me(base, first).json()["name"] == "alice"
     assert _me(base, laptop).json()["name"] == "alice"
     with session_scope() as session:
-        revoke_token(session, "alice", "laptop")
+        revoke_token(session, "alice", "laptop", actor="test")
     assert _me(base, laptop).status_code == 401
     assert _me(base, first).status_code == 200, "revoking one token leaves the others working"
 
@@ -46,17 +46,17 @@ def test_tokens_are_listed_by_name_oldest_first(db_url):
 def test_a_token_name_is_one_per_agent(db_url):
     _issue("alice", "laptop")
     with pytest.raises(TokenNameTaken, match="--revoke laptop"), session_scope() as session:
-        issue_token(session, "alice", "laptop")
+        issue_token(session, "alice", "laptop", actor="test")
     _issue("bob", "laptop")  # another agent's laptop is another token
 
 
 def test_unknown_agent_and_unknown_token_name_what_exists(db_url):
-    with pytest.raises(UnknownAgent, match=r"'zed' \(known agents: alice, bob, carol, dan\)"), \
+    with pytest.raises(UnknownAgent, match=r"'zed' \(known agents: alice, bob, carol, dan, erin, frank\)"), \
             session_scope() as session:
-        issue_token(session, "zed")
+        issue_token(session, "zed", actor="test")
     _issue("alice", "laptop")
     with pytest.raises(UnknownToken, match=r"'phone' \(its tokens: laptop\)"), session_scope() as session:
-        revoke_token(session, "alice", "phone")
+        revoke_token(session, "alice", "phone", actor="test")
 
 
 def test_the_token_an_agent_had_before_the_migration_keeps_working(api, db_url):

@@ -13,17 +13,10 @@ from router.db import read_scope, session_scope
 from router.doorbell import get_doorbell
 from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool
 from router.outbound_guard import OutboundRefused
-from router.web.deps import current_agent
-from router.web.schemas import LabelsIn, ReassignIn, ReplyIn, event_out, message_out, seconds_left
+from router.web.access import Reading, Reassignment, Relabelling, Replying, Resolving, reassignment
+from router.web.schemas import LabelsIn, ReplyIn, event_out, message_out, seconds_left
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
-
-
-def _get(session, conversation_id: int) -> Conversation:
-    conversation = session.get(Conversation, conversation_id)
-    if conversation is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation #{conversation_id}")
-    return conversation
 
 
 def _attachments(session, message_ids: list[int]) -> dict[int, list]:
@@ -38,10 +31,21 @@ def _attachments(session, message_ids: list[int]) -> dict[int, list]:
     return found
 
 
+def _other_conversations(session, c: Conversation, limit: int = 20) -> list[dict]:
+    """The customer's other conversations on every channel, newest first, in brief."""
+    found = session.execute(
+        select(col(Conversation.id), col(Conversation.channel), col(Conversation.state),
+               col(Conversation.subject), col(Conversation.created_at))
+        .where(col(Conversation.customer_id) == c.customer_id, col(Conversation.id) != c.id)
+        .order_by(col(Conversation.id).desc()).limit(limit)).all()
+    return [{"id": cid, "channel": channel, "state": state, "subject": subject, "created_at": iso(created)}
+            for cid, channel, state, subject, created in found]
+
+
 @router.get("/{conversation_id}")
-def show(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict:
+def show(target: Reading) -> dict:
     with read_scope() as session:
-        c = _get(session, conversation_id)
+        c = target.load(session)
         agents = dict(session.execute(select(col(Agent.id), col(Agent.name))).all())
         messages = list(session.execute(select(Message).where(col(Message.conversation_id) == c.id)
                                         .order_by(col(Message.id))).scalars())
@@ -51,6 +55,7 @@ def show(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict:
         customer = session.get(Customer, c.customer_id)
         assert customer is not None  # a conversation's customer is never deleted
         identities = session.execute(select(Identity).where(col(Identity.customer_id) == c.customer_id)).scalars()
+        history = _other_conversations(session, c)
         pool = session.get(Pool, c.pool_id) if c.pool_id else None
         return {
             "id": c.id, "subject": c.subject, "channel": c.channel, "state": c.state,
@@ -59,7 +64,8 @@ def show(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict:
             "assignee": agents.get(c.assignee_id),
             "customer": {"id": customer.id, "name": customer.display_name,
                          "identities": [{"channel": i.channel, "address": i.address,
-                                         "undeliverable": i.undeliverable} for i in identities]},
+                                         "undeliverable": i.undeliverable} for i in identities],
+                         "conversations": history},
             "created_at": iso(c.created_at), "first_replied_at": iso(c.first_replied_at),
             "resolved_at": iso(c.resolved_at),
             "deadlines": {"due_at": iso(c.due_at), "seconds_left": seconds_left(c.due_at),
@@ -73,10 +79,10 @@ def show(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict:
 
 
 @router.post("/{conversation_id}/reply", status_code=status.HTTP_201_CREATED)
-def reply(conversation_id: int, body: ReplyIn, agent: Agent = Depends(current_agent)) -> dict:
+def reply(body: ReplyIn, target: Replying) -> dict:
     try:
         with session_scope() as session:
-            row = actions.reply(session, _get(session, conversation_id), agent, body.text)
+            row = actions.reply(session, target.load(session), target.agent, body.text)
             result = {"message_id": row.id, "status": row.status, "external_id": row.external_id}
     except OutboundRefused as exc:
         raise HTTPException(422, str(exc)) from None
@@ -87,19 +93,19 @@ def reply(conversation_id: int, body: ReplyIn, agent: Agent = Depends(current_ag
 
 
 @router.post("/{conversation_id}/resolve")
-def resolve(conversation_id: int, agent: Agent = Depends(current_agent)) -> dict:
+def resolve(target: Resolving) -> dict:
     with session_scope() as session:
-        c = _get(session, conversation_id)
-        actions.resolve(session, c, agent)
+        c = target.load(session)
+        actions.resolve(session, c, target.agent)
         return {"id": c.id, "state": c.state}
 
 
 @router.post("/{conversation_id}/reassign")
-def reassign(conversation_id: int, body: ReassignIn, agent: Agent = Depends(current_agent)) -> dict:
+def reassign(move: Reassignment = Depends(reassignment)) -> dict:
     try:
         with session_scope() as session:
-            c = _get(session, conversation_id)
-            actions.reassign(session, c, agent, agent_name=body.agent, pool_name=body.pool)
+            c = move.conversation.load(session)
+            actions.reassign(session, c, move.conversation.agent, agent_name=move.agent, pool_name=move.pool)
             names = dict(session.execute(select(col(Agent.id), col(Agent.name))).all())
             pool = session.get(Pool, c.pool_id)
             return {"id": c.id, "pool": pool.name if pool else None, "assignee": names.get(c.assignee_id)}
@@ -108,12 +114,13 @@ def reassign(conversation_id: int, body: ReassignIn, agent: Agent = Depends(curr
 
 
 @router.post("/{conversation_id}/labels")
-def relabel(conversation_id: int, body: LabelsIn, agent: Agent = Depends(current_agent)) -> dict:
-    """Correct the category and/or urgency; kept for `msgrouter train --with-corrections`."""
+def relabel(body: LabelsIn, target: Relabelling) -> dict:
+    """Correct the category and/or urgency; kept for `msgrouter train --with-corrections`.
+    A new category re-routes by the desk's rules, even to a pool the agent is not in."""
     try:
         with session_scope() as session:
-            c = _get(session, conversation_id)
-            correct(session, c, agent, get_desk(), category=body.category, urgency=body.urgency)
+            c = target.load(session)
+            correct(session, c, target.agent, get_desk(), category=body.category, urgency=body.urgency)
             pool = session.get(Pool, c.pool_id) if c.pool_id else None
             names = dict(session.execute(select(col(Agent.id), col(Agent.name))).all())
             return {"id": c.id, "category": c.category, "urgency": c.urgency,

@@ -1,13 +1,14 @@
 """Agent API for lists: pools and their queues, and my own conversations."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, literal_column, select
 from sqlmodel import col
 
 from router.db import read_scope
 from router.models import Agent, Conversation, Customer, Membership, Message, Pool
-from router.web.deps import current_agent
+from router.web.access import Caller, caller, pool_for
+from router.web.params import Limit, Offset
 from router.web.schemas import queue_row
 
 router = APIRouter(prefix="/api", tags=["queues"])
@@ -39,42 +40,41 @@ def _open_ordered(query):
 
 
 @router.get("/me")
-def me(agent: Agent = Depends(current_agent)) -> dict:
+def me(who: Caller = Depends(caller)) -> dict:
+    agent = who.agent
     with read_scope() as session:
         pools = session.execute(select(col(Pool.name)).join(Membership, col(Membership.pool_id) == col(Pool.id))
                                 .where(col(Membership.agent_id) == agent.id)).scalars().all()
-    return {"name": agent.name, "display_name": agent.display_name, "status": agent.status,
+    return {"name": agent.name, "display_name": agent.display_name, "role": agent.role, "status": agent.status,
             "capacity": agent.capacity, "open": agent.open_count, "pools": pools,
             "languages": agent.languages.split(",")}
 
 
 @router.get("/me/conversations")
-def my_conversations(agent: Agent = Depends(current_agent),
-                     limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
+def my_conversations(who: Caller = Depends(caller), limit: Limit = 50, offset: Offset = 0) -> list[dict]:
     with read_scope() as session:
-        query = _open_ordered(select(Conversation).where(col(Conversation.assignee_id) == agent.id))
+        query = _open_ordered(select(Conversation).where(col(Conversation.assignee_id) == who.agent.id,
+                                                         who.conversations()))
         return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))
 
 
 @router.get("/pools")
-def pools(agent: Agent = Depends(current_agent)) -> list[dict]:
+def pools(who: Caller = Depends(caller)) -> list[dict]:
+    """The caller's pools; every pool for a supervisor or admin."""
     with read_scope() as session:
         depth = dict(session.execute(select(col(Conversation.pool_id), func.count()).where(
             col(Conversation.state) != "resolved").group_by(col(Conversation.pool_id))).all())
         return [{"name": p.name, "description": p.description, "open": depth.get(p.id, 0),
                  "escalation": p.escalation}
-                for p in session.execute(select(Pool).order_by(Pool.name)).scalars()]
+                for p in session.execute(select(Pool).where(who.pools()).order_by(Pool.name)).scalars()]
 
 
 @router.get("/pools/{name}/queue")
-def pool_queue(name: str, agent: Agent = Depends(current_agent),
+def pool_queue(pool: Pool = Depends(pool_for),
                unassigned: bool = Query(False, description="only conversations nobody has yet"),
-               limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
+               limit: Limit = 50, offset: Offset = 0) -> list[dict]:
     with read_scope() as session:
-        pool = session.execute(select(Pool).where(col(Pool.name) == name)).scalars().first()
-        if pool is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no pool named {name!r}")
-        query = _open_ordered(select(Conversation).where(Conversation.pool_id == pool.id))
+        query = _open_ordered(select(Conversation).where(col(Conversation.pool_id) == pool.id))
         if unassigned:
             query = query.where(col(Conversation.assignee_id).is_(None))
         return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))

@@ -42,7 +42,7 @@ def _resolved_then_loaded(base: str, auth, port: int) -> tuple[int, str, str, st
     """Wei's case is answered by one agent and resolved; then that agent has more open
     conversations than their peer. Returns the case, Wei's Message-ID, the agent, the peer."""
     case, wei_message = _case(port, "wei@example.com", "What are the fees for sending BTC?")
-    headers = auth("alice")
+    headers = auth()  # the supervisor: general is not alice's pool
     first = _conversation(base, headers, case)
     assert first["pool"] == "general" and first["assignee"] in POOL_PEERS
     agent = first["assignee"]
@@ -68,7 +68,7 @@ def test_reopened_conversation_returns_to_the_agent_who_had_it(api, smtp_port, b
     base, auth = api
     case, wei_message, agent, _peer = _resolved_then_loaded(base, auth, smtp_port)
     _wei_writes_again(smtp_port, wei_message)
-    after = _conversation(base, auth("alice"), case)
+    after = _conversation(base, auth(), case)
     assert after["state"] == "open"
     assert after["assignee"] == agent, f"went to {after['assignee']}, not back to {agent}"
     assert f"assigned to {agent}: had this conversation before it was resolved" in \
@@ -81,7 +81,7 @@ def test_reopened_conversation_of_an_offline_agent_goes_by_the_usual_rule(api, s
     with session_scope() as session:
         session.execute(update(Agent).where(Agent.name == agent).values(status="offline"))
     _wei_writes_again(smtp_port, wei_message)
-    after = _conversation(base, auth("alice"), case)
+    after = _conversation(base, auth(), case)
     assert after["state"] == "open"
     assert after["assignee"] == peer
     with session_scope() as session:

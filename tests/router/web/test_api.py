@@ -30,15 +30,20 @@ def test_agent_routes_refuse_without_a_valid_token(api, route):
 
 def test_every_api_route_requires_auth(api):
     from router.web.app import create_app
+    from support import app_routes
 
     base, _ = api
-    for route in create_app().routes:
-        path = getattr(route, "path", "")
+    checked = 0
+    for route in app_routes(create_app()):
+        path = route.path
         if not path.startswith("/api/"):
             continue
         for method in route.methods - {"HEAD", "OPTIONS"}:
-            url = base + path.replace("{conversation_id}", "1").replace("{name}", "general")
+            url = base + path.replace("{conversation_id}", "1").replace("{name}", "general") \
+                .replace("{token_name}", "token-1")
             assert httpx.request(method, url, json={}).status_code == 401, f"{method} {path}"
+            checked += 1
+    assert checked >= 10, "the app's API routes were found (an empty walk proves nothing)"
 
 
 def test_queue_is_ordered_by_deadline(api, broker):
@@ -46,7 +51,7 @@ def test_queue_is_ordered_by_deadline(api, broker):
     normal = _ingest("What are the fees for sending BTC?", sender="a@example.com")
     critical = _ingest("My wallet was emptied, all my ETH is gone and I made no transfer!",
                        sender="b@example.com")
-    headers = auth("alice")
+    headers = auth("erin")  # a supervisor: both pools
     queue = httpx.get(f"{base}/api/pools/security/queue", headers=headers).json()
     assert [r["id"] for r in queue][:1] == [critical]
     general = httpx.get(f"{base}/api/pools/general/queue", headers=headers).json()
@@ -60,7 +65,7 @@ def test_queue_is_ordered_by_deadline(api, broker):
 def test_reply_that_asks_for_a_secret_is_refused(api, broker):
     base, auth = api
     cid = _ingest("I cannot log in to my account")
-    response = httpx.post(f"{base}/api/conversations/{cid}/reply", headers=auth(),
+    response = httpx.post(f"{base}/api/conversations/{cid}/reply", headers=auth("carol"),  # accounts
                           json={"text": "To verify you, please send us your 12-word recovery phrase."})
     assert response.status_code == 422
     assert "never" in response.json()["detail"]
@@ -69,16 +74,17 @@ def test_reply_that_asks_for_a_secret_is_refused(api, broker):
                                                      Message.author_id.is_not(None))).first() is None
 
 
-def test_bad_input_gets_clear_errors(api):
+def test_bad_input_gets_clear_errors(api, broker):
     base, auth = api
     headers = auth()
+    cid = _ingest("My wallet was emptied, all my ETH is gone and I made no transfer!")  # alice's pool
     assert httpx.get(f"{base}/api/conversations/999999", headers=headers).status_code == 404
     assert httpx.get(f"{base}/api/pools/nope/queue", headers=headers).status_code == 404
-    assert httpx.post(f"{base}/api/conversations/1/reply", headers=headers, json={"text": ""}).status_code == 422
-    bad_json = httpx.post(f"{base}/api/conversations/1/reply", headers={**headers, "Content-Type": "application/json"},
-                          content=b"{not json")
+    assert httpx.post(f"{base}/api/conversations/{cid}/reply", headers=headers, json={"text": ""}).status_code == 422
+    bad_json = httpx.post(f"{base}/api/conversations/{cid}/reply",
+                          headers={**headers, "Content-Type": "application/json"}, content=b"{not json")
     assert bad_json.status_code == 422
-    assert httpx.post(f"{base}/api/conversations/1/reassign", headers=headers, json={}).status_code == 422
+    assert httpx.post(f"{base}/api/conversations/{cid}/reassign", headers=headers, json={}).status_code == 422
 
 
 def test_resolve_frees_capacity_for_the_queue(api, broker):
@@ -101,7 +107,8 @@ def test_resolve_frees_capacity_for_the_queue(api, broker):
 def test_reassign_to_an_agent_and_a_pool(api, broker):
     base, auth = api
     cid = _ingest("The app crashes when I open it")
-    moved = httpx.post(f"{base}/api/conversations/{cid}/reassign", headers=auth(), json={"pool": "security"})
+    supervisor = auth("erin")  # tech is not alice's pool; a supervisor moves work anywhere
+    moved = httpx.post(f"{base}/api/conversations/{cid}/reassign", headers=supervisor, json={"pool": "security"})
     assert moved.status_code == 200 and moved.json()["pool"] == "security"
     to_dan = httpx.post(f"{base}/api/conversations/{cid}/reassign", headers=auth(), json={"agent": "dan"})
     assert to_dan.json()["assignee"] == "dan"
@@ -116,7 +123,7 @@ def test_agent_correction_relabels_reroutes_and_becomes_training_data(api, broke
 
     base, auth = api
     cid = _ingest("Which countries do you support? Just curious.", sender="curious@example.com")
-    before = httpx.get(f"{base}/api/conversations/{cid}", headers=auth()).json()
+    before = httpx.get(f"{base}/api/conversations/{cid}", headers=auth("dan")).json()
     assert before["pool"] != "security"
 
     response = httpx.post(f"{base}/api/conversations/{cid}/labels", headers=auth("dan"),
@@ -127,7 +134,7 @@ def test_agent_correction_relabels_reroutes_and_becomes_training_data(api, broke
     assert after["assignee"] in ("alice", "dan"), "assigned within the new pool"
     assert after["due_at"] < before["deadlines"]["due_at"], "critical is due sooner than the old deadline"
 
-    detail = httpx.get(f"{base}/api/conversations/{cid}", headers=auth()).json()
+    detail = httpx.get(f"{base}/api/conversations/{cid}", headers=auth("dan")).json()
     corrected = [e for e in detail["events"] if e["kind"] == "corrected"]
     assert corrected and corrected[0]["actor"] == "dan"
     assert corrected[0]["data"]["category"] == [before["category"], "security"]
@@ -141,7 +148,7 @@ def test_correction_with_unknown_labels_is_refused(api, broker):
     base, auth = api
     cid = _ingest("How do I change the app language?", sender="lang@example.com")
     for body in ({"category": "nonsense"}, {"urgency": "whenever"}, {}):
-        response = httpx.post(f"{base}/api/conversations/{cid}/labels", headers=auth(), json=body)
+        response = httpx.post(f"{base}/api/conversations/{cid}/labels", headers=auth("erin"), json=body)
         assert response.status_code == 422, body
         assert response.json()["detail"]
     assert httpx.post(f"{base}/api/conversations/999999/labels", headers=auth(),

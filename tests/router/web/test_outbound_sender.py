@@ -26,7 +26,7 @@ def test_outbound_messages_show_the_desks_address_and_the_author(api, smtp_port,
     with session_scope() as session:
         case = session.execute(select(Message.conversation_id).where(
             Message.external_id == msg["Message-ID"])).scalar_one()
-    headers = auth("alice")
+    headers = auth("dan")  # a member of the general pool, where the fee question goes
     sent = httpx.post(f"{base}/api/conversations/{case}/reply", headers=headers,
                       json={"text": "The fee depends on the network load; the app shows it before you send."})
     assert sent.status_code == 201
@@ -36,5 +36,5 @@ def test_outbound_messages_show_the_desks_address_and_the_author(api, smtp_port,
     ack, reply = [m for m in messages if m["direction"] == "out"]
     assert [m["sender"] for m in inbound] == ["wei@example.com"]
     assert ack["automatic"] and ack["sender"] == "helpdesk@wallet.example" and ack["author"] is None
-    assert reply["sender"] == "helpdesk@wallet.example" and reply["author"] == "alice"
+    assert reply["sender"] == "helpdesk@wallet.example" and reply["author"] == "dan"
     assert reply["sender_name"] == ack["sender_name"] != ""

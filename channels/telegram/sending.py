@@ -1,0 +1,73 @@
+"""Deliver outbound messages with sendMessage to the customer's chat, one result each.
+
+A 429 (flood control) carries how long to wait: that message and the rest of the batch
+go back to the outbox with that `retry_after`, untried, rather than hammering the API. A
+403 (the user blocked the bot) and a 400 (no such chat, a malformed request) are
+permanent: the outbox stops retrying and marks the identity unreachable.
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from channels.base import DeliveryResult, Outbound
+from channels.telegram.bot import masked
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 4096  # the Bot API's limit for one message's text, in characters
+
+
+def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """`text` in pieces the Bot API takes, cut at a line break where there is one."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*pieces, text] if text or not pieces else pieces
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # the library is moving this attribute to timedelta
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _send_one(bot: Bot, outbound: Outbound) -> DeliveryResult:
+    try:
+        chat_id = int(outbound.recipient)
+    except ValueError:
+        return DeliveryResult(ok=False, permanent=True, detail=f"not a Telegram chat id: {outbound.recipient!r}")
+    try:
+        for piece in chunks(outbound.text):
+            await bot.send_message(chat_id=chat_id, text=piece)
+    except RetryAfter as exc:
+        return DeliveryResult(ok=False, detail=f"429 flood control: {exc}", retry_after=retry_seconds(exc))
+    except Forbidden as exc:
+        return DeliveryResult(ok=False, permanent=True, detail=f"403 {masked(str(exc))}")
+    except BadRequest as exc:
+        return DeliveryResult(ok=False, permanent=True, detail=f"400 {masked(str(exc))}")
+    except TelegramError as exc:  # timeouts, network and server errors: retried with backoff
+        return DeliveryResult(ok=False, detail=masked(f"{type(exc).__name__}: {exc}"))
+    return DeliveryResult(ok=True)
+
+
+async def send_all(bot: Bot, outbounds: list[Outbound]) -> list[DeliveryResult]:
+    results: list[DeliveryResult] = []
+    for outbound in outbounds:
+        result = await _send_one(bot, outbound)
+        results.append(result)
+        if result.retry_after is not None:
+            rest = len(outbounds) - len(results)
+            if rest:
+                log.info("telegram flood control: %d more messages wait %.0f s untried", rest, result.retry_after)
+            results += [DeliveryResult(ok=False, detail="not tried: waiting out Telegram's flood control",
+                                       retry_after=result.retry_after)] * rest
+            break
+    return results

@@ -1,0 +1,78 @@
+"""Admin API: the desk's agents, and issuing, listing and revoking their API tokens.
+
+Agents, their roles and their pools come from the desk file (`desk.toml`, synced at
+start-up), so they are listed here, not edited: the file stays the one source.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Response, status
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlmodel import col
+
+from router.clock import iso
+from router.db import read_scope, session_scope
+from router.models import Agent, Membership, Pool
+from router.tokens import TokenError, TokenNameTaken, UnknownAgent, UnknownToken, issue_token, list_tokens, revoke_token
+from router.web.access import Caller, admin
+
+router = APIRouter(prefix="/api/agents", tags=["admin"])
+
+
+class TokenIn(BaseModel):
+    name: str | None = Field(default=None, max_length=64, description="default: the next free token-N")
+
+
+def _refusal(exc: TokenError) -> HTTPException:
+    if isinstance(exc, (UnknownAgent, UnknownToken)):
+        return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
+    if isinstance(exc, TokenNameTaken):
+        return HTTPException(status.HTTP_409_CONFLICT, str(exc))
+    return HTTPException(422, str(exc))
+
+
+@router.get("")
+def agents(who: Caller = Depends(admin)) -> list[dict]:
+    """Every agent with their role, pools, status and load."""
+    with read_scope() as session:
+        pools: dict[int, list[str]] = {}
+        for agent_id, pool_name in session.execute(
+                select(col(Membership.agent_id), col(Pool.name))
+                .join(Pool, col(Pool.id) == col(Membership.pool_id)).order_by(col(Pool.name))):
+            pools.setdefault(agent_id, []).append(pool_name)
+        return [{"name": a.name, "display_name": a.display_name, "role": a.role, "status": a.status,
+                 "pools": pools.get(a.id, []), "capacity": a.capacity, "open": a.open_count}
+                for a in session.execute(select(Agent).order_by(col(Agent.name))).scalars()]
+
+
+@router.get("/{name}/tokens")
+def tokens(name: str, who: Caller = Depends(admin)) -> list[dict]:
+    """The agent's tokens by name and creation time (never the tokens)."""
+    try:
+        with read_scope() as session:
+            return [{"name": t.name, "created_at": iso(t.created_at)} for t in list_tokens(session, name)]
+    except TokenError as exc:
+        raise _refusal(exc) from None
+
+
+@router.post("/{name}/tokens", status_code=status.HTTP_201_CREATED)
+def issue(name: str, body: TokenIn, who: Caller = Depends(admin)) -> dict:
+    """A new token for the agent, shown in this answer only; their other tokens keep working."""
+    try:
+        with session_scope() as session:
+            token = issue_token(session, name, body.name, actor=who.agent.name)
+            issued = list_tokens(session, name)[-1]
+    except TokenError as exc:
+        raise _refusal(exc) from None
+    return {"agent": name, "name": issued.name, "token": token}
+
+
+@router.delete("/{name}/tokens/{token_name}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke(name: str, token_name: str, who: Caller = Depends(admin)) -> Response:
+    """The token stops working at once; the agent's other tokens keep working."""
+    try:
+        with session_scope() as session:
+            revoke_token(session, name, token_name, actor=who.agent.name)
+    except TokenError as exc:
+        raise _refusal(exc) from None
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
