@@ -3,12 +3,13 @@ acknowledgement templates, validated at start-up with errors that name the key."
 from __future__ import annotations
 
 import re
+import string
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 CATEGORIES = ("security", "transaction", "account", "technical", "complaint",
               "promotion", "policy", "feedback", "general")
@@ -89,6 +90,12 @@ class SlaRule(Strict):
     resolution: Duration
 
 
+# What an acknowledgement may say about the case. Nothing the sender wrote (their
+# display name, their subject) is offered: anyone can send us mail in anyone's name, and
+# the acknowledgement would carry their text to that address under our name.
+TEMPLATE_FIELDS = frozenset({"conversation_id", "desk_name", "due_human"})
+
+
 class Template(Strict):
     subject: str
     body: str
@@ -96,11 +103,32 @@ class Template(Strict):
     # The answer to a chat opened without a question (Telegram's /start): no case is opened.
     greeting: str = "{desk_name}: write your question here and a member of our team will answer."
 
+    @field_validator("subject", "body", "secret_notice")
+    @classmethod
+    def _known_fields(cls, text: str) -> str:
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        except ValueError as exc:
+            raise ValueError(f"not a template: {exc}") from None
+        unknown = sorted(fields - TEMPLATE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}}; the templates may use "
+                             + ", ".join(f"{{{f}}}" for f in sorted(TEMPLATE_FIELDS)))
+        return text
+
 
 class Acknowledgement(Strict):
     max_per_customer: int = Field(default=3, ge=0)
     window: Duration = 6 * 3600
+    # Mailbox providers that ignore dots in the local part, and domains that are another's.
+    dotless_domains: list[str] = ["gmail.com", "googlemail.com"]
+    domain_aliases: dict[str, str] = {"googlemail.com": "gmail.com"}
     templates: dict[str, Template]
+
+
+class Threading(Strict):
+    # A sender's mail that names no conversation joins the one they opened this recently.
+    same_sender_window: Duration = 3600
 
 
 class Attachments(Strict):
@@ -118,6 +146,7 @@ class Desk(Strict):
     routing: list[RoutingRule]
     sla: list[SlaRule]
     acknowledgement: Acknowledgement
+    threading: Threading = Threading()
     attachments: Attachments = Attachments()
 
     @model_validator(mode="after")

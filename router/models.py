@@ -262,3 +262,19 @@ class AgentToken(SQLModel, table=True):
     # Tokens are 256-bit random, so a fast unsalted hash is enough and can be looked up.
     token_hash: str = Field(unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AckQuota(SQLModel, table=True):
+    """One of a mailbox's automatic-answer slots: `max_per_customer` of them per mailbox,
+    each used at most once a window, so no window holds more answers than there are slots.
+
+    The batch locks its senders' slots before it counts (SQLite's write transaction holds
+    them too), so two workers cannot both see a free slot and both use it."""
+
+    __tablename__ = "ack_quota"
+    channel: str = Field(primary_key=True)  # the channel's kind: email and the website form share caps
+    # The mailbox, not the address as written: `sender_key` of the channel (x+1@ is x@).
+    normalised_address: str = Field(primary_key=True)
+    slot: int = Field(primary_key=True)
+    used_at: datetime | None = None  # the slot's last answer; free again a window later
+    message_id: int | None = Field(default=None, foreign_key="message.id")

@@ -38,6 +38,7 @@ FIND_STEPS = (
     "thread",       # the customer, and the conversation this message continues
     "dedupe",       # the same text again from the same customer: attach, do not alert
     "automatic",    # machine-written mail: attach or park, never work; bounces mark addresses
+    "repeat",       # the sender wrote again soon, threading nothing: their recent open case
     "open",         # no conversation found: open one (parked for automatic mail)
 )
 # What happens to the conversation: decided per run of distinct conversations.

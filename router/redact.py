@@ -19,6 +19,7 @@ from router.secret_forms import (
     is_wif,
     password_shaped,
     plausible_password,
+    unrepeated_stretches,
     word_class,
 )
 
@@ -96,6 +97,13 @@ def _runs_in(text: str, pos: int, endpos: int) -> Iterator[Span]:
 
 
 def _flush(text: str, run: list[tuple[re.Match, str]]) -> Iterator[Span]:
+    # A run that repeats itself ("part 0 part 1 ...") is a list, not random draws:
+    # only what is left between its repetitions can hold a phrase.
+    for start, end in unrepeated_stretches([word.group() for word, _ in run]):
+        yield from _flush_stretch(text, run[start:end])
+
+
+def _flush_stretch(text: str, run: list[tuple[re.Match, str]]) -> Iterator[Span]:
     while run and run[0][1] == UNKNOWN:
         run = run[1:]
     while run and run[-1][1] == UNKNOWN:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from channels.base import DeliveryResult, Inbound, Outbound, SendProgress
 from channels.email import relay
 from channels.email.compose import new_message_id
+from channels.email.mailbox import mailbox_key
 from channels.email.mime import parse as _parse_mime
 from config.settings import get_settings
 
@@ -37,6 +38,14 @@ def send(outbound: Outbound) -> DeliveryResult:
 def our_address() -> tuple[str, str]:
     """The address and name our mail is sent from (the From of `send`)."""
     return get_settings().mail_from, _desk_name()
+
+
+def sender_key(address: str) -> str:
+    """The mailbox `address` reaches (`mailbox_key`), which automatic answers are counted by."""
+    from config.desk import get_desk
+
+    policy = get_desk().acknowledgement
+    return mailbox_key(address, policy.dotless_domains, policy.domain_aliases)
 
 
 def new_external_id(conversation_id: int | None) -> str:

@@ -37,6 +37,10 @@ def test_shipped_desk_is_valid():
     (('escalation = "supervisors"', 'escalation = "bosses"'), "pools.security.escalation: unknown pool 'bosses'"),
     (('capacity = 20', 'capacity = -1'), "agents[0].capacity"),
     (('languages = ["zh", "en"]', 'languages = ["fr"]'), "agents[0].languages: unknown language 'fr'"),
+    # The sender's name is offered to no template: a stranger's text would go out under ours.
+    (('body = """Hello,', 'body = """Hello{customer_name_suffix},'),
+     "acknowledgement.templates.en.body: unknown placeholder {customer_name_suffix}"),
+    (('same_sender_window = "1h"', 'same_sender_window = "never"'), "threading.same_sender_window"),
     (('unreadable = "drop"', 'unreadable = "store"'),
      "attachments.unreadable: Input should be 'drop', 'keep_images' or 'keep'"),
     (('role = "supervisor"', 'role = "boss"'), "agents[4].role: Input should be 'agent', 'supervisor' or 'admin'"),
