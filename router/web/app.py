@@ -16,7 +16,7 @@ from config.settings import get_settings
 from router.logs import log_ids
 from router.web.body_limit import BodyLimit
 from router.web.rate_limit import ApiRateLimit, api_rate_limit
-from router.web.routes import chat, conversations, forms, health, queues, telegram
+from router.web.routes import chat, conversations, forms, health, queues, reports, telegram
 
 
 class RequestLogIds:
@@ -81,6 +81,7 @@ def create_app() -> FastAPI:
     limited = [Depends(api_rate_limit)]
     app.include_router(queues.router, dependencies=limited)
     app.include_router(conversations.router, dependencies=limited)
+    app.include_router(reports.router, dependencies=limited)
     app.include_router(telegram.router)  # the Telegram webhook: its own secret, not an agent route
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestLogIds)

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from config.desk import get_desk
 from router import conversations as actions
-from router.clock import iso
+from router import sla_metrics
+from router.clock import iso, utcnow
 from router.corrections import CorrectionError, correct
 from router.db import read_scope, session_scope
 from router.doorbell import get_doorbell
-from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool
+from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool, SlaAlarm
 from router.outbound_guard import OutboundRefused
 from router.web.deps import current_agent
 from router.web.params import ConversationId
@@ -65,6 +66,12 @@ def show(conversation_id: ConversationId, agent: Agent = Depends(current_agent))
         identities = session.execute(select(Identity).where(col(Identity.customer_id) == c.customer_id)).scalars()
         history = _other_conversations(session, c)
         pool = session.get(Pool, c.pool_id) if c.pool_id else None
+        breached = set(session.execute(select(col(SlaAlarm.deadline)).where(
+            col(SlaAlarm.conversation_id) == c.id, col(SlaAlarm.kind) == "breach")).scalars())
+        desk, now, pool_name = get_desk(), utcnow(), pool.name if pool else None
+        replies = sum(1 for m in messages if m.direction == "out" and not m.automatic)
+        breaches = session.execute(select(func.count()).select_from(SlaAlarm).where(
+            col(SlaAlarm.conversation_id) == c.id, col(SlaAlarm.kind) == "breach")).scalar_one()
         return {
             "id": c.id, "subject": c.subject, "channel": c.channel, "state": c.state,
             "category": c.category, "urgency": c.urgency, "language": c.language,
@@ -80,6 +87,8 @@ def show(conversation_id: ConversationId, agent: Agent = Depends(current_agent))
                           "first_reply_due_at": iso(c.first_reply_due_at),
                           "next_reply_due_at": iso(c.next_reply_due_at),
                           "resolution_due_at": iso(c.resolution_due_at)},
+            "sla": sla_metrics.clocks(c, desk, pool_name, now, breached),
+            "metrics": sla_metrics.figures(c, desk, pool_name, replies, breaches, now),
             "reasons": c.reasons,
             "messages": [message_out(m, attachments.get(m.id, []), agents) for m in messages],
             "events": [event_out(e) for e in events],
@@ -90,8 +99,10 @@ def show(conversation_id: ConversationId, agent: Agent = Depends(current_agent))
 def reply(conversation_id: ConversationId, body: ReplyIn, agent: Agent = Depends(current_agent)) -> dict:
     try:
         with session_scope() as session:
-            row = actions.reply(session, _get(session, conversation_id), agent, body.text)
-            result = {"message_id": row.id, "status": row.status, "external_id": row.external_id}
+            c = _get(session, conversation_id)
+            row = actions.reply(session, c, agent, body.text, wait_for_customer=body.wait_for_customer)
+            result = {"message_id": row.id, "status": row.status, "external_id": row.external_id,
+                      "state": c.state}
     except OutboundRefused as exc:
         raise HTTPException(422, str(exc)) from None
     except actions.ActionError as exc:
