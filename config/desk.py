@@ -2,6 +2,7 @@
 acknowledgement templates, validated at start-up with errors that name the key."""
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -162,7 +163,9 @@ def _format(path: Path, error: ValidationError) -> str:
         key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in item["loc"])
         key = key.replace(".[", "[")
         message = item["msg"].removeprefix("Value error, ")
-        lines.append(f"{path.name}: {key or '(top level)'}: {message}")
+        # A cross-reference check names its own key ("routing[2].pool: unknown pool ...").
+        named = not key and re.match(r"^[\w.\[\]-]+: ", message)
+        lines.append(f"{path.name}: {message}" if named else f"{path.name}: {key or '(top level)'}: {message}")
     return "\n".join(lines)
 
 

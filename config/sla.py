@@ -27,6 +27,8 @@ class Strict(BaseModel):
 
 def parse_interval(value: object) -> tuple[time, time]:
     """'09:00-12:00' -> (09:00, 12:00); '24:00' closes a day that runs to midnight."""
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(t, time) for t in value):
+        return value[0], value[1]  # already parsed (a desk dumped and validated again)
     match = _INTERVAL.match(str(value))
     if not match:
         raise ValueError(f"not an interval: {value!r} (use e.g. '09:00-12:00')")
