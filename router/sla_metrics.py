@@ -24,14 +24,14 @@ def _span(calendar: BusinessCalendar, start: datetime, end: datetime | None) -> 
     if end is None:
         return {"calendar_seconds": None, "business_seconds": None}
     start, end = aware(start), aware(end)
-    return {"calendar_seconds": ALWAYS.seconds_between(start, end),
-            "business_seconds": calendar.seconds_between(start, end)}
+    return {"calendar_seconds": round(ALWAYS.seconds_between(start, end), 1),
+            "business_seconds": round(calendar.seconds_between(start, end), 1)}
 
 
 def figures(conversation: Conversation | Row, desk: Desk, pool: str | None, replies: int,
             breaches: int, now: datetime) -> dict[str, Any]:
     calendar = business_calendar(desk, pool)
-    paused = sum(((r or now) - p).total_seconds() for p, r in pauses_of(conversation))
+    paused = round(sum(((r or now) - p).total_seconds() for p, r in pauses_of(conversation)), 1)
     return {"first_reply": _span(calendar, conversation.created_at, conversation.first_replied_at),
             "resolution": _span(calendar, conversation.created_at, conversation.resolved_at),
             "replies": replies, "breaches": breaches, "paused_seconds": paused}
