@@ -7,9 +7,12 @@ import string
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from config.durations import Duration, parse_duration  # noqa: F401  (parse_duration: the desk's API)
+from config.sla import ALWAYS_OPEN, DEFAULT_SLA, Calendar, SlaRule
 
 CATEGORIES = ("security", "transaction", "account", "technical", "complaint",
               "promotion", "policy", "feedback", "general")
@@ -20,25 +23,6 @@ LANGUAGES = ("zh", "en", "other")
 ROLES = ("agent", "supervisor", "admin")
 Role = Literal["agent", "supervisor", "admin"]
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(value: object) -> float:
-    """'90s', '10m', '4h', '2d' or a number of seconds -> seconds."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        match = _DURATION.match(str(value))
-        if not match:
-            raise ValueError(f"not a duration: {value!r} (use e.g. '90s', '10m', '4h', '2d')")
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds <= 0:
-        raise ValueError("a duration must be positive")
-    return seconds
-
-
-Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 
 class Strict(BaseModel):
@@ -63,6 +47,8 @@ class Mailbox(Strict):
 class Pool(Strict):
     description: str = ""
     escalation: str | None = None
+    # The business calendar its business-time targets walk through ("24x7" is always open).
+    calendar: str = ALWAYS_OPEN
 
 
 class Agent(Strict):
@@ -80,14 +66,6 @@ class RoutingRule(Strict):
     category: str
     pool: str
     language: str = "*"
-
-
-class SlaRule(Strict):
-    channel: str = "*"
-    urgency: str = "*"
-    first_reply: Duration
-    next_reply: Duration
-    resolution: Duration
 
 
 # What an acknowledgement may say about the case. Nothing the sender wrote (their
@@ -144,7 +122,8 @@ class Desk(Strict):
     pools: dict[str, Pool]
     agents: list[Agent] = []
     routing: list[RoutingRule]
-    sla: list[SlaRule]
+    sla: list[SlaRule] = list(DEFAULT_SLA)
+    calendars: dict[str, Calendar] = {}
     acknowledgement: Acknowledgement
     threading: Threading = Threading()
     attachments: Attachments = Attachments()
@@ -164,9 +143,11 @@ class Desk(Strict):
                 return rule.pool, index
         raise LookupError(f"no routing rule matches category {category!r}")
 
-    def sla_for(self, urgency: str, channel: str) -> tuple[SlaRule, int]:
+    def sla_for(self, urgency: str, channel: str, pool: str | None = None) -> tuple[SlaRule, int]:
+        """The first [[sla]] rule for the urgency and channel (and pool, where a rule names one)."""
         for index, rule in enumerate(self.sla):
-            if rule.urgency in ("*", urgency) and rule.channel in ("*", channel):
+            if (rule.urgency in ("*", urgency) and rule.channel in ("*", channel)
+                    and rule.pool in ("*", pool)):
                 return rule, index
         raise LookupError(f"no SLA rule matches urgency {urgency!r} on {channel!r}")
 
@@ -196,7 +177,14 @@ def _check_names(desk: Desk) -> None:
             fail(f"routing[{i}].language", f"unknown language {rule.language!r}")
     if not any(r.category == "*" and r.language == "*" for r in desk.routing):
         fail("routing", "needs a final catch-all rule with category = \"*\"")
+    for name, pool in pools.items():
+        if pool.calendar != ALWAYS_OPEN and pool.calendar not in desk.calendars:
+            fail(f"pools.{name}.calendar", f"unknown calendar {pool.calendar!r}")
+    if ALWAYS_OPEN in desk.calendars:
+        fail(f"calendars.{ALWAYS_OPEN}", "is built in (always open) and cannot be redefined")
     for i, sla in enumerate(desk.sla):
+        if sla.pool != "*" and sla.pool not in pools:
+            fail(f"sla[{i}].pool", f"unknown pool {sla.pool!r}")
         if sla.channel != "*" and sla.channel not in CHANNELS:
             fail(f"sla[{i}].channel", f"unknown channel {sla.channel!r}")
         if sla.urgency != "*" and sla.urgency not in URGENCIES:
@@ -218,7 +206,9 @@ def _format(path: Path, error: ValidationError) -> str:
         key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in item["loc"])
         key = key.replace(".[", "[")
         message = item["msg"].removeprefix("Value error, ")
-        lines.append(f"{path.name}: {key or '(top level)'}: {message}")
+        # A cross-reference check names its own key ("routing[2].pool: unknown pool ...").
+        named = not key and re.match(r"^[\w.\[\]-]+: ", message)
+        lines.append(f"{path.name}: {message}" if named else f"{path.name}: {key or '(top level)'}: {message}")
     return "\n".join(lines)
 
 

@@ -89,6 +89,11 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_pool_unassigned", "pool_id", "due_at", "id",
               postgresql_where=text("assignee_id IS NULL AND state <> 'resolved'"),
               sqlite_where=text("assignee_id IS NULL AND state <> 'resolved'")),
+        # Only conversations with an SLA alarm ahead: tick's one query walks these in time
+        # order, never the open cases nothing is due on (repeated in migration 0014).
+        Index("ix_conversation_sla_check", "sla_check_at",
+              postgresql_where=text("sla_check_at IS NOT NULL"),
+              sqlite_where=text("sla_check_at IS NOT NULL")),
     )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
@@ -113,6 +118,13 @@ class Conversation(SQLModel, table=True):
     next_reply_due_at: datetime | None = None
     resolution_due_at: datetime | None = None
     due_at: datetime | None = None  # the earliest open deadline
+    # When the next-reply clock started: the oldest customer message still unanswered.
+    next_reply_since: datetime | None = None
+    # The next SLA warning or breach tick must look at; None when nothing is ahead.
+    sla_check_at: datetime | None = None
+    # The clock's pause history, [[paused_at, resumed_at or None, reason], ...] (ISO UTC):
+    # every due time is worked out from it, so working it out again gives the same answer.
+    pauses: list[list[Any]] = Field(default_factory=_empty_list, sa_column=Column(JSON, nullable=False))
     # Why the conversation is where it is: [{"step": ..., "reason": ...}, ...]
     reasons: list[dict[str, Any]] = Field(default_factory=_empty_list, sa_column=Column(JSON, nullable=False))
 
@@ -218,6 +230,27 @@ class DeliveryReceipt(SQLModel, table=True):
     attempt: int  # the message's attempt that was accepted
     accepted_at: datetime = Field(default_factory=utcnow)
     detail: str = ""  # the channel's answer, e.g. "250 2.0.0 queued as ..."
+
+
+class SlaAlarm(SQLModel, table=True):
+    """An SLA warning or breach, recorded once: the unique key is the deadline itself (which
+    clock, started when), so two ticks at once insert it once and only the one that did
+    records its events and escalates."""
+
+    __tablename__ = "sla_alarm"
+    __table_args__ = (UniqueConstraint("conversation_id", "deadline", "kind", "clock_start",
+                                       name="uq_sla_alarm_deadline_kind"),
+                      Index("ix_sla_alarm_at", "at"))
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id")
+    deadline: str  # first_reply | next_reply | resolution
+    kind: str  # warning | breach
+    clock_start: datetime
+    due_at: datetime  # when the alarm was due (the deadline itself for a breach)
+    at: datetime = Field(default_factory=utcnow)  # when tick recorded it
+    pool: str = ""
+    channel: str = ""
+    agent: str | None = None
 
 
 class Correction(SQLModel, table=True):

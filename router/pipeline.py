@@ -103,7 +103,7 @@ MESSAGE_COLUMNS = ("conversation_id", "status", "processed_at", "error", "failed
 CONVERSATION_COLUMNS = ("state", "category", "urgency", "language", "contains_secret", "pool_id",
                         "assignee_id", "updated_at", "last_inbound_at", "resolved_at",
                         "first_reply_due_at", "next_reply_due_at", "resolution_due_at", "due_at",
-                        "reasons")
+                        "next_reply_since", "sla_check_at", "pauses", "reasons")
 
 
 def _finish(batch: Batch) -> None:

@@ -16,7 +16,7 @@ from config.settings import get_settings
 from router.logs import log_ids
 from router.web.body_limit import BodyLimit
 from router.web.rate_limit import ApiRateLimit, api_rate_limit
-from router.web.routes import agents, chat, conversations, forms, health, outbound, queues, telegram, wechat
+from router.web.routes import agents, chat, conversations, forms, health, outbound, queues, reports, telegram, wechat
 
 
 class RequestLogIds:
@@ -83,6 +83,7 @@ def create_app() -> FastAPI:
     app.include_router(conversations.router, dependencies=limited)
     app.include_router(agents.router, dependencies=limited)
     app.include_router(outbound.router, dependencies=limited)
+    app.include_router(reports.router, dependencies=limited)
     app.include_router(telegram.router)  # the Telegram webhook: its own secret, not an agent route
     app.include_router(wechat.router)  # the WeChat server URL: its own signature, not an agent route
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)

@@ -56,6 +56,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", CONVERSATION + "/labels"): _pool_work(200, outside=404),
     ("GET", "/api/parked"): {**_signed_in(200), "member": 403, "outsider": 403},
     ("GET", "/api/outbound"): {**_signed_in(200), "member": 403, "outsider": 403},
+    ("GET", "/api/reports/sla"): {**_signed_in(200), "member": 403, "outsider": 403},
     ("GET", "/api/agents"): _admin_only(200),
     ("GET", "/api/agents/{name}/tokens"): _admin_only(200),
     ("POST", "/api/agents/{name}/tokens"): _admin_only(201),
