@@ -90,7 +90,7 @@ class Conversation(SQLModel, table=True):
               postgresql_where=text("assignee_id IS NULL AND state <> 'resolved'"),
               sqlite_where=text("assignee_id IS NULL AND state <> 'resolved'")),
         # Only conversations with an SLA alarm ahead: tick's one query walks these in time
-        # order, never the open cases nothing is due on (repeated in migration 0014).
+        # order, never the open cases nothing is due on (repeated in migration 0010).
         Index("ix_conversation_sla_check", "sla_check_at",
               postgresql_where=text("sla_check_at IS NOT NULL"),
               sqlite_where=text("sla_check_at IS NOT NULL")),
