@@ -36,8 +36,11 @@ def test_worker_keeps_consuming_through_repeated_redis_kills(fault_db, private_r
             delivered = len(mailbox.messages)
             # New mail reached the customer since the last restart: the worker consumes again,
             # and tasks are in flight as Redis goes.
-            wait_for(lambda: len(mailbox.messages) > delivered, timeout=60,
-                     what=f"mail flowing after Redis restart {kill}\n{stack.logs()}")
+            try:
+                wait_for(lambda seen=delivered: len(mailbox.messages) > seen, timeout=60,
+                         what=f"mail flowing after Redis restart {kill}")
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}\n{stack.logs(80)}") from None
             private_redis.kill()
             time.sleep(0.3 + (kill % 3) * 0.4)
             private_redis.start()
