@@ -166,10 +166,16 @@ def worker(ctx: typer.Context) -> None:
 
     For example `msgrouter worker --pool threads --concurrency 4`; `celery worker --help`
     lists them all. --loglevel defaults to MSGROUTER_LOG_LEVEL."""
-    from workers.app import app as celery_app
+    from celery.bin.celery import celery as celery_command
 
     prepare(upgrade=False)
-    celery_app.worker_main(["worker", "--loglevel", get_settings().log_level, *ctx.args])
+    # `celery --app workers.app worker ...` as click runs it, because that hands back the
+    # worker's exit status: app.worker_main() drops it, so a worker that stopped on an
+    # "Unrecoverable error" exited 0, and a supervisor (systemd's Restart=on-failure) took
+    # that for a clean stop and left the desk without a worker.
+    status = celery_command.main(["--app", "workers.app", "worker", "--loglevel", get_settings().log_level,
+                                  *ctx.args], standalone_mode=False)
+    raise typer.Exit(status if isinstance(status, int) else 0)
 
 
 @app.command()

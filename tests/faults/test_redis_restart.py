@@ -27,9 +27,9 @@ def test_redis_restart_under_load_loses_nothing(fault_db, private_redis, stack_f
 
 @pytest.mark.parametrize("private_redis", [True], indirect=True, ids=["appendonly"])
 def test_redis_restart_with_its_queue_kept_runs_nothing_twice(pg_db, private_redis, stack_factory, mailbox):
-    """With appendonly the queued drain tasks and the tasks a worker had taken (restored
-    from Celery's unacked set) come back with Redis, on top of tick's re-rings: claims make
-    the extra runs no-ops."""
+    """With appendonly the queued drain tasks come back with Redis, on top of tick's
+    re-rings: claims make the extra runs no-ops. (Tasks a worker had taken are not kept in
+    Redis: workers/app.py turns kombu's ack emulation off.)"""
     _restart_under_load(pg_db, private_redis, stack_factory, mailbox)
 
 
