@@ -84,15 +84,36 @@ class Template(Strict):
     @field_validator("subject", "body", "secret_notice")
     @classmethod
     def _known_fields(cls, text: str) -> str:
-        try:
-            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-        except ValueError as exc:
-            raise ValueError(f"not a template: {exc}") from None
-        unknown = sorted(fields - TEMPLATE_FIELDS)
-        if unknown:
-            raise ValueError(f"unknown placeholder {{{unknown[0]}}}; the templates may use "
-                             + ", ".join(f"{{{f}}}" for f in sorted(TEMPLATE_FIELDS)))
-        return text
+        return _known_fields(text)
+
+
+def _known_fields(text: str) -> str:
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    except ValueError as exc:
+        raise ValueError(f"not a template: {exc}") from None
+    unknown = sorted(fields - TEMPLATE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown placeholder {{{unknown[0]}}}; the templates may use "
+                         + ", ".join(f"{{{f}}}" for f in sorted(TEMPLATE_FIELDS)))
+    return text
+
+
+class StatusTemplate(Strict):
+    """The status update an agent may send on marking a conversation investigating: the
+    acknowledgement's placeholders, nothing the customer wrote."""
+
+    subject: str
+    body: str
+
+    @field_validator("subject", "body")
+    @classmethod
+    def _known_fields(cls, text: str) -> str:
+        return _known_fields(text)
+
+
+class StatusUpdate(Strict):
+    templates: dict[str, StatusTemplate]
 
 
 class Acknowledgement(Strict):
@@ -125,6 +146,8 @@ class Desk(Strict):
     sla: list[SlaRule] = list(DEFAULT_SLA)
     calendars: dict[str, Calendar] = {}
     acknowledgement: Acknowledgement
+    # Optional: without it an agent may still mark investigating, but send no update.
+    status_update: StatusUpdate | None = None
     threading: Threading = Threading()
     attachments: Attachments = Attachments()
 
@@ -193,6 +216,9 @@ def _check_names(desk: Desk) -> None:
         fail("sla", "needs a final catch-all rule with channel = \"*\" and urgency = \"*\"")
     if desk.desk.default_language not in desk.acknowledgement.templates:
         fail("acknowledgement.templates", f"no template for the default language "
+             f"{desk.desk.default_language!r}")
+    if desk.status_update is not None and desk.desk.default_language not in desk.status_update.templates:
+        fail("status_update.templates", f"no template for the default language "
              f"{desk.desk.default_language!r}")
 
 

@@ -48,14 +48,24 @@ def reply(session: Session, conversation: Conversation, agent: Agent, text: str,
     row = queue_outbound(session, conversation, text, subject=reply_subject(conversation),
                          now=now, author_id=agent.id)
     was_waiting = conversation.state == deadlines.WAITING
+    was_investigating = conversation.state == deadlines.INVESTIGATING
     deadlines.on_agent_reply(conversation, now, get_desk(), pool_name_of(session, conversation),
                              wait_for_customer=wait_for_customer)
     conversation.updated_at = now
     record(session, "replied", conversation_id=conversation.id, message_id=row.id, actor=agent.name)
+    if was_investigating:
+        record_ended(session, conversation, agent, "replied", message_id=row.id)
     if conversation.state == deadlines.WAITING and not was_waiting:
         record(session, "paused", conversation_id=conversation.id, message_id=row.id, actor=agent.name,
                data={"reason": deadlines.WAITING})
     return row
+
+
+def record_ended(session: Session, conversation: Conversation, agent: Agent, reason: str,
+                 message_id: int | None = None) -> None:
+    """`investigating_ended`: by a reply, a resolve or by hand (`router.investigating`)."""
+    record(session, "investigating_ended", conversation_id=conversation.id, message_id=message_id,
+           actor=agent.name, data={"reason": reason})
 
 
 def resolve(session: Session, conversation: Conversation, agent: Agent) -> None:
@@ -64,8 +74,11 @@ def resolve(session: Session, conversation: Conversation, agent: Agent) -> None:
     now = utcnow()
     pool_ids = _agent_pools(session, conversation.assignee_id)
     unassign(session, conversation, reason="resolved", actor=agent.name)
+    was_investigating = conversation.state == deadlines.INVESTIGATING
     deadlines.on_resolve(conversation, now)
     conversation.updated_at = now
+    if was_investigating:
+        record_ended(session, conversation, agent, "resolved")
     record(session, "resolved", conversation_id=conversation.id, actor=agent.name)
     fill_queues(session, now, pool_ids)  # the freed capacity takes the next waiting case
 

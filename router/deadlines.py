@@ -20,6 +20,7 @@ from router.rows import Row  # the pipeline passes conversations as plain rows
 
 Conv = Conversation | Row
 WAITING = "waiting_customer"
+INVESTIGATING = "investigating"
 
 
 def aware(value: datetime) -> datetime:
@@ -128,10 +129,47 @@ def on_relabel(conversation: Conv, desk: Desk, pool: str | None = None) -> str:
     return f"sla[{index}] ({rule.channel}/{rule.urgency}) for {conversation.urgency} {conversation.channel}"
 
 
+def on_investigating(conversation: Conv, desk: Desk, now: datetime, pool: str | None = None,
+                     status_update: bool = False) -> bool:
+    """The desk is working on it: the customer is owed news, so the next-reply clock runs.
+
+    Marking starts it from now unless one is already running (a customer message still
+    unanswered keeps its earlier clock). A status update is news from the desk: like an
+    answer it meets the running next-reply clock and, the desk still working, starts the
+    next one from now. It is not a first reply: the first-reply clock runs on. The due time
+    is always `walk(next_reply, next_reply_since)`, so worked out again it is the same.
+    A conversation waiting on the customer resumes (the desk took it up again). Returns
+    whether it did."""
+    rule, _ = desk.sla_for(conversation.urgency, conversation.channel, pool)
+    resumed = conversation.state == WAITING
+    if resumed:
+        _resume(conversation, now)
+        conversation.resolution_due_at = walk(conversation, desk, pool, rule, "resolution",
+                                              conversation.created_at)
+    conversation.state = INVESTIGATING
+    conversation.investigating_since = conversation.investigating_since or now
+    if status_update or conversation.next_reply_since is None:
+        conversation.next_reply_since = now
+        conversation.next_reply_due_at = walk(conversation, desk, pool, rule, "next_reply", now)
+    refresh_due(conversation, desk, pool)
+    return resumed
+
+
+def end_investigating(conversation: Conv) -> bool:
+    """The investigation is over; returns whether there was one. Its next-reply clock
+    runs on: only an answer gives the customer the news they are owed."""
+    if conversation.state != INVESTIGATING:
+        return False
+    conversation.state = "open"
+    conversation.investigating_since = None
+    return True
+
+
 def on_agent_reply(conversation: Conv, now: datetime, desk: Desk | None = None, pool: str | None = None,
                    wait_for_customer: bool = False) -> None:
-    """An agent answered: the first- and next-reply clocks are met; with
-    `wait_for_customer` every clock stops until the customer writes again."""
+    """An agent answered: the first- and next-reply clocks are met and an investigation
+    ends; with `wait_for_customer` every clock stops until the customer writes again."""
+    end_investigating(conversation)
     if conversation.first_replied_at is None:
         conversation.first_replied_at = now
     conversation.next_reply_due_at = None
@@ -145,6 +183,7 @@ def on_agent_reply(conversation: Conv, now: datetime, desk: Desk | None = None, 
 def on_resolve(conversation: Conv, now: datetime) -> None:
     if conversation.state == WAITING:
         _resume(conversation, now)  # the pause ends with the case: its history stays closed
+    end_investigating(conversation)
     conversation.state = "resolved"
     conversation.resolved_at = now
     conversation.next_reply_due_at = None

@@ -101,7 +101,7 @@ class Conversation(SQLModel, table=True):
     subject: str = ""
     # parked: only machine-written mail (auto-replies, bounces, lists) is in it, so it is
     # nobody's work: no pool, no assignee, no deadlines (router/steps/automatic.py).
-    state: str = "open"  # open | waiting_customer | resolved | parked
+    state: str = "open"  # open | waiting_customer | investigating | resolved | parked
     category: str = "general"
     urgency: str = "normal"
     language: str = "en"
@@ -120,6 +120,9 @@ class Conversation(SQLModel, table=True):
     due_at: datetime | None = None  # the earliest open deadline
     # When the next-reply clock started: the oldest customer message still unanswered.
     next_reply_since: datetime | None = None
+    # Since when the desk has been investigating (state `investigating`); None otherwise.
+    # The clocks need only `next_reply_since`: marking investigating starts it.
+    investigating_since: datetime | None = None
     # The next SLA warning or breach tick must look at; None when nothing is ahead.
     sla_check_at: datetime | None = None
     # The clock's pause history, [[paused_at, resumed_at or None, reason], ...] (ISO UTC):

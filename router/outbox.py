@@ -66,11 +66,11 @@ def outbound_row(conversation, text: str, *, subject: str, now: datetime, answer
 
 
 def queue_outbound(session: Session, conversation: Conversation, text: str, *, subject: str,
-                   now: datetime, author_id: int | None = None) -> Row:
+                   now: datetime, author_id: int | None = None, automatic: bool = False) -> Row:
     """Insert one outbound message answering the conversation's last customer message; the
     caller rings the `outbound` doorbell after commit."""
     row = outbound_row(conversation, text, subject=subject, now=now, author_id=author_id,
-                       answering=_last_inbound(session, conversation.id))
+                       automatic=automatic, answering=_last_inbound(session, conversation.id))
     session.flush()  # the conversation's own pending changes first
     rows.insert_all(session, Message, [row])
     return row

@@ -36,7 +36,7 @@ from router.web.schemas import ReassignIn
 EVERY_POOL = frozenset({"supervisor", "admin"})
 # What a route may do to one conversation. Today every action follows the same pool rule;
 # the name keeps a later difference (a read-only role) out of the routes.
-CONVERSATION_ACTIONS = frozenset({"read", "reply", "resolve", "reassign", "relabel"})
+CONVERSATION_ACTIONS = frozenset({"read", "reply", "resolve", "reassign", "relabel", "investigate"})
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,7 @@ Replying = Annotated[ConversationAccess, Depends(conversation_for("reply"))]
 Resolving = Annotated[ConversationAccess, Depends(conversation_for("resolve"))]
 Reassigning = Annotated[ConversationAccess, Depends(conversation_for("reassign"))]
 Relabelling = Annotated[ConversationAccess, Depends(conversation_for("relabel"))]
+Investigating = Annotated[ConversationAccess, Depends(conversation_for("investigate"))]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,11 @@ class ReplyIn(BaseModel):
     wait_for_customer: bool = False
 
 
+class InvestigatingIn(BaseModel):
+    # Send the customer the desk's templated status update (desk.toml [status_update]).
+    status_update: bool = False
+
+
 class ReassignIn(BaseModel):
     agent: CleanText | None = Field(default=None, max_length=100)
     pool: CleanText | None = Field(default=None, max_length=100)

@@ -40,6 +40,11 @@ def test_shipped_desk_is_valid():
     # The sender's name is offered to no template: a stranger's text would go out under ours.
     (('body = """Hello,', 'body = """Hello{customer_name_suffix},'),
      "acknowledgement.templates.en.body: unknown placeholder {customer_name_suffix}"),
+    # The status update offers the acknowledgement's placeholders and nothing the customer wrote.
+    (('subject = "Update on your request [#{conversation_id}]"', 'subject = "Update on {subject}"'),
+     "status_update.templates.en.subject: unknown placeholder {subject}"),
+    (('[status_update.templates.en]', '[status_update.templates.fr]'),
+     "status_update.templates: no template for the default language 'en'"),
     (('same_sender_window = "1h"', 'same_sender_window = "never"'), "threading.same_sender_window"),
     (('unreadable = "drop"', 'unreadable = "store"'),
      "attachments.unreadable: Input should be 'drop', 'keep_images' or 'keep'"),

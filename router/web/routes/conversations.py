@@ -1,4 +1,5 @@
-"""Agent API for one conversation: read it, reply, resolve, reassign, correct its labels."""
+"""Agent API for one conversation: read it, reply, resolve, reassign, correct its labels,
+mark it investigating."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -7,15 +8,23 @@ from sqlmodel import col
 
 from config.desk import get_desk
 from router import conversations as actions
-from router import sla_metrics
+from router import investigating, sla_metrics
 from router.clock import iso, utcnow
 from router.corrections import CorrectionError, correct
 from router.db import read_scope, session_scope
 from router.doorbell import get_doorbell
 from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool, SlaAlarm
 from router.outbound_guard import OutboundRefused
-from router.web.access import Reading, Reassignment, Relabelling, Replying, Resolving, reassignment
-from router.web.schemas import LabelsIn, ReplyIn, event_out, message_out, seconds_left
+from router.web.access import (
+    Investigating,
+    Reading,
+    Reassignment,
+    Relabelling,
+    Replying,
+    Resolving,
+    reassignment,
+)
+from router.web.schemas import InvestigatingIn, LabelsIn, ReplyIn, event_out, message_out, seconds_left
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
@@ -74,7 +83,7 @@ def show(target: Reading) -> dict:
                                          "undeliverable": i.undeliverable} for i in identities],
                          "conversations": history},
             "created_at": iso(c.created_at), "first_replied_at": iso(c.first_replied_at),
-            "resolved_at": iso(c.resolved_at),
+            "resolved_at": iso(c.resolved_at), "investigating_since": iso(c.investigating_since),
             "deadlines": {"due_at": iso(c.due_at), "seconds_left": seconds_left(c.due_at),
                           "first_reply_due_at": iso(c.first_reply_due_at),
                           "next_reply_due_at": iso(c.next_reply_due_at),
@@ -139,3 +148,35 @@ def relabel(body: LabelsIn, target: Relabelling) -> dict:
                     "due_at": iso(c.due_at)}
     except CorrectionError as exc:
         raise HTTPException(422, str(exc)) from None
+
+
+def _investigation(c: Conversation) -> dict:
+    return {"id": c.id, "state": c.state, "investigating_since": iso(c.investigating_since),
+            "due_at": iso(c.due_at), "next_reply_due_at": iso(c.next_reply_due_at)}
+
+
+@router.post("/{conversation_id}/investigating")
+def start_investigating(body: InvestigatingIn, target: Investigating) -> dict:
+    """The desk is working on it: the next-reply clock runs; with `status_update` the
+    customer gets the desk's templated update (automatic, not a first reply)."""
+    try:
+        with session_scope() as session:
+            c = target.load(session)
+            row = investigating.mark(session, c, target.agent, status_update=body.status_update)
+            result = {**_investigation(c), "status_update": None if row is None else
+                      {"message_id": row.id, "language": row.language, "status": row.status}}
+    except actions.ActionError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    if row is not None:
+        get_doorbell().ring("outbound")
+    return result
+
+
+@router.delete("/{conversation_id}/investigating")
+def end_investigating(target: Investigating) -> dict:
+    """Finish the investigation without answering (a reply or a resolve also ends it); its
+    next-reply clock runs on until someone answers. Nothing to do when there is none."""
+    with session_scope() as session:
+        c = target.load(session)
+        investigating.end(session, c, target.agent)
+        return _investigation(c)

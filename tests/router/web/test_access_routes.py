@@ -54,6 +54,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", CONVERSATION + "/resolve"): _pool_work(200, outside=404),
     ("POST", CONVERSATION + "/reassign"): _pool_work(200, outside=404),
     ("POST", CONVERSATION + "/labels"): _pool_work(200, outside=404),
+    ("POST", CONVERSATION + "/investigating"): _pool_work(200, outside=404),
+    ("DELETE", CONVERSATION + "/investigating"): _pool_work(200, outside=404),
     ("GET", "/api/parked"): {**_signed_in(200), "member": 403, "outsider": 403},
     ("GET", "/api/outbound"): {**_signed_in(200), "member": 403, "outsider": 403},
     ("GET", "/api/reports/sla"): {**_signed_in(200), "member": 403, "outsider": 403},
@@ -75,6 +77,7 @@ BODIES = {
     CONVERSATION + "/reply": {"text": "We are looking into it and will write again within the hour."},
     CONVERSATION + "/reassign": {"agent": "dan"},
     CONVERSATION + "/labels": {"urgency": "high"},
+    CONVERSATION + "/investigating": {"status_update": True},  # DELETE ignores it
     "/api/agents/{name}/tokens": {"name": None},
 }
 
