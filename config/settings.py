@@ -81,9 +81,14 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # "production" refuses placeholder secrets and a relay nobody named.
     environment: str = "development"
-    # Keys the agent dashboard's session cookies (nothing signs with it yet); a
+    # Signs the agent dashboard's session cookies (router/web/pages/session.py); a
     # placeholder is refused in production.
     secret_key: str = DEV_SECRET
+    # A dashboard session ends after this many seconds without a request (each page seen
+    # renews it), and the browser is told to forget the cookie then too.
+    session_idle_seconds: int = Field(default=8 * 3600, ge=60)
+    # Send the session cookie only over HTTPS; on by default in production.
+    session_https_only: bool | None = None
 
     # The desk configuration file (pools, agents, routing, SLA, templates).
     desk_config: Path = DEFAULT_DESK

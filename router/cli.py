@@ -9,6 +9,7 @@ import typer
 from config.settings import get_settings
 from router.cli_errors import CommandGroup, OperatorError, listening
 from router.cli_imap import imap
+from router.cli_passwd import passwd
 from router.cli_prepare import prepare
 from router.cli_replay import replay
 from router.cli_servers import serve_web, start_smtp, wait_for_signal, web_socket
@@ -189,6 +190,7 @@ def beat() -> None:
 
 
 app.command()(token)
+app.command()(passwd)
 app.command()(imap)
 
 

@@ -59,6 +59,9 @@ class Agent(SQLModel, table=True):
     email: str = ""
     # sha256 of the API token; tokens are 256-bit random, so a fast hash is enough.
     token_hash: str | None = Field(default=None, index=True)
+    # The dashboard password, as the hasher's whole string (argon2id, its salt and cost
+    # inside it; router/passwords.py); None until `msgrouter passwd NAME` sets one.
+    password_hash: str | None = None
     status: str = "online"  # online | away | offline
     # agent | supervisor | admin (config.desk.ROLES), from the desk file; router/web/access.py reads it.
     role: str = Field(default="agent", sa_column_kwargs={"server_default": "agent"})

@@ -21,10 +21,12 @@ def cli_env(**settings: str) -> dict[str, str]:
     return env
 
 
-def msgrouter(*args: str, cwd: Path, timeout: float = 120, **settings: str) -> subprocess.CompletedProcess:
-    """Run `msgrouter ARGS` to the end in `cwd` (where a default SQLite file would go)."""
+def msgrouter(*args: str, cwd: Path, timeout: float = 120, input: str | None = None,
+              **settings: str) -> subprocess.CompletedProcess:
+    """Run `msgrouter ARGS` to the end in `cwd` (where a default SQLite file would go),
+    `input` (when given) on its standard input."""
     return subprocess.run([*COMMAND, *args], cwd=cwd, env=cli_env(**settings), capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, input=input)
 
 
 def start(*args: str, cwd: Path, log: Path, **settings: str) -> subprocess.Popen:

@@ -45,6 +45,18 @@ if ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ]; then
   fi
 fi
 
+# The dashboard's browser test (tests/router/web/pages/test_browser.py) drives Debian's
+# chromium through Playwright (no browser download); a CJK font lets its screenshots show
+# the Chinese pages. Without chromium the test skips, or fails under CI=true.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; } \
+      || echo "services.sh: could not install chromium; the browser test will skip" >&2
+  else
+    echo "services.sh: chromium is missing and I am not root; the browser test will skip" >&2
+  fi
+fi
+
 for _ in $(seq 1 50); do
   (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && pg_isready -q -h 127.0.0.1 -p 5432 && exit 0
   sleep 0.2

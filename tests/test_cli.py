@@ -14,7 +14,7 @@ from cli_process import msgrouter
 from router.cli import app
 
 TOKEN_LINE = re.compile(r"mr_[A-Za-z0-9_-]{43}\n")
-COMMANDS = ["run", "web", "smtp", "sink", "worker", "beat", "token", "replay", "classify", "train",
+COMMANDS = ["run", "web", "smtp", "sink", "worker", "beat", "token", "passwd", "replay", "classify", "train",
             "db", "db upgrade"]
 
 

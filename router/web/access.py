@@ -1,5 +1,6 @@
-"""Who may do what in the web app: the one place that decides it, for every route (and
-every dashboard page to come). A route names what it does (`conversation_for("reply")`,
+"""Who may do what in the web app: the one place that decides it, for every route and
+every dashboard page (the API's caller comes by token, a page's by session cookie).
+A route names what it does (`conversation_for("reply")`,
 `pool_for`, `admin`); this module loads the thing, checks the caller's role and pools,
 and answers 401, 403 or 404. Routes never check access themselves.
 
@@ -28,7 +29,7 @@ from sqlmodel import Session, col
 
 from router.db import read_scope
 from router.models import Agent, Conversation, Membership, Pool
-from router.web.deps import current_agent
+from router.web.deps import current_agent, session_agent
 from router.web.params import ConversationId, PoolName
 from router.web.schemas import ReassignIn
 
@@ -64,7 +65,16 @@ class Caller:
 
 
 def caller(agent: Agent = Depends(current_agent)) -> Caller:
-    """Every route but health and docs depends on this (a test walks them to check)."""
+    """Every API route but health and docs depends on this (a test walks them to check)."""
+    return _caller(agent)
+
+
+def page_caller(agent: Agent = Depends(session_agent)) -> Caller:
+    """Every dashboard page depends on this: the same caller, signed in by session cookie."""
+    return _caller(agent)
+
+
+def _caller(agent: Agent) -> Caller:
     with read_scope() as session:
         pool_ids = frozenset(session.execute(select(col(Membership.pool_id))
                                              .where(col(Membership.agent_id) == agent.id)).scalars())
@@ -110,12 +120,13 @@ class ConversationAccess:
         return conversation
 
 
-def conversation_for(action: str) -> Callable[..., ConversationAccess]:
-    """The dependency for a route doing `action` to /{conversation_id}."""
+def conversation_for(action: str, via: Callable[..., Caller] = caller) -> Callable[..., ConversationAccess]:
+    """The dependency for a route doing `action` to /{conversation_id}, for the caller
+    `via` gives (`caller` for the API, `page_caller` for the dashboard)."""
     if action not in CONVERSATION_ACTIONS:
         raise ValueError(f"unknown conversation action {action!r}; one of {sorted(CONVERSATION_ACTIONS)}")
 
-    def conversation_access(conversation_id: ConversationId, who: Caller = Depends(caller)) -> ConversationAccess:
+    def conversation_access(conversation_id: ConversationId, who: Caller = Depends(via)) -> ConversationAccess:
         # Checked before the body is read, so a conversation outside the caller's scope
         # answers 404 whatever was sent, never a 422 that would tell it apart.
         access = ConversationAccess(conversation_id, who, action)
@@ -133,6 +144,12 @@ Resolving = Annotated[ConversationAccess, Depends(conversation_for("resolve"))]
 Reassigning = Annotated[ConversationAccess, Depends(conversation_for("reassign"))]
 Relabelling = Annotated[ConversationAccess, Depends(conversation_for("relabel"))]
 Investigating = Annotated[ConversationAccess, Depends(conversation_for("investigate"))]
+# The same for dashboard pages, signed in by session.
+PageReading = Annotated[ConversationAccess, Depends(conversation_for("read", page_caller))]
+PageReplying = Annotated[ConversationAccess, Depends(conversation_for("reply", page_caller))]
+PageResolving = Annotated[ConversationAccess, Depends(conversation_for("resolve", page_caller))]
+PageReassigning = Annotated[ConversationAccess, Depends(conversation_for("reassign", page_caller))]
+PageRelabelling = Annotated[ConversationAccess, Depends(conversation_for("relabel", page_caller))]
 
 
 @dataclass(frozen=True)
@@ -161,6 +178,14 @@ def reassignment(body: ReassignIn, target: Reassigning) -> Reassignment:
 
 def pool_for(name: PoolName, who: Caller = Depends(caller)) -> Pool:
     """The pool named in the path, for a caller who may see its queue."""
+    return _pool(name, who)
+
+
+def page_pool_for(name: PoolName, who: Caller = Depends(page_caller)) -> Pool:
+    return _pool(name, who)
+
+
+def _pool(name: str, who: Caller) -> Pool:
     with read_scope() as session:
         pool = session.execute(select(Pool).where(col(Pool.name) == name)).scalars().first()
     if pool is None:

@@ -1,4 +1,4 @@
-"""The one web application: agent API now; dashboard, chat, forms and webhooks join it."""
+"""The one web application: the agent API, the agent dashboard, chat, forms and webhooks."""
 from __future__ import annotations
 
 import json
@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config.settings import get_settings
 from router.logs import log_ids
+from router.web import pages
 from router.web.body_limit import BodyLimit
 from router.web.rate_limit import ApiRateLimit, api_rate_limit
 from router.web.routes import agents, chat, conversations, forms, health, outbound, queues, reports, telegram, wechat
@@ -91,4 +92,6 @@ def create_app() -> FastAPI:
     # The customers' doors: in-app chat (WebSocket and demo page) and the website form.
     app.include_router(chat.router)
     app.include_router(forms.router)
+    # The agent dashboard: pages signed in by session cookie (the API keeps its tokens).
+    pages.install(app, settings)
     return app

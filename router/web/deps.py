@@ -1,7 +1,8 @@
-"""Shared dependencies of the web routes: the authenticated agent."""
+"""Shared dependencies of the web routes: the authenticated agent, by API token (the API)
+or by the signed session cookie (the dashboard's pages)."""
 from __future__ import annotations
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from router.db import read_scope
@@ -18,4 +19,25 @@ def current_agent(credentials: HTTPAuthorizationCredentials | None = Depends(bea
     if agent is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid agent token is required",
                             headers={"WWW-Authenticate": "Bearer"})
+    return agent
+
+
+class SignInRequired(Exception):
+    """A dashboard page asked for by nobody signed in (or a session that has ended):
+    answered with a redirect to the sign-in form (router/web/pages/session.py)."""
+
+
+def session_agent(request: Request) -> Agent:
+    """The agent signed in to this browser session. The session holds the agent's id and a
+    fingerprint of their password hash, so a new password ends the old sessions."""
+    from router.passwords import stamp
+
+    agent_id = request.session.get("agent_id")
+    agent = None
+    if isinstance(agent_id, int):
+        with read_scope() as session:
+            agent = session.get(Agent, agent_id)
+    if agent is None or agent.password_hash is None or request.session.get("stamp") != stamp(agent):
+        request.session.pop("agent_id", None)
+        raise SignInRequired
     return agent

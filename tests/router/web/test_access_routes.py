@@ -1,7 +1,9 @@
 """Every route of the app against every role, over real HTTP, on both databases: a member
 of the security pool, an agent outside it, a supervisor, an admin and no token at all, each
 on a security conversation of their own. The routes come from `app.routes`, so a route
-added without a line in EXPECTED fails here; a refused request must also change nothing."""
+added without a line in EXPECTED fails here; a refused request must also change nothing.
+API routes are called with each role's token, dashboard pages (PAGES) with each role's
+signed-in browser session and its CSRF token on every form."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,6 +12,7 @@ from functools import partial
 import httpx
 from sqlalchemy import func, select
 
+from dashboard import csrf_of, give_password, signed_in
 from desk_roles import CALLERS, MEMBER, security_cases
 from router.db import session_scope
 from router.models import AgentToken, Conversation, Event, Message
@@ -36,7 +39,14 @@ def _admin_only(code: int) -> dict[str, int]:
     return {**_signed_in(403), "admin": code}
 
 
+def _page(code: int, outside: int | None = None, stranger: int = 303) -> dict[str, int]:
+    """A dashboard page: a stranger is sent to the sign-in form (303), or refused (403) when
+    posting a form, which without a session carries no valid CSRF token."""
+    return {**_all(code), "anonymous": stranger, **({"outsider": outside} if outside else {})}
+
+
 CONVERSATION = "/api/conversations/{conversation_id}"
+PAGE = "/conversations/{conversation_id}"
 # The status each role gets on each route (HEAD follows GET where Starlette serves it).
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/healthz"): _all(200),
@@ -71,7 +81,25 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/channels/telegram/webhook"): _all(404),  # the channel is off without its token
     ("GET", "/channels/wechat"): _all(404),  # wechat: off without its token; its own signature
     ("POST", "/channels/wechat"): _all(404),
+    # The dashboard (router/web/pages/), signed in by session cookie.
+    ("GET", "/"): _page(303, stranger=200),  # the sign-in form; the signed-in go on to My work
+    ("POST", "/login"): _page(401, stranger=403),  # no name and password: 401; no CSRF token: 403
+    ("POST", "/logout"): _page(303, stranger=403),
+    ("GET", "/static/{asset}"): _all(200),
+    ("GET", "/work"): _page(200),
+    ("GET", "/pools"): _page(200),
+    ("GET", "/pools/{name}"): _page(200, outside=403),
+    ("GET", PAGE): _page(200, outside=404),
+    ("POST", PAGE + "/reply"): _page(303, outside=404, stranger=403),
+    ("POST", PAGE + "/labels"): _page(303, outside=404, stranger=403),
+    ("POST", PAGE + "/resolve"): _page(303, outside=404, stranger=403),
+    # Claiming takes membership of the pool: erin and frank are not in security (409, shown on the page).
+    ("POST", PAGE + "/claim"): {**_page(303, outside=404, stranger=403), "supervisor": 409, "admin": 409},
 }
+PAGES = {path for _, path in EXPECTED if not path.startswith(("/api/", "/chat/", "/forms/", "/channels/"))
+         and path not in ("/healthz", "/readyz", "/metrics") and not path.startswith(("/docs", "/redoc", "/openapi"))}
+FORMS = {PAGE + "/reply": {"text": "We are looking into it and will write again within the hour."},
+         PAGE + "/labels": {"urgency": "high"}}
 
 BODIES = {
     CONVERSATION + "/reply": {"text": "We are looking into it and will write again within the hour."},
@@ -125,6 +153,7 @@ def _cases(conversations: list[int]) -> list[tuple[str, str, str, str, Callable[
                 url = url.replace("{token_name}", f"walk-{role}")
             if path.startswith("/api/agents/"):
                 url, unchanged = url.replace("{name}", MEMBER), _tokens
+            url = url.replace("{asset}", "app.css")
             cases.append((role, method, path, url.replace("{name}", "security"), unchanged))
     return cases
 
@@ -138,10 +167,22 @@ def test_every_route_answers_every_role_as_expected(api, broker):
     per_role = sum(1 for _, path in EXPECTED if "{conversation_id}" in path)
     cases = _cases(security_cases(per_role * len(ROLES)))
     headers = {role: auth(name) if name else {} for role, name in CALLERS.items()}
+    for name in CALLERS.values():
+        if name:
+            give_password(name)
+    browsers = {role: signed_in(base, name, set_it=False) if name else httpx.Client(base_url=base)
+                for role, name in CALLERS.items()}
     wrong = []
     for role, method, path, url, unchanged in cases:
         before = unchanged()
-        response = httpx.request(method, base + url, headers=headers[role], json=BODIES.get(path))
+        if path in PAGES:
+            # Signing out ends the session: it gets a session of its own.
+            browser = signed_in(base, CALLERS[role] or "", set_it=False) \
+                if path == "/logout" and CALLERS[role] else browsers[role]
+            form = {"csrf": csrf_of(browser, "/work"), **FORMS.get(path, {})} if CALLERS[role] else {}
+            response = browser.request(method, url, data=form if method == "POST" else None)
+        else:
+            response = httpx.request(method, base + url, headers=headers[role], json=BODIES.get(path))
         expected = EXPECTED[(method, path)][role]
         if response.status_code != expected:
             wrong.append(f"{role} {method} {url}: {response.status_code}, expected {expected}: {response.text[:200]}")
@@ -161,3 +202,17 @@ def test_every_api_route_goes_through_the_access_module():
     api_routes = [r for r in app_routes(create_app()) if r.path.startswith("/api/")]
     assert len(api_routes) == sum(1 for _, path in EXPECTED if path.startswith("/api/"))
     assert [r.path for r in api_routes if caller not in calls(r.dependant)] == []
+
+
+def test_every_dashboard_page_goes_through_the_access_module():
+    """Each page but the sign-in form, sign-out and the static files reads the signed-in
+    agent through the access module's `page_caller`, as the API routes read `caller`."""
+    from router.web.access import page_caller
+
+    def calls(dependant) -> set:
+        return {dependant.call} | {c for d in dependant.dependencies for c in calls(d)}
+
+    open_to_all = {"/", "/login", "/logout", "/static/{asset}"}
+    pages = [r for r in app_routes(create_app()) if r.path in PAGES - open_to_all]
+    assert len(pages) == sum(1 for _, path in EXPECTED if path in PAGES - open_to_all)
+    assert [r.path for r in pages if page_caller not in calls(r.dependant)] == []
