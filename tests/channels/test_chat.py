@@ -36,7 +36,7 @@ def desk(chat_env, worker):
 
     def auth(agent: str = "alice") -> dict[str, str]:
         with session_scope() as session:
-            return {"Authorization": f"Bearer {issue_token(session, agent, actor="test")}"}
+            return {"Authorization": f"Bearer {issue_token(session, agent, actor='test')}"}
 
     with serve_app(create_app()) as base:
         yield base, auth

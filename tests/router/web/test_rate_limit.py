@@ -16,7 +16,7 @@ from support import serve_app
 
 def _token(agent: str = "alice") -> dict[str, str]:
     with session_scope() as session:
-        return {"Authorization": f"Bearer {issue_token(session, agent, actor="test")}"}
+        return {"Authorization": f"Bearer {issue_token(session, agent, actor='test')}"}
 
 
 @pytest.fixture
