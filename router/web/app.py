@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from config.settings import get_settings
 from router.logs import log_ids
 from router.web.body_limit import BodyLimit
+from router.web.errors import refusals
 from router.web.rate_limit import ApiRateLimit, api_rate_limit
 from router.web.routes import agents, chat, conversations, forms, health, queues, telegram
 
@@ -78,10 +79,11 @@ def create_app() -> FastAPI:
     app.state.api_rate_limit = ApiRateLimit(settings)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(health.router)
-    limited = [Depends(api_rate_limit)]
-    app.include_router(queues.router, dependencies=limited)
-    app.include_router(conversations.router, dependencies=limited)
-    app.include_router(agents.router, dependencies=limited)
+    # Agent routes: a token is required (401) and counted (429).
+    limited, refused = [Depends(api_rate_limit)], refusals(401, 429)
+    app.include_router(queues.router, dependencies=limited, responses=refused)
+    app.include_router(conversations.router, dependencies=limited, responses=refused)
+    app.include_router(agents.router, dependencies=limited, responses=refused)
     app.include_router(telegram.router)  # the Telegram webhook: its own secret, not an agent route
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestLogIds)
