@@ -16,6 +16,7 @@ from router.tokens import TokenError, TokenNameTaken, UnknownAgent, UnknownToken
 from router.web.access import Caller, admin
 from router.web.errors import REFUSED_IN_WORDS, refusals
 from router.web.models_out import AgentOut, IssuedToken, TokenOut
+from router.web.params import AgentName, TokenName
 from router.web.schemas import TokenIn
 
 # Every route here is an admin's: anyone else is refused with 403.
@@ -44,7 +45,7 @@ def agents(who: Caller = Depends(admin)) -> list[AgentOut]:
 
 
 @router.get("/{name}/tokens", responses=refusals(404, 422))
-def tokens(name: str, who: Caller = Depends(admin)) -> list[TokenOut]:
+def tokens(name: AgentName, who: Caller = Depends(admin)) -> list[TokenOut]:
     """The agent's tokens by name and creation time (never the tokens)."""
     try:
         with read_scope() as session:
@@ -55,7 +56,7 @@ def tokens(name: str, who: Caller = Depends(admin)) -> list[TokenOut]:
 
 @router.post("/{name}/tokens", status_code=status.HTTP_201_CREATED,
              responses={**refusals(400, 404, 409, 413), **REFUSED_IN_WORDS})
-def issue(name: str, body: TokenIn, who: Caller = Depends(admin)) -> IssuedToken:
+def issue(name: AgentName, body: TokenIn, who: Caller = Depends(admin)) -> IssuedToken:
     """A new token for the agent, shown in this answer only; their other tokens keep working."""
     try:
         with session_scope() as session:
@@ -68,7 +69,7 @@ def issue(name: str, body: TokenIn, who: Caller = Depends(admin)) -> IssuedToken
 
 @router.delete("/{name}/tokens/{token_name}", status_code=status.HTTP_204_NO_CONTENT,
                response_class=Response, responses=refusals(404, 422))
-def revoke(name: str, token_name: str, who: Caller = Depends(admin)) -> Response:
+def revoke(name: AgentName, token_name: TokenName, who: Caller = Depends(admin)) -> Response:
     """The token stops working at once; the agent's other tokens keep working."""
     try:
         with session_scope() as session:
