@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config.settings import get_settings
@@ -72,10 +73,15 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     return AsciiJSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
 
+DOCS_ASSETS = "/docs/assets"
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
-    app = FastAPI(title="msgrouter", version=version("msgrouter"),  # written once, in pyproject.toml
-                  description="Support-desk message router: the agent API.")
+    # /docs and /redoc with their scripts served from the package, not a CDN: the desk's
+    # browser may have no internet.
+    app = FastAPIOffline(title="msgrouter", version=version("msgrouter"),  # written once, in pyproject.toml
+                         description="Support-desk message router: the agent API.", static_url=DOCS_ASSETS)
     app.state.api_rate_limit = ApiRateLimit(settings)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(health.router)
