@@ -6,7 +6,8 @@ asks `get_channel(name)`. A channel module also says how it threads
 from (`our_address`) and, optionally, its `KIND`: channels of one kind speak the same
 addresses and message ids (email, and the website form whose answers go by email), so a
 customer's identities on them are one customer, and a reference on one names a message
-of the other.
+of the other. Where one person has many spellings of an address, a channel also says
+which one they all reach (`sender_key`; without it the address is its own key).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ REGISTRY = {
     "telegram": "channels.telegram",
     "chat": "channels.chat",
     "webform": "channels.webform",
+    "wechat": "channels.wechat",
 }
 
 

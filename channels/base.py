@@ -1,13 +1,15 @@
 """The shapes every channel speaks: what arrives (`Inbound`) and what goes out (`Outbound`).
 
 A channel's `parse(raw)` turns its wire format into an `Inbound` without any I/O;
-its `send_many(outbounds)` delivers a batch of `Outbound` and reports one `DeliveryResult`
-each, in order, and `send(outbound)` is that plural called with one.
+its `send_many(outbounds, progress=None)` delivers a batch of `Outbound` and reports one
+`DeliveryResult` each, in order, and `send(outbound)` is that plural called with one. While
+it sends, it tells `progress` (a `SendProgress`) about each message as it goes.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 
 @dataclass(slots=True)
@@ -35,8 +37,11 @@ class Inbound:
     in_reply_to: str = ""
     references: list[str] = field(default_factory=list)
     # Set when the message was written by a machine (auto-reply, bounce, list mail):
-    # such mail is stored and routed but never answered automatically.
+    # such mail is stored, never answered automatically, and opens no work.
     auto_submitted: bool = False
+    auto_reason: str = ""  # which sign said so, shown to agents
+    # A bounce's delivery status report (`channels.email.dsn`): which addresses failed for good.
+    delivery_report: dict | None = None
     attachments: list[Attachment] = field(default_factory=list)
     # What the parser had to guess or could not read, shown to agents.
     parse_notes: list[str] = field(default_factory=list)
@@ -63,6 +68,25 @@ class DeliveryResult:
     # A permanent failure is not retried (unknown recipient, blocked bot).
     permanent: bool = False
     detail: str = ""
-    # Seconds the remote side asked us to wait before trying again (Telegram's 429
-    # retry_after); the outbox waits exactly that instead of its own backoff.
+    # A transient failure for which the service named its own wait (Telegram's 429
+    # "retry after N seconds"): the next attempt comes after this many seconds instead of
+    # the backoff's.
     retry_after: float | None = None
+    # wechat: the channel takes the message only once the customer writes again (WeChat's
+    # 48-hour window); the outbox keeps it as `held` (router.held) instead of failing it.
+    hold: bool = False
+
+
+class SendProgress(Protocol):
+    """The outbox listening while a channel sends a batch, one message at a time.
+
+    A channel calls `proceed(i)` before it starts message i and skips the message when the
+    answer is False (the outbox no longer holds it), and `outcome(i, result)` as soon as
+    message i's result is known, before it starts the next one. That order lets the outbox
+    commit one acceptance before the next message can be accepted, so a crash leaves at
+    most the message in hand unrecorded. Either may raise (the database is gone): the
+    channel lets it propagate and sends nothing more."""
+
+    def proceed(self, index: int) -> bool: ...
+
+    def outcome(self, index: int, result: DeliveryResult) -> None: ...

@@ -3,41 +3,26 @@ acknowledgement templates, validated at start-up with errors that name the key."
 from __future__ import annotations
 
 import re
+import string
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from config.durations import Duration, parse_duration  # noqa: F401  (parse_duration: the desk's API)
+from config.sla import ALWAYS_OPEN, DEFAULT_SLA, Calendar, SlaRule
 
 CATEGORIES = ("security", "transaction", "account", "technical", "complaint",
               "promotion", "policy", "feedback", "general")
 URGENCIES = ("critical", "high", "normal", "low")
-CHANNELS = ("email", "telegram", "chat", "webform")
+CHANNELS = ("email", "telegram", "chat", "webform", "wechat")  # wechat: its SLA rows may name it
 LANGUAGES = ("zh", "en", "other")
 # Who may do what is router/web/access.py; README "Roles" has the table.
 ROLES = ("agent", "supervisor", "admin")
 Role = Literal["agent", "supervisor", "admin"]
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(value: object) -> float:
-    """'90s', '10m', '4h', '2d' or a number of seconds -> seconds."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        match = _DURATION.match(str(value))
-        if not match:
-            raise ValueError(f"not a duration: {value!r} (use e.g. '90s', '10m', '4h', '2d')")
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds <= 0:
-        raise ValueError("a duration must be positive")
-    return seconds
-
-
-Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 
 class Strict(BaseModel):
@@ -62,6 +47,8 @@ class Mailbox(Strict):
 class Pool(Strict):
     description: str = ""
     escalation: str | None = None
+    # The business calendar its business-time targets walk through ("24x7" is always open).
+    calendar: str = ALWAYS_OPEN
 
 
 class Agent(Strict):
@@ -81,12 +68,10 @@ class RoutingRule(Strict):
     language: str = "*"
 
 
-class SlaRule(Strict):
-    channel: str = "*"
-    urgency: str = "*"
-    first_reply: Duration
-    next_reply: Duration
-    resolution: Duration
+# What an acknowledgement may say about the case. Nothing the sender wrote (their
+# display name, their subject) is offered: anyone can send us mail in anyone's name, and
+# the acknowledgement would carry their text to that address under our name.
+TEMPLATE_FIELDS = frozenset({"conversation_id", "desk_name", "due_human"})
 
 
 class Template(Strict):
@@ -96,11 +81,32 @@ class Template(Strict):
     # The answer to a chat opened without a question (Telegram's /start): no case is opened.
     greeting: str = "{desk_name}: write your question here and a member of our team will answer."
 
+    @field_validator("subject", "body", "secret_notice")
+    @classmethod
+    def _known_fields(cls, text: str) -> str:
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        except ValueError as exc:
+            raise ValueError(f"not a template: {exc}") from None
+        unknown = sorted(fields - TEMPLATE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}}; the templates may use "
+                             + ", ".join(f"{{{f}}}" for f in sorted(TEMPLATE_FIELDS)))
+        return text
+
 
 class Acknowledgement(Strict):
     max_per_customer: int = Field(default=3, ge=0)
     window: Duration = 6 * 3600
+    # Mailbox providers that ignore dots in the local part, and domains that are another's.
+    dotless_domains: list[str] = ["gmail.com", "googlemail.com"]
+    domain_aliases: dict[str, str] = {"googlemail.com": "gmail.com"}
     templates: dict[str, Template]
+
+
+class Threading(Strict):
+    # A sender's mail that names no conversation joins the one they opened this recently.
+    same_sender_window: Duration = 3600
 
 
 class Attachments(Strict):
@@ -116,8 +122,10 @@ class Desk(Strict):
     pools: dict[str, Pool]
     agents: list[Agent] = []
     routing: list[RoutingRule]
-    sla: list[SlaRule]
+    sla: list[SlaRule] = list(DEFAULT_SLA)
+    calendars: dict[str, Calendar] = {}
     acknowledgement: Acknowledgement
+    threading: Threading = Threading()
     attachments: Attachments = Attachments()
 
     @model_validator(mode="after")
@@ -135,9 +143,11 @@ class Desk(Strict):
                 return rule.pool, index
         raise LookupError(f"no routing rule matches category {category!r}")
 
-    def sla_for(self, urgency: str, channel: str) -> tuple[SlaRule, int]:
+    def sla_for(self, urgency: str, channel: str, pool: str | None = None) -> tuple[SlaRule, int]:
+        """The first [[sla]] rule for the urgency and channel (and pool, where a rule names one)."""
         for index, rule in enumerate(self.sla):
-            if rule.urgency in ("*", urgency) and rule.channel in ("*", channel):
+            if (rule.urgency in ("*", urgency) and rule.channel in ("*", channel)
+                    and rule.pool in ("*", pool)):
                 return rule, index
         raise LookupError(f"no SLA rule matches urgency {urgency!r} on {channel!r}")
 
@@ -167,7 +177,14 @@ def _check_names(desk: Desk) -> None:
             fail(f"routing[{i}].language", f"unknown language {rule.language!r}")
     if not any(r.category == "*" and r.language == "*" for r in desk.routing):
         fail("routing", "needs a final catch-all rule with category = \"*\"")
+    for name, pool in pools.items():
+        if pool.calendar != ALWAYS_OPEN and pool.calendar not in desk.calendars:
+            fail(f"pools.{name}.calendar", f"unknown calendar {pool.calendar!r}")
+    if ALWAYS_OPEN in desk.calendars:
+        fail(f"calendars.{ALWAYS_OPEN}", "is built in (always open) and cannot be redefined")
     for i, sla in enumerate(desk.sla):
+        if sla.pool != "*" and sla.pool not in pools:
+            fail(f"sla[{i}].pool", f"unknown pool {sla.pool!r}")
         if sla.channel != "*" and sla.channel not in CHANNELS:
             fail(f"sla[{i}].channel", f"unknown channel {sla.channel!r}")
         if sla.urgency != "*" and sla.urgency not in URGENCIES:
@@ -189,7 +206,9 @@ def _format(path: Path, error: ValidationError) -> str:
         key = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in item["loc"])
         key = key.replace(".[", "[")
         message = item["msg"].removeprefix("Value error, ")
-        lines.append(f"{path.name}: {key or '(top level)'}: {message}")
+        # A cross-reference check names its own key ("routing[2].pool: unknown pool ...").
+        named = not key and re.match(r"^[\w.\[\]-]+: ", message)
+        lines.append(f"{path.name}: {message}" if named else f"{path.name}: {key or '(top level)'}: {message}")
     return "\n".join(lines)
 
 

@@ -5,11 +5,12 @@ the desk itself (pools, routing, SLA, templates) is `desk.py`'s job.
 """
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DESK = Path(__file__).with_name("desk.toml")
@@ -89,7 +90,18 @@ class Settings(BaseSettings):
     # How many pending messages one drain claims at a time.
     drain_batch: int = Field(default=200, ge=1, le=5000)
     # A claimed message whose worker has not finished after this many seconds is claimed again.
-    claim_lease_seconds: int = 60
+    # A worker sending a batch renews its claim every third of this, between mails, so this
+    # must exceed the longest single mail (a few times relay_timeout_seconds at worst).
+    claim_lease_seconds: int = Field(default=60, ge=1)
+    # Outbound mail is retried with exponential backoff: the first wait, doubling up to the
+    # cap (seconds), each wait shortened by up to `jitter` of itself at random so that rows
+    # failed together do not all come back at once; after `delivery_retry_hours` of failed
+    # attempts a mail is parked (kept, listed, `msgrouter replay --outbound ID`), never failed
+    # for good by an outage.
+    delivery_backoff_first_seconds: float = Field(default=30.0, gt=0)
+    delivery_backoff_max_seconds: float = Field(default=1800.0, gt=0)
+    delivery_backoff_jitter: float = Field(default=0.2, ge=0, lt=1)
+    delivery_retry_hours: float = Field(default=48.0, gt=0)
     # Pending messages older than this are re-announced by tick (lost doorbells).
     rering_after_seconds: int = 60
     # How often beat runs tick.
@@ -103,6 +115,18 @@ class Settings(BaseSettings):
     # python-telegram-bot's `base_url` (the token is appended); files come from the same
     # server under /file/bot<token>. Point it at a stand-in for tests and demos.
     telegram_base_url: str = "https://api.telegram.org/bot"
+    # WeChat official account (channels/wechat). No token: the channel is off. The token,
+    # the app secret and the AES key are secrets: never logged (the API URLs carry the
+    # access token and, for /cgi-bin/token, the secret, so errors are reworded).
+    # The server-configuration token WeChat signs every call with.
+    wechat_token: str | None = None
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    # The EncodingAESKey (43 characters); set, the channel runs in safe mode.
+    wechat_aes_key: str | None = None
+    # Where /cgi-bin/token and /cgi-bin/message/custom/send live. Point it at a stand-in
+    # for tests and demos.
+    wechat_api_base: str = "https://api.weixin.qq.com"
 
     # The trained triage model (`msgrouter train` writes it); rules alone when absent.
     model_path: Path = DEFAULT_MODEL
@@ -141,6 +165,24 @@ class Settings(BaseSettings):
             raise ValueError("MSGROUTER_CHAT_DEMO cannot be on in production: the demo page signs "
                              "chat identities for anybody")
         return self
+    # An existing mailbox `msgrouter imap` reads (IMAP is off without a host).
+    imap_host: str | None = None
+    # Default: 993 with tls=ssl, 143 otherwise.
+    imap_port: int | None = Field(default=None, ge=1, le=65535)
+    imap_user: str = ""
+    # Never logged, never stored: a SecretStr prints as '**********'.
+    imap_password: SecretStr | None = None
+    imap_mailbox: str = "INBOX"
+    # "ssl" (implicit TLS, port 993), "starttls" (port 143, upgraded) or "off" (plain; loopback only).
+    imap_tls: Literal["ssl", "starttls", "off"] = "ssl"
+    # Seconds between two looks at the mailbox.
+    imap_poll_seconds: float = Field(default=60.0, gt=0)
+    # What is done to a mail once it is stored: moved to this folder (created when missing),
+    # or, when empty, given the flag below (a system flag such as \Seen or a keyword).
+    imap_move_to: str = ""
+    imap_mark: str = "\\Seen"
+    # Socket timeout for the IMAP connection, in seconds.
+    imap_timeout_seconds: float = Field(default=30.0, gt=0)
 
 
     @field_validator("api_rate_limit")
@@ -152,6 +194,20 @@ class Settings(BaseSettings):
             parse_many(value)
         except ValueError:
             raise ValueError(f"MSGROUTER_API_RATE_LIMIT: not a rate such as '300/minute': {value!r}") from None
+        return value
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _aes_key_is_one(cls, value: str | None) -> str | None:
+        # wechat: a wrong EncodingAESKey would fail every push; say so at start-up instead.
+        # It is 43 characters of base64 for a 32-byte AES key.
+        try:
+            valid = not value or (len(value) == 43 and len(base64.b64decode(value + "=", validate=True)) == 32)
+        except ValueError:  # binascii.Error is one
+            valid = False
+        if not valid:
+            raise ValueError("MSGROUTER_WECHAT_AES_KEY: an EncodingAESKey is 43 characters of base64 "
+                             "(copy it from the official account's server configuration)")
         return value
 
     @field_validator("secret_key")
@@ -175,6 +231,16 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.environment.strip().lower() == "production"
+
+    @property
+    def imap_on(self) -> bool:
+        return bool(self.imap_host and self.imap_host.strip())
+
+    @property
+    def imap_account(self) -> str:
+        """user@host:port: names the mailbox in logs and in the cursor, never the password."""
+        port = self.imap_port or (993 if self.imap_tls == "ssl" else 143)
+        return f"{self.imap_user}@{(self.imap_host or '').strip()}:{port}"
 
     @property
     def embedded(self) -> bool:

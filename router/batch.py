@@ -30,6 +30,11 @@ class Duplicate(Stop):
     """The same text from the same customer was just received: attached, not alerted again."""
 
 
+class Automatic(Stop):
+    """Machine-written mail (an auto-reply, a bounce, list mail): stored and attached to its
+    conversation, or parked in one of its own, but nobody's work and never answered."""
+
+
 class ItemFailed(Exception):
     """One message's step raised: the batch is retried without it, and it is set aside."""
 

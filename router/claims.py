@@ -2,7 +2,9 @@
 
 On PostgreSQL two workers never claim the same row (FOR UPDATE SKIP LOCKED); on SQLite
 the write lock serialises claims. A claim whose worker died is claimed again after the
-lease, which is what makes a killed worker lose nothing.
+lease, which is what makes a killed worker lose nothing. An outbound claim carries a fresh
+token, so the worker that made it can renew it, and write its results, only while the rows
+are still its own (`router.delivery_lease`).
 """
 from __future__ import annotations
 
@@ -34,15 +36,20 @@ def claimable(direction: str, now: datetime, lease_seconds: int):
                 or_(ready, and_(col(Message.status) == working, col(Message.claimed_at) < expired)))
 
 
-def claim(session: Session, direction: str, limit: int, now: datetime, lease_seconds: int) -> list[int]:
-    """Mark up to `limit` rows as being worked on and return their ids, oldest first."""
+def claim(session: Session, direction: str, limit: int, now: datetime, lease_seconds: int,
+          token: str | None = None) -> list[int]:
+    """Mark up to `limit` rows as being worked on (by `token`, when given) and return their
+    ids, oldest first."""
     _, working = STATUSES[direction]
+    values = {"status": working, "claimed_at": now, "attempts": Message.attempts + 1}
+    if token is not None:
+        values["claim_token"] = token
     pick = select(col(Message.id)).where(claimable(direction, now, lease_seconds)) \
         .order_by(col(Message.id)).limit(limit)
     if on_postgresql(session):
         pick = pick.with_for_update(skip_locked=True)
     stmt = update(Message).where(col(Message.id).in_(pick.scalar_subquery())) \
-        .values(status=working, claimed_at=now, attempts=Message.attempts + 1) \
+        .values(values) \
         .returning(col(Message.id))
     ids = list(session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
     ids.sort()

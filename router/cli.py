@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import cast
 
 import typer
-from sqlmodel import col
 
 from config.settings import get_settings
 from router.cli_errors import CommandGroup, OperatorError, listening
+from router.cli_imap import imap
 from router.cli_prepare import prepare
+from router.cli_replay import replay
 from router.cli_servers import serve_web, start_smtp, wait_for_signal, web_socket
 from router.cli_telegram import telegram_app
 from router.cli_tokens import token
@@ -64,6 +64,7 @@ def run(workers: int = typer.Option(4, help="worker threads")) -> None:
         raise
     worker = EmbeddedWorker(concurrency=workers, tick_seconds=settings.tick_seconds)
     worker.start()
+    imap_stop = _start_imap(settings)
     typer.echo(f"msgrouter is running\n"
                f"  database   {settings.database_url}\n"
                f"  broker     {settings.broker_url} (worker in this process, {workers} threads)\n"
@@ -72,10 +73,16 @@ def run(workers: int = typer.Option(4, help="worker threads")) -> None:
                f"  SMTP out   relay {settings.relay_host}:{settings.relay_port}\n"
                f"  web / API  http://{settings.web_host}:{settings.web_port}  (docs at /docs)\n"
                f"  Telegram   {_telegram_line(settings)}\n"
+               f"  WeChat     {_wechat_line(settings)}\n"
                f"  API token  msgrouter token alice")
+    if imap_stop is not None:
+        typer.echo(f"  IMAP in    {settings.imap_account}/{settings.imap_mailbox} "
+                   f"every {settings.imap_poll_seconds:g} s")
     try:
         serve_web(sock, settings)
     finally:
+        if imap_stop is not None:
+            imap_stop.set()
         smtp.stop()
         worker.stop()
 
@@ -84,6 +91,26 @@ def _telegram_line(settings) -> str:
     if not settings.telegram_token:
         return "off (MSGROUTER_TELEGRAM_TOKEN)"
     return f"webhook POST /channels/telegram/webhook, Bot API {settings.telegram_base_url}"
+
+
+def _start_imap(settings):
+    """With MSGROUTER_IMAP_HOST set, `run` reads that mailbox too, in a thread of its own."""
+    if not settings.imap_on:
+        return None
+    import threading
+
+    from channels.email.imap import poll_forever
+
+    stop = threading.Event()
+    threading.Thread(target=poll_forever, args=(stop, settings), daemon=True, name="imap").start()
+    return stop
+
+
+def _wechat_line(settings) -> str:
+    if not settings.wechat_token:
+        return "off (MSGROUTER_WECHAT_TOKEN)"
+    mode = "safe mode" if settings.wechat_aes_key else "plain mode"
+    return f"GET/POST /channels/wechat ({mode}), API {settings.wechat_api_base}"
 
 
 def _mailboxes() -> frozenset[str]:
@@ -139,10 +166,16 @@ def worker(ctx: typer.Context) -> None:
 
     For example `msgrouter worker --pool threads --concurrency 4`; `celery worker --help`
     lists them all. --loglevel defaults to MSGROUTER_LOG_LEVEL."""
-    from workers.app import app as celery_app
+    from celery.bin.celery import celery as celery_command
 
     prepare(upgrade=False)
-    celery_app.worker_main(["worker", "--loglevel", get_settings().log_level, *ctx.args])
+    # `celery --app workers.app worker ...` as click runs it, because that hands back the
+    # worker's exit status: app.worker_main() drops it, so a worker that stopped on an
+    # "Unrecoverable error" exited 0, and a supervisor (systemd's Restart=on-failure) took
+    # that for a clean stop and left the desk without a worker.
+    status = celery_command.main(["--app", "workers.app", "worker", "--loglevel", get_settings().log_level,
+                                  *ctx.args], standalone_mode=False)
+    raise typer.Exit(status if isinstance(status, int) else 0)
 
 
 @app.command()
@@ -156,31 +189,10 @@ def beat() -> None:
 
 
 app.command()(token)
+app.command()(imap)
 
 
-@app.command()
-def replay(message_id: int) -> None:
-    """Run the pipeline again on a failed message."""
-    from sqlalchemy import CursorResult, update
-
-    from router.db import session_scope
-    from router.models import Message
-    from router.pipeline import process_batch
-
-    prepare(upgrade=False)
-    with session_scope() as session:
-        changed = cast(CursorResult, session.execute(update(Message).where(
-            col(Message.id) == message_id, col(Message.direction) == "in", col(Message.status) == "failed")
-            .values(status="processing", error=None, failed_step=None))).rowcount
-    if not changed:
-        typer.echo(f"msgrouter: message {message_id} is not a failed inbound message", err=True)
-        raise typer.Exit(1)
-    result = process_batch([message_id])
-    typer.echo(f"message {message_id}: {'done' if result.done else 'failed again'}")
-    if result.outbound:
-        from router.doorbell import get_doorbell
-
-        get_doorbell().ring("outbound")
+app.command()(replay)
 
 
 @app.command("classify")

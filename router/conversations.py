@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from config.desk import get_desk
 from router import deadlines
 from router.assign import assign_to, fill_queues, try_assign, unassign
 from router.clock import utcnow
@@ -14,6 +15,7 @@ from router.events import record
 from router.models import Agent, Conversation, Membership, Pool
 from router.outbound_guard import check_reply
 from router.outbox import queue_outbound
+from router.pools import pool_name_of
 from router.redact import redact
 from router.rows import Row
 
@@ -31,7 +33,10 @@ def reply_subject(conversation: Conversation) -> str:
     return subject if _TOKEN.search(subject) else f"{subject} [#{conversation.id}]"
 
 
-def reply(session: Session, conversation: Conversation, agent: Agent, text: str) -> Row:
+def reply(session: Session, conversation: Conversation, agent: Agent, text: str,
+          wait_for_customer: bool = False) -> Row:
+    """Answer the customer; with `wait_for_customer` the conversation waits on them and its
+    clocks stop until they write again."""
     if conversation.state == "resolved":
         raise ActionError("the conversation is resolved; reopen it by writing to the customer in a new case")
     # An agent pasting a customer's secret back must not store it either; the guard then
@@ -42,9 +47,14 @@ def reply(session: Session, conversation: Conversation, agent: Agent, text: str)
     now = utcnow()
     row = queue_outbound(session, conversation, text, subject=reply_subject(conversation),
                          now=now, author_id=agent.id)
-    deadlines.on_agent_reply(conversation, now)
+    was_waiting = conversation.state == deadlines.WAITING
+    deadlines.on_agent_reply(conversation, now, get_desk(), pool_name_of(session, conversation),
+                             wait_for_customer=wait_for_customer)
     conversation.updated_at = now
     record(session, "replied", conversation_id=conversation.id, message_id=row.id, actor=agent.name)
+    if conversation.state == deadlines.WAITING and not was_waiting:
+        record(session, "paused", conversation_id=conversation.id, message_id=row.id, actor=agent.name,
+               data={"reason": deadlines.WAITING})
     return row
 
 

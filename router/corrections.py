@@ -15,6 +15,7 @@ from router.classify import get_rules
 from router.clock import utcnow
 from router.events import record
 from router.models import Agent, Conversation, Correction, Message, Pool
+from router.pools import pool_name_of
 from router.routing import move_to_pool
 
 
@@ -61,7 +62,7 @@ def correct(session: Session, conversation: Conversation, agent: Agent, desk: De
            data={"category": [before[0], new_category], "urgency": [before[1], new_urgency]})
     if new_urgency != before[1] and conversation.state != "resolved":
         record(session, "deadline_set", conversation_id=conversation.id, actor=agent.name,
-               data={"rule": deadlines.on_relabel(conversation, desk)})
+               data={"rule": deadlines.on_relabel(conversation, desk, pool_name_of(session, conversation))})
     if new_category != before[0] and conversation.state != "resolved":
         _reroute(session, conversation, desk, agent)
     session.flush()

@@ -20,7 +20,7 @@ from channels.base import Inbound
 from channels.storable import storable
 from config.desk import get_desk
 from router.clock import utcnow
-from router.db import get_engine, session_scope, upsert_dialect_insert
+from router.db import get_engine, read_scope, session_scope, upsert_dialect_insert
 from router.doorbell import get_doorbell
 from router.group_commit import GroupCommitter
 from router.logs import log_extra
@@ -100,6 +100,7 @@ def _prepare(inbound: Inbound) -> _Prepared:
         "status": "pending", "sender": inbound.sender, "recipient": inbound.recipient,
         "sender_name": fields["sender_name"], "subject": fields["subject"], "text": fields["text"],
         "secret_kinds": kinds, "auto_submitted": inbound.auto_submitted,
+        "auto_reason": inbound.auto_reason[:200], "delivery_report": inbound.delivery_report,
         "in_reply_to": in_reply_to, "references": references,
         "parse_notes": redact_notes(notes, filenames, kinds), "received_at": inbound.received_at,
         "created_at": utcnow(), "attempts": 0, "automatic": False,
@@ -156,6 +157,17 @@ def accept(inbound: Inbound, engine: Engine | None = None) -> Accepted:
              extra=log_extra(accepted.message_id))
     get_doorbell().ring("inbound")
     return accepted
+
+
+def already_accepted(channel: str, external_ids: set[str], engine: Engine | None = None) -> set[str]:
+    """Which of `external_ids` are stored on `channel` already (in or out: our own sent mail
+    seen again is not a customer's either); a door that can ask before it downloads
+    (IMAP) skips them."""
+    if not external_ids:
+        return set()
+    with read_scope(engine) as session:
+        return set(session.execute(select(MESSAGES.c.external_id).where(
+            MESSAGES.c.channel == channel, MESSAGES.c.external_id.in_(external_ids))).scalars())
 
 
 def accept_alone(inbound: Inbound, engine: Engine | None = None) -> Accepted:

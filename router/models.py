@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from router.clock import utcnow
@@ -89,12 +89,19 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_pool_unassigned", "pool_id", "due_at", "id",
               postgresql_where=text("assignee_id IS NULL AND state <> 'resolved'"),
               sqlite_where=text("assignee_id IS NULL AND state <> 'resolved'")),
+        # Only conversations with an SLA alarm ahead: tick's one query walks these in time
+        # order, never the open cases nothing is due on (repeated in migration 0010).
+        Index("ix_conversation_sla_check", "sla_check_at",
+              postgresql_where=text("sla_check_at IS NOT NULL"),
+              sqlite_where=text("sla_check_at IS NOT NULL")),
     )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     channel: str
     subject: str = ""
-    state: str = "open"  # open | waiting_customer | resolved
+    # parked: only machine-written mail (auto-replies, bounces, lists) is in it, so it is
+    # nobody's work: no pool, no assignee, no deadlines (router/steps/automatic.py).
+    state: str = "open"  # open | waiting_customer | resolved | parked
     category: str = "general"
     urgency: str = "normal"
     language: str = "en"
@@ -111,6 +118,13 @@ class Conversation(SQLModel, table=True):
     next_reply_due_at: datetime | None = None
     resolution_due_at: datetime | None = None
     due_at: datetime | None = None  # the earliest open deadline
+    # When the next-reply clock started: the oldest customer message still unanswered.
+    next_reply_since: datetime | None = None
+    # The next SLA warning or breach tick must look at; None when nothing is ahead.
+    sla_check_at: datetime | None = None
+    # The clock's pause history, [[paused_at, resumed_at or None, reason], ...] (ISO UTC):
+    # every due time is worked out from it, so working it out again gives the same answer.
+    pauses: list[list[Any]] = Field(default_factory=_empty_list, sa_column=Column(JSON, nullable=False))
     # Why the conversation is where it is: [{"step": ..., "reason": ...}, ...]
     reasons: list[dict[str, Any]] = Field(default_factory=_empty_list, sa_column=Column(JSON, nullable=False))
 
@@ -118,7 +132,10 @@ class Conversation(SQLModel, table=True):
 class Message(SQLModel, table=True):
     """A message in (from a customer) or out (from an agent or the desk's automation).
 
-    Inbound: pending -> processing -> done | failed. Outbound: queued -> sending -> sent | failed.
+    Inbound: pending -> processing -> done | failed. Outbound: queued -> sending -> sent,
+    back to queued to wait for a retry, failed when the channel refused it for good,
+    parked when the retries ran out (`msgrouter replay --outbound ID` queues it again), or
+    held (the channel takes it only once the customer writes again: router.held) -> queued.
     """
 
     __table_args__ = (
@@ -149,6 +166,11 @@ class Message(SQLModel, table=True):
     urgency: str | None = None
     secret_kinds: list[str] = Field(default_factory=_empty_list, sa_column=Column(JSON, nullable=False))
     auto_submitted: bool = False  # inbound written by a machine: never answered automatically
+    # Which sign said so ("Auto-Submitted: auto-replied", "Precedence: bulk", "MAIL FROM:<>").
+    auto_reason: str = ""
+    # A delivery status report (bounce): {"original_message_id": ..., "permanent": [addresses],
+    # "statuses": {address: "5.1.1"}}; None for every other message.
+    delivery_report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     automatic: bool = False  # outbound written by us automatically (acknowledgement)
     author_id: int | None = Field(default=None, foreign_key="agent.id")
     in_reply_to: str = ""
@@ -157,6 +179,12 @@ class Message(SQLModel, table=True):
     received_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     claimed_at: datetime | None = None
+    # Who holds the claim (a fresh random token per outbound claim): a worker writes its
+    # results, and renews its lease, only on rows that still carry its token.
+    claim_token: str | None = None
+    # Outbound: when the first failed attempt happened plus the retry window; a transient
+    # failure after this parks the mail instead of queueing it again.
+    retry_until: datetime | None = None
     processed_at: datetime | None = None
     attempts: int = 0
     error: str | None = None
@@ -187,6 +215,44 @@ class Event(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=_empty_dict, sa_column=Column(JSON, nullable=False))
 
 
+class DeliveryReceipt(SQLModel, table=True):
+    """The channel's acceptance of one outbound message (the relay's 250), keyed by its
+    Message-ID and committed on its own the moment it is known, before the next mail
+    starts: a worker that dies after this leaves a row in `sending` that recovery marks sent
+    instead of sending again."""
+
+    __tablename__ = "delivery_receipt"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_delivery_receipt_channel_external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    external_id: str  # our Message-ID of the mail
+    message_id: int = Field(foreign_key="message.id")
+    attempt: int  # the message's attempt that was accepted
+    accepted_at: datetime = Field(default_factory=utcnow)
+    detail: str = ""  # the channel's answer, e.g. "250 2.0.0 queued as ..."
+
+
+class SlaAlarm(SQLModel, table=True):
+    """An SLA warning or breach, recorded once: the unique key is the deadline itself (which
+    clock, started when), so two ticks at once insert it once and only the one that did
+    records its events and escalates."""
+
+    __tablename__ = "sla_alarm"
+    __table_args__ = (UniqueConstraint("conversation_id", "deadline", "kind", "clock_start",
+                                       name="uq_sla_alarm_deadline_kind"),
+                      Index("ix_sla_alarm_at", "at"))
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id")
+    deadline: str  # first_reply | next_reply | resolution
+    kind: str  # warning | breach
+    clock_start: datetime
+    due_at: datetime  # when the alarm was due (the deadline itself for a breach)
+    at: datetime = Field(default_factory=utcnow)  # when tick recorded it
+    pool: str = ""
+    channel: str = ""
+    agent: str | None = None
+
+
 class Correction(SQLModel, table=True):
     """An agent's correction of a message's labels: the desk's own training data."""
 
@@ -199,6 +265,21 @@ class Correction(SQLModel, table=True):
     previous_category: str | None = None
     previous_urgency: str | None = None
     at: datetime = Field(default_factory=utcnow)
+
+
+class ImapCursor(SQLModel, table=True):
+    """How far `msgrouter imap` has read one mailbox: a restart continues after `last_uid`
+    while the mailbox keeps its UIDVALIDITY (RFC 3501: UIDs are only valid with it)."""
+
+    __tablename__ = "imap_cursor"
+    __table_args__ = (UniqueConstraint("account", "mailbox", name="uq_imap_cursor_account_mailbox"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account: str  # user@host:port, never the password
+    mailbox: str
+    # Both are unsigned 32-bit numbers in IMAP: wider than a PostgreSQL integer.
+    uidvalidity: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    last_uid: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class AgentToken(SQLModel, table=True):
@@ -214,3 +295,19 @@ class AgentToken(SQLModel, table=True):
     # Tokens are 256-bit random, so a fast unsalted hash is enough and can be looked up.
     token_hash: str = Field(unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AckQuota(SQLModel, table=True):
+    """One of a mailbox's automatic-answer slots: `max_per_customer` of them per mailbox,
+    each used at most once a window, so no window holds more answers than there are slots.
+
+    The batch locks its senders' slots before it counts (SQLite's write transaction holds
+    them too), so two workers cannot both see a free slot and both use it."""
+
+    __tablename__ = "ack_quota"
+    channel: str = Field(primary_key=True)  # the channel's kind: email and the website form share caps
+    # The mailbox, not the address as written: `sender_key` of the channel (x+1@ is x@).
+    normalised_address: str = Field(primary_key=True)
+    slot: int = Field(primary_key=True)
+    used_at: datetime | None = None  # the slot's last answer; free again a window later
+    message_id: int | None = Field(default=None, foreign_key="message.id")

@@ -2,17 +2,21 @@
 
 Replies and acknowledgements are queued in the same transaction as the change that
 caused them and sent after commit by the `deliver` task, a claimed batch at a time: one
-channel session for the batch, its outcomes written in one transaction, capped and
-backed-off retries. A row that was sent is never claimed again, so a retried task cannot
-send a delivered reply twice.
+channel session for the batch, each acceptance committed as a receipt the moment it is
+known (`router.delivery_progress`), the claim's lease renewed while the batch goes out, and
+the outcomes written in one transaction (`router.delivery_results`), with backed-off retries
+for 48 hours and then a parked message an operator replays. A row that was sent, or whose
+receipt exists, is never sent again, so a retried task or a dead worker cannot send a
+delivered reply twice.
 """
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+import uuid
+from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from channels import get_channel
@@ -22,21 +26,18 @@ from router import metrics, rows
 from router.claims import claim
 from router.clock import utcnow
 from router.db import get_engine, session_scope
+from router.delivery_progress import Progress
+from router.delivery_receipts import ReceiptNotWritten, settle_receipts
+from router.delivery_results import record_results
 from router.doorbell import get_doorbell
 from router.logs import log_extra
-from router.models import Conversation, Event, Identity, Message
+from router.models import Conversation, Message
 from router.rows import Row
 
 log = logging.getLogger(__name__)
 
-MAX_SEND_ATTEMPTS = 6
 DELIVER_BATCH = 50
 _MESSAGE_ID = re.compile(r"^<[^<>\s]+>$")
-
-
-def backoff(attempt: int) -> timedelta:
-    """30 s, 1 min, 2 min, ... capped at 30 minutes."""
-    return timedelta(seconds=min(30 * 2 ** max(attempt - 1, 0), 1800))
 
 
 def _last_inbound(session: Session, conversation_id: int | None) -> Message | None:
@@ -82,7 +83,7 @@ def _to_outbound(row: Row) -> Outbound:
                     language=row.language or "en")
 
 
-def _send(batch: list[Row]) -> list[DeliveryResult]:
+def _send(batch: list[Row], progress: Progress) -> list[DeliveryResult]:
     """Each channel's rows through its plural send, one session per channel; results in
     the rows' order."""
     results: list[DeliveryResult | None] = [None] * len(batch)
@@ -91,8 +92,11 @@ def _send(batch: list[Row]) -> list[DeliveryResult]:
         by_channel.setdefault(row.channel, []).append(i)
     for channel, indexes in by_channel.items():
         try:
-            sent = get_channel(channel).send_many([_to_outbound(batch[i]) for i in indexes])
-        except Exception as exc:  # a channel bug must not lose the rows: retried, then failed
+            sent = get_channel(channel).send_many([_to_outbound(batch[i]) for i in indexes],
+                                                  progress=progress.for_rows(indexes))
+        except ReceiptNotWritten:
+            raise  # the database is gone: the rows wait for their lease and for recovery
+        except Exception as exc:  # a channel bug must not lose the rows: retried, then parked
             log.exception("sending %d %s messages raised", len(indexes), channel)
             sent = [DeliveryResult(ok=False, detail=f"{type(exc).__name__}: {exc}")] * len(indexes)
         for i, result in zip(indexes, sent, strict=True):
@@ -100,73 +104,39 @@ def _send(batch: list[Row]) -> list[DeliveryResult]:
     return results  # type: ignore[return-value]
 
 
-def _record_results(session: Session, batch: list[Row], results: list[DeliveryResult]) -> None:
-    """Statuses with one executemany, events with one insert, undeliverable addresses with one
-    update: sent, back to the queue with backoff, or failed for good."""
-    now = utcnow()
-    events: list[dict] = []
-    undeliverable: list[dict] = []
-    for row, result in zip(batch, results, strict=True):
-        if result.ok:
-            row.status, row.processed_at, row.error = "sent", now, None
-            events.append(_event("delivered", row, now, {}))
-            continue
-        row.error = result.detail[:2000]
-        if result.permanent or row.attempts >= MAX_SEND_ATTEMPTS:
-            row.status = "failed"
-            events.append(_event("delivery_failed", row, now, {
-                "error": result.detail[:300], "attempts": row.attempts, "permanent": result.permanent}))
-            if result.permanent:
-                undeliverable.append({"_channel": row.channel, "_address": row.recipient})
-        else:
-            # Back to the queue; claimed_at holds the time of the next attempt.
-            row.status, row.claimed_at = "queued", now + _wait(result, row.attempts)
-    rows.update_all(session, Message, batch, ("status", "processed_at", "error", "claimed_at"))
-    if events:
-        session.execute(insert(rows.table_of(Event)), events)
-    if undeliverable:
-        identity = rows.table_of(Identity)
-        session.connection().execute(
-            update(identity).where(identity.c.channel == bindparam("_channel"),
-                                   identity.c.address == bindparam("_address"))
-            .values(undeliverable=True), undeliverable)
-
-
-# telegram: a channel that says how long to wait (Telegram's 429 retry_after) is obeyed
-# rather than given our own backoff. Kept to this one helper on purpose.
-def _wait(result: DeliveryResult, attempts: int) -> timedelta:
-    return timedelta(seconds=result.retry_after) if result.retry_after is not None else backoff(attempts)
-
-
-def _event(kind: str, row: Row, now: datetime, data: dict) -> dict:
-    return {"conversation_id": row.conversation_id, "message_id": row.id, "kind": kind,
-            "actor": "system", "at": now, "data": data}
-
-
 def deliver_pending(engine=None) -> int:
-    """Claim a batch of outbound rows, send it (one session per channel), record the outcomes
-    in one transaction; returns how many were sent. Rings again while there is more."""
+    """Claim a batch of outbound rows, send it (one session per channel, the lease renewed
+    and each acceptance committed on the way), record the outcomes in one transaction;
+    returns how many were sent. Rings again while there is more."""
     settings = get_settings()
     engine = engine or get_engine()
     doorbell = get_doorbell()
     doorbell.answer("outbound")
+    token = uuid.uuid4().hex
     with session_scope(engine) as session:
-        ids = claim(session, "out", DELIVER_BATCH, utcnow(), settings.claim_lease_seconds)
-        batch = rows.load(session, Message, col(Message.id).in_(ids), order_by=col(Message.id)) if ids else []
+        ids = claim(session, "out", DELIVER_BATCH, utcnow(), settings.claim_lease_seconds, token=token)
+        claimed = rows.load(session, Message, col(Message.id).in_(ids), order_by=col(Message.id)) if ids else []
+        batch = settle_receipts(session, claimed)
+    if len(ids) == DELIVER_BATCH:
+        doorbell.ring("outbound")  # more may wait: another worker can start on it meanwhile
     if not batch:
         return 0
     # Sent outside any transaction: a slow relay must not hold the database's locks.
-    results = _send(batch)
+    progress = Progress(engine, batch, token, settings.claim_lease_seconds)
+    try:
+        results = _send(batch, progress)
+    finally:
+        progress.finish()  # every receipt committed before the batch's outcomes are
     with session_scope(engine) as session:
-        _record_results(session, batch, results)
-    metrics.observe_delivery((row.channel, row.created_at) for row, result in zip(batch, results, strict=True)
-                             if result.ok)
-    sent = sum(result.ok for result in results)
+        written = record_results(session, batch, results, progress.accepted, token)
+    metrics.observe_delivery((row.channel, row.created_at) for row in written if row.status == "sent")
+    sent = sum(row.status == "sent" for row in written)
     log.info("delivered %d of %d outbound messages", sent, len(batch))
-    for row, result in zip(batch, results, strict=True):
-        if not result.ok:
-            log.info("message %s not sent (%s): %s", row.id, row.status, result.detail[:200],
+    for row in written:
+        if row.status != "sent":
+            log.info("message %s not sent (%s): %s", row.id, row.status, (row.error or "")[:200],
                      extra=log_extra(row.id, row.conversation_id))
-    if len(ids) == DELIVER_BATCH:
-        doorbell.ring("outbound")
+    if len(written) < len(batch):
+        log.warning("%d outbound messages of this batch were taken over by another worker",
+                    len(batch) - len(written))
     return sent

@@ -37,7 +37,9 @@ log = logging.getLogger(__name__)
 FIND_STEPS = (
     "thread",       # the customer, and the conversation this message continues
     "dedupe",       # the same text again from the same customer: attach, do not alert
-    "open",         # no conversation found: open one
+    "automatic",    # machine-written mail: attach or park, never work; bounces mark addresses
+    "repeat",       # the sender wrote again soon, threading nothing: their recent open case
+    "open",         # no conversation found: open one (parked for automatic mail)
 )
 # What happens to the conversation: decided per run of distinct conversations.
 DECIDE_STEPS = (
@@ -101,7 +103,7 @@ MESSAGE_COLUMNS = ("conversation_id", "status", "processed_at", "error", "failed
 CONVERSATION_COLUMNS = ("state", "category", "urgency", "language", "contains_secret", "pool_id",
                         "assignee_id", "updated_at", "last_inbound_at", "resolved_at",
                         "first_reply_due_at", "next_reply_due_at", "resolution_due_at", "due_at",
-                        "reasons")
+                        "next_reply_since", "sla_check_at", "pauses", "reasons")
 
 
 def _finish(batch: Batch) -> None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from router.redact_loose import quoted_attempts, split_hex_keys
 from router.secret_forms import (
     UNKNOWN,
     checksum_window,
@@ -18,6 +19,7 @@ from router.secret_forms import (
     is_wif,
     password_shaped,
     plausible_password,
+    unrepeated_stretches,
     word_class,
 )
 
@@ -95,6 +97,13 @@ def _runs_in(text: str, pos: int, endpos: int) -> Iterator[Span]:
 
 
 def _flush(text: str, run: list[tuple[re.Match, str]]) -> Iterator[Span]:
+    # A run that repeats itself ("part 0 part 1 ...") is a list, not random draws:
+    # only what is left between its repetitions can hold a phrase.
+    for start, end in unrepeated_stretches([word.group() for word, _ in run]):
+        yield from _flush_stretch(text, run[start:end])
+
+
+def _flush_stretch(text: str, run: list[tuple[re.Match, str]]) -> Iterator[Span]:
     while run and run[0][1] == UNKNOWN:
         run = run[1:]
     while run and run[-1][1] == UNKNOWN:
@@ -317,6 +326,8 @@ MAX_PASSES = 4     # each pass with a find removes text, so this is only a bound
 _LONG_RUN = re.compile(r"[0-9A-Za-z]{44}")
 _PW_MARKS = ("pass", "pw", "pin", "密码", "密碼", "口令")
 _FOLD_MORE = {ord("\u0131"): "i", 0x307: None}     # dotless i; the dot casefold() leaves on "İ"
+_QUOTES = "\"'“‘「『"
+_KEY_MARKS = ("key", "钥", "鑰")
 
 
 def _detectors_for(text: str) -> list:
@@ -332,6 +343,12 @@ def _detectors_for(text: str) -> list:
     if any(mark in folded for mark in _PW_MARKS):
         detectors.append(_passwords)
     detectors.append(_phrase_runs)
+    # Loosely written secrets (redact_loose.py): quoted attempts need a quote,
+    # a split key needs the word that names it.
+    if any(q in text for q in _QUOTES):
+        detectors.append(quoted_attempts)
+    if any(k in folded for k in _KEY_MARKS):
+        detectors.append(split_hex_keys)
     if not text.isascii():
         detectors.append(_joined_han_phrases)
     return detectors

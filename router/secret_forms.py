@@ -120,6 +120,34 @@ def checksum_window(words: Sequence[str], language: str) -> tuple[int, int] | No
     return (min(s for s, _ in valid), max(e for _, e in valid)) if valid else None
 
 
+# A phrase is drawn at random from 2,048 words, so it almost never says the same thing
+# twice in a row; lists with labels do ("part 0 part 1 ...", "step 1: check, step 2:
+# check"). A word that repeats the word `period` places back, right after the word
+# before it did the same, is such a repetition; for a random 24-word phrase the chance
+# of one is about 5 in a million.
+_MAX_PERIOD = 4
+
+
+def unrepeated_stretches(words: Sequence[str]) -> list[tuple[int, int]]:
+    """The stretches (start, end) of `words` left when every part that repeats itself
+    with a period of up to four words is cut out; only these can hold a phrase."""
+    lowered = [word.lower() for word in words]
+    repeated = [False] * len(words)
+    for i in range(2, len(words)):
+        for period in range(1, min(_MAX_PERIOD, i - 1) + 1):
+            if lowered[i] == lowered[i - period] and lowered[i - 1] == lowered[i - 1 - period]:
+                repeated[i - 1 - period:i + 1] = [True] * (period + 2)
+                break
+    stretches: list[tuple[int, int]] = []
+    start = 0
+    for i, cut in enumerate([*repeated, True]):
+        if cut:
+            if i > start:
+                stretches.append((start, i))
+            start = i + 1
+    return stretches
+
+
 def word_class(token: str) -> tuple[str, str] | tuple[None, None]:
     """(language, LISTED or UNKNOWN) of a word that may stand in a phrase.
 

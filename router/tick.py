@@ -1,4 +1,5 @@
-"""tick: the periodic chores that make lost doorbells and freed capacity harmless.
+"""tick: the periodic chores that make lost doorbells and freed capacity harmless, and
+the SLA alarms (warnings, breaches, escalations; `router.sla_tick`).
 
 Each chore is idempotent and cheap when there is nothing to do (indexed existence
 checks), so tick can run every few seconds in any number of workers.
@@ -11,7 +12,9 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, exists, or_, select
 from sqlmodel import col
 
+from config.desk import get_desk
 from config.settings import get_settings
+from router import sla_tick
 from router.assign import fill_queues, free_capacity_exists
 from router.clock import utcnow
 from router.db import get_engine, session_scope
@@ -45,6 +48,17 @@ def _outbound_due(session, now, settings) -> bool:
         ("out", "sending", Message.claimed_at < expired)))).scalar())
 
 
+def sla_alarms(engine, now, done: dict[str, int]) -> None:
+    """Warnings, breaches and escalations due, a page per transaction (row locks held
+    briefly, and a second tick works on other pages meanwhile)."""
+    desk = get_desk()
+    while True:
+        with session_scope(engine or get_engine()) as session:
+            handled = sla_tick.run_page(session, desk, now, done)
+        if handled < sla_tick.PAGE:
+            return
+
+
 def run(engine=None) -> dict[str, int]:
     settings, now, done = get_settings(), utcnow(), {}
     doorbell = get_doorbell()
@@ -57,6 +71,7 @@ def run(engine=None) -> dict[str, int]:
             done["rerung_outbound"] = 1
         if free_capacity_exists(session):
             done["assigned_from_queue"] = fill_queues(session, now)
+    sla_alarms(engine, now, done)
     if any(done.values()):
         log.info("tick: %s", done)
     return done

@@ -33,6 +33,18 @@ if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev
   fi
 fi
 
+# The IMAP tests start a private dovecot of their own (tests/dovecot.py: own config, port and
+# mail directory under /tmp); they only need Debian's binary. Without it they skip, or fail
+# under CI=true.
+if ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ]; then
+  if [ "$(id -u)" = 0 ]; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; } \
+      || echo "services.sh: could not install dovecot-imapd; the IMAP tests will skip" >&2
+  else
+    echo "services.sh: dovecot-imapd is missing and I am not root; the IMAP tests will skip" >&2
+  fi
+fi
+
 for _ in $(seq 1 50); do
   (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && pg_isready -q -h 127.0.0.1 -p 5432 && exit 0
   sleep 0.2

@@ -7,6 +7,19 @@ from config.settings import get_settings
 
 settings = get_settings()
 
+# No acknowledgement emulation on Redis: a task leaves Redis when a worker takes it. The
+# emulation keeps taken tasks in an `unacked` hash and puts them back when the consumer's
+# channel closes. When Redis dies, the consumer closes its broken connection, and that
+# restore can run after kombu has torn the connection down. It then raises
+# AttributeError("'NoneType' object has no attribute 'hostname'") in `_connparams`, and the
+# worker stops for good: "Unrecoverable error" (kombu 5.7.0; tests/faults/
+# test_worker_survives_broker_loss.py). Without the emulation, kombu restores taken tasks
+# from the worker's memory and catches every failure of that restore, so none can reach
+# the consumer. Our tasks are doorbells: a task lost with a dead worker or a dead Redis
+# costs nothing, because tick re-rings pending rows and expired claims (router/tick.py).
+# visibility_timeout only applies to the emulation, so it goes with it.
+_REDIS_TRANSPORT = {"ack_emulation": False}
+
 app = Celery("msgrouter", include=["workers.tasks"])
 app.conf.update(
     broker_url=settings.broker_url,
@@ -14,7 +27,9 @@ app.conf.update(
     task_serializer="json",
     accept_content=["json"],
     task_ignore_result=True,
-    # Tasks are idempotent, so a task whose worker died is safely run again.
+    # Tasks are idempotent, so a task whose worker died is safely run again. On Redis
+    # (no ack emulation, above) this only puts back, at a warm shutdown, the tasks taken
+    # but not started; a killed worker's tasks are recovered by tick.
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
@@ -25,7 +40,7 @@ app.conf.update(
     task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
                                "interval_max": 0.5},
     broker_transport_options={"polling_interval": 0.005} if settings.embedded
-    else {"visibility_timeout": 3600},
+    else _REDIS_TRANSPORT,
     beat_schedule={"tick": {"task": "msgrouter.tick", "schedule": settings.tick_seconds}},
     beat_schedule_filename="var/celerybeat-schedule",
 )

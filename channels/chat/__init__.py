@@ -12,7 +12,7 @@ import json
 import uuid
 from datetime import datetime
 
-from channels.base import DeliveryResult, Inbound, Outbound
+from channels.base import DeliveryResult, Inbound, Outbound, SendProgress
 from channels.chat import bus, inbox
 from channels.chat.frames import ClientMessage, read
 from router.clock import utcnow
@@ -34,8 +34,9 @@ def parse(raw: str | bytes, *, customer: str, max_chars: int, received_at: datet
     return to_inbound(read(raw, max_chars), customer, received_at)
 
 
-def send_many(outbounds: list[Outbound]) -> list[DeliveryResult]:
-    """Make the replies deliverable (committed as sent), then wake the sockets."""
+def send_many(outbounds: list[Outbound], progress: SendProgress | None = None) -> list[DeliveryResult]:
+    """Make the replies deliverable (committed as sent), then wake the sockets. `progress`
+    is not needed: marking them deliverable is itself the durable record of acceptance."""
     inbox.mark_deliverable([o.message_id for o in outbounds])
     bus.announce(sorted({o.recipient for o in outbounds}))
     return [DeliveryResult(ok=True, detail="in the customer's chat inbox") for _ in outbounds]

@@ -5,38 +5,107 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
+from email.headerregistry import Address, AddressHeader, HeaderRegistry
 from email.message import Message
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
 from channels.email.headers import Headers
 from channels.email.limits import MAX_REFERENCES
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _ADDRESS = re.compile(r"[^\s\x00-\x1f<>()\[\]\"',;:@]+@[^\s\x00-\x1f<>()\[\]\"',;:@]+")
+_NOT_IN_ADDRESS = re.compile(r"[\x00-\x1f\x7f-\x9f<>]")
+_COMMENT = re.compile(r"\(([^()]*)\)?")
+_WORD = r"=\?[!->@-~]+\?[bBqQ]\?[!->@-~]*\?="  # an RFC 2047 encoded word: printable ASCII but "?"
+_ENCODED_WORDS = re.compile(f"{_WORD}(?:[ \\t]+{_WORD})*")
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters: never in real mail, atext to the parser
+_PLACEHOLDER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
+_REGISTRY = HeaderRegistry()
 _AUTOMATIC_SENDERS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply", "donotreply"}
 
 
 def sender_of(headers: Headers, envelope_from: str, notes: list[str]) -> tuple[str, str]:
     """The sender's address (lower-cased) and display name, from From, else Return-Path, else the envelope."""
-    raw_name, address = first_address(headers.raw("from"))
-    name = " ".join(headers.decode(raw_name, "from").strip("\"' ").split()) if raw_name else ""
+    name, address = first_mailbox(headers, "from", notes)
     if not address:
-        address = first_address(headers.raw("return-path"))[1] or address_in(envelope_from)
+        address = first_mailbox(headers, "return-path", notes)[1] or address_in(envelope_from)
         notes.append("no readable From address; sender taken from "
                      + ("Return-Path or envelope" if address else "nowhere (unknown)"))
     return address.lower(), name
 
 
-def first_address(value: str) -> tuple[str, str]:
-    """(display name as Latin-1 text, address) of the first address in a header value."""
-    if not value:
+def first_mailbox(headers: Headers, name: str, notes: list[str]) -> tuple[str, str]:
+    """(display name, address) of the first mailbox in an address header, read by the
+    standard library's RFC 5322 parser (email.headerregistry) over the header as Unicode
+    text (UTF-8 addresses, RFC 6532).
+
+    Encoded words are set aside before the structure is read and decoded only into the
+    display name afterwards, so a name cannot change the address: a `:` or `<x@y>` written
+    inside `=?utf-8?q?...?=` is text, not a group or an address."""
+    value, words = _set_aside_encoded_words(headers.unicode(name))
+    if not value.strip():
         return "", ""
-    for name, address in getaddresses([value]):
-        address = address.strip()
-        if re.fullmatch(r"[^@\s]+@[^@\s]+", address):
-            return name, _from_latin1(address)
-    found = _ADDRESS.search(value)
-    return "", _from_latin1(found.group(0)) if found else ""
+    for mailbox in _mailboxes(value):
+        address = _address_of(mailbox, words, notes, name)
+        if address:
+            display = _put_back(mailbox.display_name, words, headers, name, decode=True)
+            if not display:  # the old form "addr (Name)"
+                comment = _COMMENT.search(value)
+                display = _put_back(comment.group(1), words, headers, name, decode=True) if comment else ""
+            return " ".join(display.strip("\"' ").split()), address
+    found = _ADDRESS.search(_put_back(value, words, headers, name, decode=False))
+    return "", found.group(0) if found else ""
+
+
+def _mailboxes(value: str) -> list[Address]:
+    """The mailboxes the standard library's RFC 5322 parser finds in `value`."""
+    try:
+        header = _REGISTRY("from", value)
+    except Exception:  # noqa: BLE001 - the parser has failed on hostile input before; callers fall back
+        return []
+    return list(header.addresses) if isinstance(header, AddressHeader) else []
+
+
+def _address_of(mailbox: Address, words: list[str], notes: list[str], name: str) -> str:
+    """The mailbox's address, or "" when it has none. `<"x@y">`, an address written as
+    one quoted local part, is read as the address inside the quotes."""
+    local = _put_back(mailbox.username, words)
+    domain = _put_back(mailbox.domain, words)
+    if not domain and "@" in local:
+        inner = _mailboxes(local)
+        if inner and inner[0].domain and "@" not in inner[0].username:
+            notes.append(f"header {name}: the address was written as one quoted string; read without the quotes")
+            local, domain = inner[0].username, inner[0].domain
+    if not (local and domain) or _NOT_IN_ADDRESS.search(local + domain):
+        return ""
+    try:
+        return Address(username=local, domain=domain).addr_spec  # quotes a local part that needs it
+    except ValueError:
+        return ""
+
+
+def _set_aside_encoded_words(value: str) -> tuple[str, list[str]]:
+    """The value with each run of encoded words replaced by a private-use placeholder
+    (an atom to the parser), and the runs as written."""
+    value = value.replace(_OPEN, "\ufffd").replace(_CLOSE, "\ufffd")
+    words: list[str] = []
+
+    def aside(match: re.Match[str]) -> str:
+        words.append(match.group(0))
+        return f"{_OPEN}{len(words) - 1}{_CLOSE}"
+
+    return _ENCODED_WORDS.sub(aside, value), words
+
+
+def _put_back(text: str, words: list[str], headers: Headers | None = None, name: str = "",
+              decode: bool = False) -> str:
+    """Placeholders back to their encoded words, decoded (display names) or as written
+    (an encoded word is not decoded inside an address, RFC 2047 section 5)."""
+    def back(match: re.Match[str]) -> str:
+        word = words[int(match.group(1))]
+        return headers.decode(word, name) if decode and headers is not None else word
+
+    return _PLACEHOLDER.sub(back, text or "")
 
 
 def _from_latin1(text: str) -> str:
@@ -93,17 +162,23 @@ def references_of(value: str, in_reply_to: str) -> list[str]:
     return ids
 
 
-def is_automatic(msg: Message, headers: Headers, sender: str, envelope_from: str) -> bool:
-    """Whether a machine wrote this (auto-reply, bounce, list mail): such mail is never answered."""
+def automatic_reason(msg: Message, headers: Headers, sender: str, envelope_from: str) -> str:
+    """Which sign says a machine wrote this (auto-reply, bounce, list mail), or "" for a
+    person's mail. Such mail is never answered and opens no work."""
     auto_submitted = headers.raw("auto-submitted").lower().split("(")[0].strip()
     suppress = headers.raw("x-auto-response-suppress").lower()
-    return any((
-        bool(auto_submitted) and auto_submitted != "no",
-        headers.raw("precedence").lower() in ("bulk", "junk", "list"),
-        headers.has("x-autoreply") or headers.has("x-autorespond"),
-        headers.has("x-auto-response-suppress") and suppress != "none",
-        headers.has("list-id") or headers.has("list-unsubscribe"),
-        sender.split("@")[0] in _AUTOMATIC_SENDERS,
-        msg.get_content_type() == "multipart/report",
-        headers.raw("return-path") == "<>" or envelope_from.strip() == "<>",
-    ))
+    precedence = headers.raw("precedence").lower()
+    signs = (
+        (bool(auto_submitted) and auto_submitted != "no", f"Auto-Submitted: {auto_submitted}"),
+        (precedence in ("bulk", "junk", "list"), f"Precedence: {precedence}"),
+        (headers.has("x-autoreply"), "X-Autoreply"),
+        (headers.has("x-autorespond"), "X-Autorespond"),
+        (headers.has("x-auto-response-suppress") and suppress != "none", "X-Auto-Response-Suppress"),
+        (headers.has("list-id"), "List-Id"),
+        (headers.has("list-unsubscribe"), "List-Unsubscribe"),
+        (sender.split("@")[0] in _AUTOMATIC_SENDERS, f"sender {sender.split('@')[0]}"),
+        (msg.get_content_type() == "multipart/report", "delivery or disposition report"),
+        (envelope_from.strip() == "<>", "MAIL FROM:<>"),
+        (headers.raw("return-path") == "<>", "Return-Path: <>"),
+    )
+    return next((reason for found, reason in signs if found), "")

@@ -29,8 +29,23 @@ class Headers:
             if key == name:
                 unfolded = re.sub(r"\r?\n(?=[ \t])", "", value)
                 # Control characters have no place in a header; NUL would not even store.
-                return CONTROL.sub("", to_bytes(unfolded).decode("latin-1").replace("\t", " ")).strip()
+                # Only ASCII blanks are trimmed: in this one-char-per-byte view str.strip()
+                # would also take 0x85 and 0xA0, the last byte of many UTF-8 characters.
+                return CONTROL.sub("", to_bytes(unfolded).decode("latin-1").replace("\t", " ")).strip(" \n")
         return ""
+
+    def unicode(self, name: str) -> str:
+        """The first value as Unicode text with its encoded words still as written, for
+        reading its structure (addresses): UTF-8 as RFC 6532 allows, else the message's
+        charset, guessed and noted. Never the one-char-per-byte view, in which the 0x85
+        inside 公 (e5 85 ac) is a line break to str.split() and to a regex's \\s."""
+        data = self.raw(name).encode("latin-1")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            text, note = decode_bytes(data, None, self._hint)
+            self._notes.extend([f"header {name}: {note}"] if note else [])
+            return CONTROL.sub("", text)
 
     def text(self, name: str) -> str:
         """The first value as readable text; guesses are noted under the header's name."""

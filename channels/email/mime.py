@@ -19,13 +19,14 @@ from email.policy import compat32
 from channels.base import Inbound
 from channels.email.body import Body, charset_hint, sanitize_filename, walk_parts
 from channels.email.charsets import clean_text, decode_bytes
+from channels.email.dsn import delivery_report
 from channels.email.fields import (
     address_in,
+    automatic_reason,
     external_id,
-    first_address,
     first_id,
+    first_mailbox,
     hash_id,
-    is_automatic,
     received_at,
     references_of,
     sender_of,
@@ -111,18 +112,21 @@ def _parse(raw: bytes, notes: list[str], max_attachment_bytes: int,
     text = body.text_of(msg)
     sender, sender_name = sender_of(headers, envelope_from, notes)
     in_reply_to = first_id(headers.raw("in-reply-to"))
+    automatic = automatic_reason(msg, headers, sender, envelope_from)
     return Inbound(
         channel="email",
         external_id=external_id(headers.raw("message-id"), raw, notes),
         sender=sender,
         sender_name=sender_name,
-        recipient=address_in(envelope_to) or first_address(headers.raw("to"))[1].lower(),
+        recipient=address_in(envelope_to) or first_mailbox(headers, "to", notes)[1].lower(),
         subject=" ".join(headers.text("subject").split()),
         text=text,
         received_at=received_at(headers.text("date"), notes),
         in_reply_to=in_reply_to,
         references=references_of(headers.raw("references"), in_reply_to),
-        auto_submitted=is_automatic(msg, headers, sender, envelope_from),
+        auto_submitted=bool(automatic),
+        auto_reason=automatic,
+        delivery_report=delivery_report(msg),
         attachments=body.attachments,
         parse_notes=notes,
     )

@@ -17,7 +17,7 @@ import ssl
 from dataclasses import dataclass
 from typing import Any
 
-from channels.base import DeliveryResult, Outbound
+from channels.base import DeliveryResult, Outbound, SendProgress
 from channels.email.compose import envelope_address, template
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,10 @@ def send(outbound: Outbound, **config: Any) -> DeliveryResult:
 
 def send_many(outbounds: list[Outbound], *, host: str, port: int, from_addr: str, from_name: str = "",
               username: str | None = None, password: str | None = None, starttls: bool = False,
-              timeout: float = 20.0) -> list[DeliveryResult]:
+              timeout: float = 20.0, progress: SendProgress | None = None) -> list[DeliveryResult]:
     """Relay the messages in order over one SMTP session; never raises for delivery
-    problems, each result says what happened to its message."""
+    problems, each result says what happened to its message. `progress` hears of each mail
+    before it starts and as soon as its answer is in (see `SendProgress`)."""
     config = RelayConfig(host, port, from_addr, from_name, username, password, starttls, timeout)
     prepared = template(from_addr, from_name)
     results: list[DeliveryResult | None] = [None] * len(outbounds)
@@ -67,7 +68,12 @@ def send_many(outbounds: list[Outbound], *, host: str, port: int, from_addr: str
     session = _Session(config)
     try:
         for i, to_addr, data in ready:
-            results[i] = session.deliver(to_addr, data)
+            if progress is not None and not progress.proceed(i):
+                results[i] = DeliveryResult(ok=False, detail="not sent: the claim on it was lost")
+                continue
+            results[i] = result = session.deliver(to_addr, data)
+            if progress is not None:
+                progress.outcome(i, result)
     finally:
         session.close()
     return results  # type: ignore[return-value]

@@ -11,7 +11,7 @@ import json
 import uuid
 from typing import Any
 
-from channels.base import DeliveryResult, Inbound, Outbound
+from channels.base import DeliveryResult, Inbound, Outbound, SendProgress
 from channels.telegram import bot as _bot
 from channels.telegram.sending import send_all
 from channels.telegram.updates import BadUpdate, read
@@ -39,9 +39,9 @@ def parse(raw: bytes | str | dict[str, Any]) -> Inbound:
     return received.inbound
 
 
-def send_many(outbounds: list[Outbound]) -> list[DeliveryResult]:
+def send_many(outbounds: list[Outbound], progress: SendProgress | None = None) -> list[DeliveryResult]:
     """sendMessage each, in order, through one bot session (one event loop for the batch)."""
-    return _bot.run(lambda bot: send_all(bot, outbounds))
+    return _bot.run(lambda bot: send_all(bot, outbounds, progress))
 
 
 def send(outbound: Outbound) -> DeliveryResult:

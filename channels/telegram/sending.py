@@ -14,7 +14,7 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from channels.base import DeliveryResult, Outbound
+from channels.base import DeliveryResult, Outbound, SendProgress
 from channels.telegram.bot import masked
 
 log = logging.getLogger(__name__)
@@ -58,10 +58,18 @@ async def _send_one(bot: Bot, outbound: Outbound) -> DeliveryResult:
     return DeliveryResult(ok=True)
 
 
-async def send_all(bot: Bot, outbounds: list[Outbound]) -> list[DeliveryResult]:
+async def send_all(bot: Bot, outbounds: list[Outbound],
+                   progress: SendProgress | None = None) -> list[DeliveryResult]:
+    """sendMessage each in order. With `progress`, each acceptance is reported before the
+    next message starts (the outbox commits its receipt), as the email relay does."""
     results: list[DeliveryResult] = []
-    for outbound in outbounds:
+    for i, outbound in enumerate(outbounds):
+        if progress is not None and not progress.proceed(i):
+            results.append(DeliveryResult(ok=False, detail="not sent: the claim on it was lost"))
+            continue
         result = await _send_one(bot, outbound)
+        if progress is not None:
+            progress.outcome(i, result)
         results.append(result)
         if result.retry_after is not None:
             rest = len(outbounds) - len(results)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from channels import email
-from channels.base import DeliveryResult, Inbound, Outbound
+from channels.base import DeliveryResult, Inbound, Outbound, SendProgress
 from channels.webform.fields import FormInvalid, check, is_spam
 from config.settings import get_settings
 
@@ -49,9 +49,9 @@ def parse(raw: Mapping[str, Any], *, reference: str, received_at: datetime | Non
         received_at=received_at, parse_notes=[f"sent with the website contact form, reference {reference}"])
 
 
-def send_many(outbounds: list[Outbound]) -> list[DeliveryResult]:
+def send_many(outbounds: list[Outbound], progress: SendProgress | None = None) -> list[DeliveryResult]:
     """The answers go out as mail, through the relay, threaded like any answer by email."""
-    return email.send_many(outbounds)
+    return email.send_many(outbounds, progress)
 
 
 def send(outbound: Outbound) -> DeliveryResult:

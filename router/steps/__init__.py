@@ -13,7 +13,8 @@ from typing import Any
 from router.batch import Batch
 from router.rows import Row
 
-_MODULES = ("thread", "dedupe", "open", "classify", "route", "assign", "deadlines", "acknowledge")
+_MODULES = ("thread", "dedupe", "automatic", "repeat", "open", "classify", "route", "assign", "deadlines",
+            "acknowledge")
 
 STEP_FUNCTIONS: dict[str, Callable[[Batch], None]] = {
     name: import_module(f"router.steps.{name}").run for name in _MODULES

@@ -2,27 +2,42 @@
 reply time and the warning that staff never ask for a mnemonic or private key.
 
 Never to machine-written mail (that is how mail loops start), never twice for one
-conversation, at most a few per customer per window, never to an address known to
-be undeliverable. When the message held a secret, the answer tells the customer to
-move their funds. What the rules need (undeliverable addresses, recent answers per
-customer) is read once for the batch.
+conversation, at most a few per mailbox per window (x+1@ and x+2@ are one mailbox;
+`router.ack_quota` holds the cap under a lock), never to an address known to be
+undeliverable. When the message held a secret, the answer tells the customer to move
+their funds. The answer greets no one by name: the display name is whatever the sender
+typed. What the rules need is read once for the batch.
 """
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import col
 
+from channels import REGISTRY, get_channel, kind_of
+from router.ack_quota import Key, Quota
 from router.batch import Batch, Item
 from router.logs import log_extra
-from router.models import Conversation, Identity, Message
+from router.models import Identity
 from router.outbox import outbound_row
 from router.rows import Row
 
 log = logging.getLogger(__name__)
+
+
+def sender_key(channel: str, address: str) -> Key:
+    """The mailbox an answer to `address` reaches: what the cap counts. Channels of one
+    kind (email, and the website form answered by email) share their mailboxes' caps."""
+    kind = kind_of(channel)
+    normalise = getattr(get_channel(kind if kind in REGISTRY else channel), "sender_key", None)
+    return kind, normalise(address) if normalise else address.strip()
+
+
+def _may_answer(item: Item) -> bool:
+    """Whether the rules before the cap let the message be answered at all."""
+    return (item.customer is not None and not item.message.auto_submitted
+            and (item.is_new_conversation or bool(item.message.secret_kinds)))
 
 
 class _Known:
@@ -31,14 +46,13 @@ class _Known:
         self.undeliverable = {(customer_id, channel) for customer_id, channel in session.execute(
             select(col(Identity.customer_id), col(Identity.channel)).where(
                 col(Identity.customer_id).in_(customers), col(Identity.undeliverable).is_(True)))}
-        since = batch.now - timedelta(seconds=batch.desk.acknowledgement.window)
-        self.recent: Counter[int] = Counter(dict(session.execute(
-            select(col(Conversation.customer_id), func.count()).select_from(Message)
-            .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
-            .where(col(Conversation.customer_id).in_(customers), col(Message.direction) == "out",
-                   col(Message.automatic).is_(True), col(Message.created_at) >= since)
-            .group_by(col(Conversation.customer_id))).tuples().all()))
+        policy = batch.desk.acknowledgement
+        # Every message of the batch the cap may have to judge, not only this run's.
+        keys = {sender_key(i.message.channel, i.message.sender) for i in batch.items
+                if i.stopped is None and _may_answer(i)}
+        self.quota = Quota(session, keys, policy.max_per_customer, policy.window, batch.now)
         self.sent: list[tuple[int, Row]] = []  # (message id, its acknowledgement)
+        batch.on_finish.append(self.quota.write)
         batch.on_finish.append(self.log)
 
     def log(self) -> None:
@@ -48,7 +62,7 @@ class _Known:
                      extra=log_extra(message_id, row.conversation_id))
 
 
-def _skip_reason(batch: Batch, known: _Known, item: Item) -> str | None:
+def _skip_reason(known: _Known, item: Item) -> str | None:
     message, customer = item.message, item.customer
     assert customer is not None  # `thread` found or made every sender's customer
     if message.auto_submitted:
@@ -57,22 +71,18 @@ def _skip_reason(batch: Batch, known: _Known, item: Item) -> str | None:
         return "conversation already acknowledged"
     if (customer.id, message.channel) in known.undeliverable:
         return "address is known to be undeliverable"
-    recent = known.recent[customer.id]
-    if recent >= batch.desk.acknowledgement.max_per_customer:
-        return f"already {recent} automatic answers to this customer within the window"
     return None
 
 
 def _render(batch: Batch, item: Item) -> tuple[str, str]:
-    conversation, customer, desk = item.conversation, item.customer, batch.desk
-    assert conversation is not None and customer is not None
+    conversation, desk = item.conversation, batch.desk
+    assert conversation is not None
     templates = desk.acknowledgement.templates
     template = templates.get(conversation.language) or templates[desk.desk.default_language]
-    name = (customer.display_name or "").strip()
     due = conversation.first_reply_due_at
+    # Only what we know of the case: nothing the sender wrote (config.desk.TEMPLATE_FIELDS).
     values = {
         "conversation_id": conversation.id, "desk_name": desk.desk.name,
-        "customer_name_suffix": f" {name}" if name else "",
         "due_human": f"{due:%Y-%m-%d %H:%M}" if due else "-",
     }
     body = template.body.format(**values)
@@ -85,16 +95,20 @@ def run(batch: Batch) -> None:
     known: _Known = batch.loaded("acknowledge", lambda: _Known(batch))
 
     def decide(item: Item) -> None:
-        skip = _skip_reason(batch, known, item)
+        skip = _skip_reason(known, item)
         if skip:
             item.reason("acknowledge", f"no acknowledgement: {skip}")
             return
         subject, body = _render(batch, item)
-        conversation, customer = item.conversation, item.customer
-        assert conversation is not None and customer is not None
+        conversation = item.conversation
+        assert conversation is not None
         row = outbound_row(conversation, body, subject=subject, now=batch.now,
                            automatic=True, answering=item.message)
-        known.recent[customer.id] += 1
+        key = sender_key(item.message.channel, item.message.sender)
+        if not known.quota.take(key, row):
+            item.reason("acknowledge", f"no acknowledgement: already {known.quota.used(key)} automatic "
+                                       f"answers to this mailbox ({key[1]}) within the window")
+            return
         item.outbound.append(row)
         batch.record("acknowledged", conversation=conversation, message=row,
                      data={"language": conversation.language,

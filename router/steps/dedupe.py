@@ -27,7 +27,8 @@ def _recent(batch: Batch, candidates: list[Item]) -> dict[tuple[int, str], tuple
         select(col(Conversation.customer_id), col(Message.text), col(Message.id), col(Message.conversation_id))
         .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
         .where(col(Conversation.customer_id).in_({i.customer_id for i in candidates}),
-               col(Conversation.state) != "resolved", col(Message.direction) == "in",
+               # a parked conversation holds machine mail only: never a person's case
+               col(Conversation.state).not_in(("resolved", "parked")), col(Message.direction) == "in",
                col(Message.created_at) >= batch.now - WINDOW,
                col(Message.text).in_({i.message.text for i in candidates}))).all()
     newest: dict[tuple[int, str], tuple[int, int]] = {}
@@ -49,7 +50,8 @@ def run(batch: Batch) -> None:
     def decide(item: Item) -> None:
         key = (item.customer_id, item.message.text)
         same = earlier.get(key)
-        if item.message.created_at >= batch.now - WINDOW and item.message.text.strip():
+        if item.message.created_at >= batch.now - WINDOW and item.message.text.strip() \
+                and not item.message.auto_submitted:  # machine mail is parked: no case to join
             earlier[key] = item
         if id(item) in chosen:
             _attach(batch, item, known.get(key), same)

@@ -1,11 +1,12 @@
 """open: a message that continues no conversation opens a new one for its customer; one
 that follows an earlier message of the batch joins the conversation that message has now.
+Automatic mail that threads nowhere opens a parked conversation: nobody's work.
 
 The batch's new conversations are inserted with one statement."""
 from __future__ import annotations
 
 from router import rows
-from router.batch import Batch
+from router.batch import Automatic, Batch
 from router.models import Conversation
 
 
@@ -17,15 +18,19 @@ def run(batch: Batch) -> None:
         if item.follows is not None:
             item.conversation = item.follows.conversation
             continue
-        if item.stopped is not None:
+        parked = isinstance(item.stopped, Automatic)
+        if item.stopped is not None and not parked:
             continue
         message = item.message
         item.conversation = rows.new(Conversation, customer_id=item.customer_id, channel=message.channel,
                                      subject=message.subject[:500], created_at=batch.now,
-                                     updated_at=batch.now, last_inbound_at=batch.now, reasons=[])
+                                     updated_at=batch.now, last_inbound_at=batch.now, reasons=[],
+                                     state="parked" if parked else "open")
         item.is_new_conversation = True
         opened.append(item.conversation)
         batch.record("received", conversation=item, message=message,
                      data={"channel": message.channel, "new_conversation": True})
+        if parked:
+            batch.record("parked", conversation=item, message=message, data={"reason": message.auto_reason})
     rows.insert_all(batch.session, Conversation, opened)
     batch.conversations.update((row.id, row) for row in opened)

@@ -139,6 +139,9 @@ def _find(item: Item, known: _Known, seen: dict[tuple[str, str], Item], earlier:
 def _reopen_or_leave(batch: Batch, item: Item, conversation: Row) -> Row | None:
     if conversation.state != "resolved":
         return conversation
+    if item.message.auto_submitted:  # [imap/automatic] machine mail is attached, never reopens a case
+        item.reason("thread", f"#{conversation.id} stays resolved: automatic mail does not reopen it")
+        return conversation
     if conversation.resolved_at and batch.now - conversation.resolved_at > REOPEN_WINDOW:
         item.reason("thread", f"#{conversation.id} was resolved over {REOPEN_WINDOW.days} days ago: a new case")
         return None
@@ -172,14 +175,15 @@ def run(batch: Batch) -> None:
         if isinstance(target, Row):
             was_resolved = target.state == "resolved"
             target = _reopen_or_leave(batch, item, target)
-            if was_resolved and target is not None:
+            if was_resolved and target is not None and target.state != "resolved":  # [imap/automatic]
                 reopened.append((item, batch.events[-1]["data"]))
         if target is not None:
             if isinstance(target, Item):
                 item.follows = target
             else:
                 item.conversation = target
-                target.last_inbound_at = batch.now
+                if not message.auto_submitted:  # [imap/automatic] the customer did not write
+                    target.last_inbound_at = batch.now
             batch.record("received", conversation=target if isinstance(target, Row) else item,
                          message=message, data={"channel": message.channel})
         seen[(kind_of(message.channel), message.external_id)] = item

@@ -77,6 +77,14 @@ def admin(who: Caller = Depends(caller)) -> Caller:
     return who
 
 
+def supervisor(who: Caller = Depends(caller)) -> Caller:
+    """Work outside every pool (parked automatic mail) is for supervisors and admins, as a
+    conversation in no pool is (`Caller.may_work_in`)."""
+    if not who.sees_every_pool:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only supervisors and admins see work outside the pools")
+    return who
+
+
 def _no_conversation(conversation_id: int) -> HTTPException:
     # The same words whether it does not exist or is outside the caller's pools.
     return HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation #{conversation_id}")

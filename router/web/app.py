@@ -18,7 +18,7 @@ from router.logs import log_ids
 from router.web.body_limit import BodyLimit
 from router.web.errors import refusals
 from router.web.rate_limit import ApiRateLimit, api_rate_limit
-from router.web.routes import agents, chat, conversations, forms, health, queues, telegram
+from router.web.routes import agents, chat, conversations, forms, health, outbound, queues, reports, telegram, wechat
 
 
 class RequestLogIds:
@@ -90,7 +90,10 @@ def create_app() -> FastAPI:
     app.include_router(queues.router, dependencies=limited, responses=refused)
     app.include_router(conversations.router, dependencies=limited, responses=refused)
     app.include_router(agents.router, dependencies=limited, responses=refused)
+    app.include_router(outbound.router, dependencies=limited, responses=refused)
+    app.include_router(reports.router, dependencies=limited, responses=refused)
     app.include_router(telegram.router)  # the Telegram webhook: its own secret, not an agent route
+    app.include_router(wechat.router)  # the WeChat server URL: its own signature, not an agent route
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestLogIds)
     # The customers' doors: in-app chat (WebSocket and demo page) and the website form.

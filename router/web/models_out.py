@@ -107,6 +107,8 @@ class MessageOut(BaseModel):
     urgency: str | None
     language: str | None
     auto_submitted: bool
+    auto_reason: str = Field(description="why an inbound message was taken as automatic (auto-reply, bounce, list)")
+    delivery_report: dict[str, Any] | None = Field(description="a bounce's parsed delivery status, when it is one")
     parse_notes: list[str]
     error: str | None
     attachments: list[AttachmentOut]
@@ -167,6 +169,8 @@ class ConversationOut(BaseModel):
     first_replied_at: Timestamp | None
     resolved_at: Timestamp | None
     deadlines: Deadlines
+    sla: dict[str, Any] = Field(description="the SLA rule, whether the clocks are paused, and each deadline's state")
+    metrics: dict[str, Any] = Field(description="first reply and resolution in business time, replies, breaches")
     reasons: list[dict[str, Any]] = Field(description="why it is where it is: {step, reason, ...}, in order")
     messages: list[MessageOut]
     events: list[EventOut]
@@ -176,6 +180,7 @@ class ReplyOut(BaseModel):
     message_id: int = Field(description="the outbound message, queued for its channel")
     status: str
     external_id: str
+    state: str = Field(description="the conversation's state after the reply (waiting_customer when asked)")
 
 
 class Resolved(BaseModel):
@@ -227,7 +232,8 @@ def message_out(m: Message, attachments: list[AttachmentOut], agents: dict[int, 
         subject=m.subject, text=m.text, created_at=iso(m.created_at) or "",
         automatic=m.automatic, author=_name(agents, m.author_id), secret_kinds=m.secret_kinds,
         category=m.category, urgency=m.urgency, language=m.language,
-        auto_submitted=m.auto_submitted, parse_notes=m.parse_notes, error=m.error,
+        auto_submitted=m.auto_submitted, auto_reason=m.auto_reason, delivery_report=m.delivery_report,
+        parse_notes=m.parse_notes, error=m.error,
         attachments=attachments,
     )
 

@@ -9,6 +9,8 @@ from router.web.params import CleanText
 
 class ReplyIn(BaseModel):
     text: CleanText = Field(min_length=1, max_length=50_000)
+    # The answer asks the customer for something: the clocks stop until they write again.
+    wait_for_customer: bool = False
 
 
 class ReassignIn(BaseModel):

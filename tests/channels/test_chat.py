@@ -116,7 +116,8 @@ def test_agent_reply_is_pushed_live(desk):
         # The acknowledgement is the desk's first, automatic reply.
         automatic = frames_until(ws, lambda f: f["type"] == "reply")[-1]
         assert automatic["automatic"] is True and f"#{conversation.id}" in automatic["text"]
-        answered = httpx.post(f"{base}/api/conversations/{conversation.id}/reply", headers=auth("alice"),
+        answered = httpx.post(f"{base}/api/conversations/{conversation.id}/reply",
+                              headers=auth(conversation_assignee(conversation)),
                               json={"text": "Sorry about that! Which version of the app do you use?"})
         assert answered.status_code == 201, answered.text
         reply = frames_until(ws, lambda f: f["type"] == "reply" and not f["automatic"])[-1]
@@ -148,7 +149,8 @@ def test_offline_reply_is_delivered_on_reconnect_with_the_history(desk):
         automatic = frames_until(ws, lambda f: f["type"] == "reply")[-1]
     # The customer is offline now, having seen the automatic reply.
     conversation = wait_for(lambda: _conversation_of("cust-away"), what="the conversation")
-    answered = httpx.post(f"{base}/api/conversations/{conversation.id}/reply", headers=auth("alice"),
+    answered = httpx.post(f"{base}/api/conversations/{conversation.id}/reply",
+                          headers=auth(conversation_assignee(conversation)),
                           json={"text": "Usually one business day."})
     reply_id = answered.json()["message_id"]
     wait_for(lambda: _status(reply_id) == "sent", what="the reply to be sent")

@@ -128,7 +128,7 @@ def test_the_answer_goes_by_email_and_the_customers_mail_threads_back(worker, sm
         conversation = session.get(Conversation, form.conversation_id)
     assert conversation.channel == "webform" and f"[#{conversation.id}]" in ack["Subject"]
 
-    answered = httpx.post(f"{base}/api/conversations/{conversation.id}/reply", headers=auth("alice"),
+    answered = httpx.post(f"{base}/api/conversations/{conversation.id}/reply", headers=auth("erin"),
                           json={"text": "Hello Ana, which card network do you use?"})
     assert answered.status_code == 201, answered.text
     wait_for(lambda: len(sink.messages) >= 2, what="the agent's answer by email")

@@ -37,6 +37,10 @@ def test_shipped_desk_is_valid():
     (('escalation = "supervisors"', 'escalation = "bosses"'), "pools.security.escalation: unknown pool 'bosses'"),
     (('capacity = 20', 'capacity = -1'), "agents[0].capacity"),
     (('languages = ["zh", "en"]', 'languages = ["fr"]'), "agents[0].languages: unknown language 'fr'"),
+    # The sender's name is offered to no template: a stranger's text would go out under ours.
+    (('body = """Hello,', 'body = """Hello{customer_name_suffix},'),
+     "acknowledgement.templates.en.body: unknown placeholder {customer_name_suffix}"),
+    (('same_sender_window = "1h"', 'same_sender_window = "never"'), "threading.same_sender_window"),
     (('unreadable = "drop"', 'unreadable = "store"'),
      "attachments.unreadable: Input should be 'drop', 'keep_images' or 'keep'"),
     (('role = "supervisor"', 'role = "boss"'), "agents[4].role: Input should be 'agent', 'supervisor' or 'admin'"),
@@ -81,3 +85,27 @@ def test_cli_refuses_to_start_with_a_broken_desk(tmp_path):
     assert out.returncode == 2
     assert "routing[1].pool: unknown pool 'billing'" in out.stderr
     assert tomllib.loads(_shipped())  # the shipped file itself still parses
+
+
+@pytest.mark.parametrize(("change", "key", "words"), [
+    (('calendar = "office"', 'calendar = "offices"', 1), "pools.transactions.calendar", "unknown calendar"),
+    (('timezone = "Asia/Shanghai"', 'timezone = "Asia/Shanghay"', 1), "calendars.office.timezone",
+     "unknown timezone"),
+    (('mon = ["09:00-12:00", "13:00-18:00"]', 'mon = ["09:00-12:00", "11:00-18:00"]', 1),
+     "calendars.office.week", "overlap"),
+    (('tue = ["09:00-12:00", "13:00-18:00"]', 'tue = ["09:00-25:00"]', 1), "calendars.office.week.tue[0]",
+     "not a time of day"),
+    (('holidays = { country = "CN" }', 'holidays = { country = "XX" }', 1), "calendars.office.holidays",
+     "knows no country"),
+    (('urgency = "critical"\nfirst_reply = "1h"', 'urgency = "critical"\npool = "billing"\nfirst_reply = "1h"', 1),
+     "sla[0].pool", "unknown pool"),
+    (('first_reply = "1h"', 'first_reply = "1h"\nclock = "office"', 1), "sla[0].clock", "calendar"),
+    (('first_reply = "1h"', 'first_reply = "1h"\nwarn_at = 1.5', 1), "sla[0].warn_at", "less than 1"),
+])
+def test_sla_and_calendar_mistakes_name_their_key(tmp_path, change, key, words):
+    old, new, count = change
+    assert old in _shipped(), old
+    with pytest.raises(DeskConfigError) as caught:
+        load_desk(_write(tmp_path, _shipped().replace(old, new, count)))
+    message = str(caught.value)
+    assert f"desk.toml: {key}" in message and words in message, message

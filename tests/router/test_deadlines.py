@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from channels import REGISTRY
 from config.desk import CHANNELS, URGENCIES, get_desk
 from customer_mail import show, when, write_in
 
@@ -52,15 +51,26 @@ def test_email_first_reply_and_resolution_follow_the_sla_row_of_each_urgency(api
         assert any(r["step"] == "deadlines" and f"sla[{index}]" in r["reason"] for r in detail["reasons"])
 
 
-def test_sla_lookup_for_channels_without_an_adapter_is_the_first_matching_row():
-    # Only the email adapter exists (channels.REGISTRY), so other channels cannot carry a
-    # message through the pipeline yet; their deadlines are pinned at the table lookup.
-    desk = get_desk()
-    others = [c for c in CHANNELS if c not in REGISTRY]
-    assert others, "every channel has an adapter: pin them end to end like email"
-    for channel in others:
-        for urgency in URGENCIES:
-            assert desk.sla_for(urgency, channel) == policy(urgency, channel), (channel, urgency)
+def test_first_reply_targets_are_the_issues_defaults_in_the_shipped_desk_and_without_a_table():
+    # Email 1 h critical, 4 h high, 24 h normal and low; chat and Telegram 5 minutes for
+    # high and critical, 15 for normal. The same whether the desk file says so or says
+    # nothing (config.sla.DEFAULT_SLA).
+    from config.desk import Desk
+
+    expected = {("email", "critical"): 3600, ("email", "high"): 4 * 3600, ("email", "normal"): 24 * 3600,
+                ("email", "low"): 24 * 3600, **{(ch, u): 300 for ch in ("chat", "telegram")
+                                                 for u in ("critical", "high")},
+                ("chat", "normal"): 900, ("telegram", "normal"): 900}
+    shipped = get_desk()
+    data = shipped.model_dump()
+    del data["sla"]
+    bare = Desk.model_validate(data)
+    for desk in (shipped, bare):
+        for (channel, urgency), seconds in expected.items():
+            assert desk.sla_for(urgency, channel)[0].first_reply == seconds, (channel, urgency)
+        for channel in CHANNELS:  # every channel and urgency finds a rule
+            for urgency in URGENCIES:
+                desk.sla_for(urgency, channel)
 
 
 def test_next_reply_runs_from_the_customers_new_message_and_an_agent_reply_clears_it(

@@ -6,7 +6,8 @@ This is the guard for rewriting the pipeline (set-based steps, batching): a rewr
 change how the work is done, never what comes out. The scenario is the benchmark's
 generated mail plus the cases that make the steps branch: threading inside one batch, a
 reply to our acknowledgement, the [#id] token from the customer and from a stranger,
-duplicates in and out of the window, automatic mail, a secret, the acknowledgement cap,
+duplicates in and out of the window, one sender's mails within the hour, automatic mail,
+a secret, the acknowledgement cap over one mailbox's +tags,
 an urgency raise that re-routes, an agent's reply then a follow-up, a resolve then a
 reopen inside and outside the window.
 
@@ -70,7 +71,8 @@ def _scenario() -> list[tuple]:
     recent = next(m for m in reversed(bench) if "In-Reply-To" not in m)
     steps += [
         # the same text from the same customer inside the window (attached), from someone
-        # else (new), and from the same customer long after (new)
+        # else (new), and from the same customer after the dedupe window (a message of its
+        # own, which joins the sender's case opened within the hour: `repeat`)
         ("mail", _mail(str(recent["From"]), "again", recent.get_content(), "<dup.1@x.example>")),
         ("mail", _mail("other@x.example", "same words", recent.get_content(), "<dup.2@x.example>")),
         ("mail", _mail(str(first["From"]), "again", first.get_content(), "<dup.3@x.example>")),
@@ -79,7 +81,7 @@ def _scenario() -> list[tuple]:
                        headers={"Auto-Submitted": "auto-replied"})),
         ("mail", _mail("leaky@x.example", "help", f"my words are {MNEMONIC} please check my wallet",
                        "<secret.1@x.example>")),
-        # one customer, five new cases: the acknowledgement cap
+        # one customer, five mails with five subjects within the hour: one case (`repeat`)
         *[("mail", _mail("busy@x.example", f"question {n}", f"What is the fee for sending {n} BTC?",
                          f"<busy.{n}@x.example>")) for n in range(5)],
         # a fee question whose follow-up is theft: urgency up, category changes, re-routed
@@ -102,7 +104,12 @@ def _scenario() -> list[tuple]:
         ("to_ack", "<busy.1@x.example>", "Sorry, one more thing about case one."),  # reopens
         ("drain",),
         ("shift", 8 * 86400),
-        ("to_ack", "<busy.2@x.example>", "Writing again about case two after a long time."),  # a new case
+        ("to_ack", "<busy.2@x.example>", "Writing again about case two after a long time."),
+        ("drain",),
+        # an autoresponder answering from a new +tag each time: four customers, one mailbox,
+        # so the acknowledgement cap (3 a window) answers three of them
+        *[("mail", _mail(f"Busy+auto{n}@x.example", f"auto {n}", f"Automatic notice number {n}.",
+                         f"<tag.{n}@x.example>")) for n in range(4)],
         ("drain",),
     ]
     return steps

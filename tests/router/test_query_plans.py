@@ -16,6 +16,7 @@ from router import tick
 from router.claims import claim
 from router.db import get_engine, session_scope
 from router.models import Agent
+from router.sla_tick import due_query
 from router.web.access import caller, pool_for
 from router.web.routes.queues import pool_queue
 
@@ -186,3 +187,16 @@ def test_claim_reads_only_live_messages(bulk, direction):
     # PostgreSQL may also seek the work index on each status and sort those few rows.
     _assert_index_walks(_plans(bulk, seen), {"ix_message_live"} if "sqlite" in str(bulk.url) else set(),
                         unsorted=("conversation",))
+
+
+def test_tick_finds_due_sla_alarms_with_one_walk_of_the_partial_index(bulk):
+    """Every open conversation has an alarm ahead, a few of them due: the one query seeks
+    ix_conversation_sla_check and reads none of the others."""
+    with bulk.begin() as conn:
+        conn.execute(text("UPDATE conversation SET sla_check_at = due_at WHERE state = 'open'"))
+        conn.execute(text("ANALYZE"))
+    with _statements(bulk) as seen, session_scope() as session:
+        page = session.execute(due_query(NOW - timedelta(days=5, hours=12))).all()
+        session.rollback()
+    assert 0 < len(page) < OPEN / 10, "a few are due"
+    _assert_index_walks(_plans(bulk, seen), {"ix_conversation_sla_check"})

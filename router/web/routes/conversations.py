@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from config.desk import get_desk
 from router import conversations as actions
-from router.clock import iso
+from router import sla_metrics
+from router.clock import iso, utcnow
 from router.corrections import CorrectionError, correct
 from router.db import read_scope, session_scope
 from router.doorbell import get_doorbell
-from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool
+from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool, SlaAlarm
 from router.outbound_guard import OutboundRefused
 from router.web.access import Reading, Reassignment, Relabelling, Replying, Resolving, reassignment
 from router.web.errors import REFUSED_IN_WORDS, refusals
@@ -78,10 +79,16 @@ def show(target: Reading) -> ConversationOut:
         identities = session.execute(select(Identity).where(col(Identity.customer_id) == c.customer_id)).scalars()
         history = _other_conversations(session, c)
         pool = session.get(Pool, c.pool_id) if c.pool_id else None
+        breached = set(session.execute(select(col(SlaAlarm.deadline)).where(
+            col(SlaAlarm.conversation_id) == c.id, col(SlaAlarm.kind) == "breach")).scalars())
+        desk, now, pool_name = get_desk(), utcnow(), pool.name if pool else None
+        replies = sum(1 for m in messages if m.direction == "out" and not m.automatic)
+        breaches = session.execute(select(func.count()).select_from(SlaAlarm).where(
+            col(SlaAlarm.conversation_id) == c.id, col(SlaAlarm.kind) == "breach")).scalar_one()
         return ConversationOut(
             id=c.id, subject=c.subject, channel=c.channel, state=c.state,
             category=c.category, urgency=c.urgency, language=c.language,
-            contains_secret=c.contains_secret, pool=pool.name if pool else None,
+            contains_secret=c.contains_secret, pool=pool_name,
             assignee=agents.get(c.assignee_id),
             customer=CustomerOut(id=customer.id, name=customer.display_name,
                                  identities=[IdentityOut(channel=i.channel, address=i.address,
@@ -93,6 +100,8 @@ def show(target: Reading) -> ConversationOut:
                                 first_reply_due_at=iso(c.first_reply_due_at),
                                 next_reply_due_at=iso(c.next_reply_due_at),
                                 resolution_due_at=iso(c.resolution_due_at)),
+            sla=sla_metrics.clocks(c, desk, pool_name, now, breached),
+            metrics=sla_metrics.figures(c, desk, pool_name, replies, breaches, now),
             reasons=c.reasons,
             messages=[message_out(m, attachments.get(m.id, []), agents) for m in messages],
             events=[event_out(e) for e in events],
@@ -104,8 +113,9 @@ def show(target: Reading) -> ConversationOut:
 def reply(body: ReplyIn, target: Replying) -> ReplyOut:
     try:
         with session_scope() as session:
-            row = actions.reply(session, target.load(session), target.agent, body.text)
-            result = ReplyOut(message_id=row.id, status=row.status, external_id=row.external_id)
+            c = target.load(session)
+            row = actions.reply(session, c, target.agent, body.text, wait_for_customer=body.wait_for_customer)
+            result = ReplyOut(message_id=row.id, status=row.status, external_id=row.external_id, state=c.state)
     except OutboundRefused as exc:
         raise HTTPException(422, str(exc)) from None
     except actions.ActionError as exc:

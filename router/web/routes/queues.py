@@ -1,4 +1,4 @@
-"""Agent API for lists: pools and their queues, and my own conversations."""
+"""Agent API for lists: pools and their queues, my own conversations, and the parked ones."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
@@ -7,7 +7,7 @@ from sqlmodel import col
 
 from router.db import read_scope
 from router.models import Agent, Conversation, Customer, Membership, Message, Pool
-from router.web.access import Caller, caller, pool_for
+from router.web.access import Caller, caller, pool_for, supervisor
 from router.web.errors import refusals
 from router.web.models_out import Me, PoolOut, QueueRow, queue_row
 from router.web.params import Limit, Offset
@@ -77,4 +77,15 @@ def pool_queue(pool: Pool = Depends(pool_for),
         query = _open_ordered(select(Conversation).where(col(Conversation.pool_id) == pool.id))
         if unassigned:
             query = query.where(col(Conversation.assignee_id).is_(None))
+        return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))
+
+
+@router.get("/parked", responses=refusals(403, 422))
+def parked(who: Caller = Depends(supervisor), limit: Limit = 50, offset: Offset = 0) -> list[QueueRow]:
+    """Conversations holding only automatic mail (auto-replies, bounces, lists): nobody's
+    work and off the clock, newest first; supervisors and admins only, like any conversation
+    in no pool."""
+    with read_scope() as session:
+        query = select(Conversation).where(col(Conversation.state) == "parked") \
+            .order_by(col(Conversation.id).desc())
         return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))

@@ -35,20 +35,26 @@ TOPICS = ["The app crashes when I open the settings page.",
 
 
 def _new_case(sender: str, n: int) -> Message:
-    """A new conversation from `sender`: a fresh subject and text, threaded to nothing."""
-    return ingest(make_email(sender=sender, subject=f"Question {n}", text=TOPICS[n]))
+    """A new conversation from `sender`: a fresh subject and text, threaded to nothing,
+    written `n` times the same-sender window (and a minute) after the first, so that it
+    does not join the sender's previous case (`repeat`)."""
+    apart = timedelta(seconds=get_desk().threading.same_sender_window) + timedelta(minutes=1)
+    with later(apart * n):
+        return ingest(make_email(sender=sender, subject=f"Question {n}", text=TOPICS[n]))
 
 
 def test_at_most_max_per_customer_inside_the_window_and_again_after_it(db_url, broker, sink):
     policy = get_desk().acknowledgement
     window = timedelta(seconds=policy.window)
+    apart = timedelta(seconds=get_desk().threading.same_sender_window) + timedelta(minutes=1)
+    assert apart * policy.max_per_customer < window  # the cases below all fall in one window
     for n in range(policy.max_per_customer):
         assert len(outbound_of(_new_case("kim@example.com", n).conversation_id)) == 1
     assert len(delivered(sink, "kim@example.com")) == policy.max_per_customer
 
     # Still inside the window: a new case opens, but nobody answers it automatically.
-    with later(window - timedelta(minutes=30)):
-        over = _new_case("kim@example.com", policy.max_per_customer)
+    over = _new_case("kim@example.com", policy.max_per_customer)
+    with later(apart * policy.max_per_customer):
         other = ingest(make_email(sender="lee@example.com", subject="Question",
                                   text=TOPICS[policy.max_per_customer]))
         assert len(delivered(sink, "kim@example.com")) == policy.max_per_customer
@@ -56,10 +62,11 @@ def test_at_most_max_per_customer_inside_the_window_and_again_after_it(db_url, b
     assert "acknowledged" not in event_kinds(over.conversation_id)
     assert len(outbound_of(other.conversation_id)) == 1  # the limit is per customer
 
-    # The window has passed since the earlier answers: the next case is answered again.
+    # The window has passed since the first answer: the next case is answered again.
     with later(window + timedelta(minutes=5)):
-        again = _new_case("kim@example.com", policy.max_per_customer + 1)
+        again = _new_case("kim@example.com", 0)
         mails = delivered(sink, "kim@example.com")
+    assert again.conversation_id not in (over.conversation_id, None)
     assert len(mails) == policy.max_per_customer + 1
     assert f"[#{again.conversation_id}]" in mails[-1]["Subject"]
 

@@ -56,6 +56,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", CONVERSATION + "/resolve"): _pool_work(200, outside=404),
     ("POST", CONVERSATION + "/reassign"): _pool_work(200, outside=404),
     ("POST", CONVERSATION + "/labels"): _pool_work(200, outside=404),
+    ("GET", "/api/parked"): {**_signed_in(200), "member": 403, "outsider": 403},
+    ("GET", "/api/outbound"): {**_signed_in(200), "member": 403, "outsider": 403},
+    ("GET", "/api/reports/sla"): {**_signed_in(200), "member": 403, "outsider": 403},
     ("GET", "/api/agents"): _admin_only(200),
     ("GET", "/api/agents/{name}/tokens"): _admin_only(200),
     ("POST", "/api/agents/{name}/tokens"): _admin_only(201),
@@ -66,6 +69,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/chat/demo"): _all(404),  # on only for the embedded development desk
     ("POST", "/forms/contact"): _all(415),  # a customer's door; no body here
     ("POST", "/channels/telegram/webhook"): _all(404),  # the channel is off without its token
+    ("GET", "/channels/wechat"): _all(404),  # wechat: off without its token; its own signature
+    ("POST", "/channels/wechat"): _all(404),
 }
 
 BODIES = {

@@ -1,0 +1,37 @@
+"""Agent API for outbound mail by delivery status: above all the parked mail, whose retries
+ran out while the channel was down, waiting for `msgrouter replay --outbound ID`."""
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from router.clock import iso
+from router.db import read_scope
+from router.models import Message
+from router.outbound_replay import outbound_with_status
+from router.web.access import Caller, supervisor
+from router.web.params import Limit, Offset
+
+router = APIRouter(prefix="/api", tags=["outbound"])
+
+Status = Literal["parked", "held", "failed", "queued", "sending", "sent"]
+
+
+def _row(m: Message) -> dict:
+    return {"id": m.id, "conversation_id": m.conversation_id, "channel": m.channel, "status": m.status,
+            "recipient": m.recipient, "subject": m.subject, "automatic": m.automatic,
+            "external_id": m.external_id, "attempts": m.attempts, "error": m.error,
+            "created_at": iso(m.created_at), "retry_until": iso(m.retry_until),
+            # A queued row's claimed_at is the time of its next attempt.
+            "next_attempt_at": iso(m.claimed_at) if m.status == "queued" else None,
+            "replay": f"msgrouter replay --outbound {m.id}" if m.status in ("parked", "failed") else None}
+
+
+@router.get("/outbound")
+def outbound(status: Status = Query("parked", description="delivery status; parked: retries ran out"),
+             limit: Limit = 50, offset: Offset = 0, who: Caller = Depends(supervisor)) -> list[dict]:
+    """Every pool's outbound mail: delivery is the desk's operation, so supervisors and
+    admins (who also run `msgrouter replay --outbound`), not each pool's agents."""
+    with read_scope() as session:
+        return [_row(m) for m in outbound_with_status(session, status, limit, offset)]
