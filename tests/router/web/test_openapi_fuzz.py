@@ -63,8 +63,13 @@ OPERATIONS = {
     ("POST", "/api/conversations/{conversation_id}/labels"),
     ("GET", "/api/agents"), ("GET", "/api/agents/{name}/tokens"), ("POST", "/api/agents/{name}/tokens"),
     ("DELETE", "/api/agents/{name}/tokens/{token_name}"),
+    ("GET", "/api/parked"), ("GET", "/api/outbound"), ("GET", "/api/reports/sla"),
     ("GET", "/chat/demo"), ("POST", "/forms/contact"), ("POST", "/channels/telegram/webhook"),
+    ("GET", "/channels/wechat"), ("POST", "/channels/wechat"),
 }
+# WeChat signs its calls with the official account's token: without that channel set up
+# here, its door answers 404 to everything (documented), never a success.
+NO_SUCCESS_HERE = {"GET /channels/wechat", "POST /channels/wechat"}
 
 
 def _mail(sender: str, subject: str, text: str, *attachments: tuple[bytes, str, str, str]) -> EmailMessage:
@@ -194,6 +199,7 @@ def test_every_operation_answers_as_its_schema_says(desk_schema):
     print("\n".join(f"{label}: {dict(sorted(seen.items()))}" for label, seen in answered.items()))
     assert not failures, "\n\n".join(failures)
     # A fuzz that only ever met 404s and 422s would pass without trying the routes' work.
-    assert [label for label, seen in answered.items() if not any(200 <= code < 300 for code in seen)] == []
+    assert [label for label, seen in answered.items()
+            if label not in NO_SUCCESS_HERE and not any(200 <= code < 300 for code in seen)] == []
 
 
