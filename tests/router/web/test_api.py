@@ -179,3 +179,19 @@ def test_a_conversation_lists_its_attachments_by_name_and_size(api, broker, monk
     assert [(a["filename"], a["content_type"], a["stored"]) for a in listed] == [
         ("receipt.txt", "text/plain", True), ("statement.pdf", "application/pdf", False)]
     assert listed[0]["size"] == len(b"txid 0xabc\n") and listed[1]["size"] > 2000
+
+
+def test_relabelling_while_waiting_on_the_customer_keeps_the_clocks_stopped(api, broker):
+    """It answered 500 (found by the schemathesis test): the new deadlines were walked
+    through a pause that has no end yet. They are worked out when the customer writes."""
+    base, auth = api
+    cid = _ingest("How do I change the app language?", sender="waiting@example.com")
+    asked = httpx.post(f"{base}/api/conversations/{cid}/reply", headers=auth(),
+                       json={"text": "Which phone do you use?", "wait_for_customer": True})
+    assert asked.status_code == 201 and asked.json()["state"] == "waiting_customer", asked.text
+    relabelled = httpx.post(f"{base}/api/conversations/{cid}/labels", headers=auth(), json={"urgency": "high"})
+    assert relabelled.status_code == 200, relabelled.text
+    assert relabelled.json()["urgency"] == "high" and relabelled.json()["due_at"] is None, "the clocks stay stopped"
+    _ingest("An iPhone 15.", sender="waiting@example.com", subject="Re: Help")
+    shown = httpx.get(f"{base}/api/conversations/{cid}", headers=auth()).json()
+    assert shown["state"] == "open" and shown["deadlines"]["due_at"] is not None, "they run again"
