@@ -119,6 +119,12 @@ def on_relabel(conversation: Conv, desk: Desk, pool: str | None = None) -> str:
     """An agent corrected the urgency: the clocks follow the new SLA, in either direction
     (a person's judgement replaces the classifier's), except a reply already given."""
     rule, index = desk.sla_for(conversation.urgency, conversation.channel, pool)
+    # While the desk waits on the customer every clock is stopped with no end yet, so there
+    # is no moment to walk to (the walk failed, a 500); the new rule's deadlines are worked
+    # out when the customer writes again (on_customer_message).
+    if conversation.state == WAITING:
+        refresh_due(conversation, desk, pool)
+        return f"sla[{index}] ({rule.channel}/{rule.urgency}) for {conversation.urgency} {conversation.channel}"
     if conversation.first_replied_at is None:
         conversation.first_reply_due_at = walk(conversation, desk, pool, rule, "first_reply",
                                                conversation.created_at)

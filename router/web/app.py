@@ -10,12 +10,14 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config.settings import get_settings
 from router.logs import log_ids
 from router.web import pages
 from router.web.body_limit import BodyLimit
+from router.web.errors import refusals
 from router.web.rate_limit import ApiRateLimit, api_rate_limit
 from router.web.routes import agents, chat, conversations, forms, health, outbound, queues, reports, telegram, wechat
 
@@ -72,19 +74,25 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     return AsciiJSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
 
+DOCS_ASSETS = "/docs/assets"
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
-    app = FastAPI(title="msgrouter", version=version("msgrouter"),  # written once, in pyproject.toml
-                  description="Support-desk message router: the agent API.")
+    # /docs and /redoc with their scripts served from the package, not a CDN: the desk's
+    # browser may have no internet.
+    app = FastAPIOffline(title="msgrouter", version=version("msgrouter"),  # written once, in pyproject.toml
+                         description="Support-desk message router: the agent API.", static_url=DOCS_ASSETS)
     app.state.api_rate_limit = ApiRateLimit(settings)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(health.router)
-    limited = [Depends(api_rate_limit)]
-    app.include_router(queues.router, dependencies=limited)
-    app.include_router(conversations.router, dependencies=limited)
-    app.include_router(agents.router, dependencies=limited)
-    app.include_router(outbound.router, dependencies=limited)
-    app.include_router(reports.router, dependencies=limited)
+    # Agent routes: a token is required (401) and counted (429).
+    limited, refused = [Depends(api_rate_limit)], refusals(401, 429)
+    app.include_router(queues.router, dependencies=limited, responses=refused)
+    app.include_router(conversations.router, dependencies=limited, responses=refused)
+    app.include_router(agents.router, dependencies=limited, responses=refused)
+    app.include_router(outbound.router, dependencies=limited, responses=refused)
+    app.include_router(reports.router, dependencies=limited, responses=refused)
     app.include_router(telegram.router)  # the Telegram webhook: its own secret, not an agent route
     app.include_router(wechat.router)  # the WeChat server URL: its own signature, not an agent route
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)

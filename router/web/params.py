@@ -1,4 +1,4 @@
-"""Bounded request parameters shared by every route: ids, paging, pool names and text.
+"""Bounded request parameters shared by every route: ids, paging, names and text.
 
 An id outside 1..2^31-1 fits no PostgreSQL `integer` column (SQLite's limit is 2^63), so
 it is refused with 422 here instead of failing in the database with a 500. Text that a
@@ -19,6 +19,10 @@ POOL_NAME_PATTERN = r"^[^\x00-\x1f\x7f]{1,100}$"
 
 ConversationId = Annotated[int, Path(ge=1, le=MAX_ID, description="a conversation's id")]
 PoolName = Annotated[str, Path(pattern=POOL_NAME_PATTERN, description="a pool's name")]
+# Agents (from the desk file) and their tokens' names are refused on the same terms: a NUL
+# reached PostgreSQL in the lookup and failed there with a 500.
+AgentName = Annotated[str, Path(pattern=POOL_NAME_PATTERN, description="an agent's name")]
+TokenName = Annotated[str, Path(pattern=POOL_NAME_PATTERN, description="the name of one of the agent's tokens")]
 Limit = Annotated[int, Query(ge=1, le=500, description="rows per page")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="rows to skip")]
 

@@ -32,5 +32,5 @@ def warnings_at(ids: list[int]) -> dict[int, str | None]:
 @router.get("/work")
 def work(request: Request, who: Caller = Depends(page_caller)) -> Response:
     rows = my_conversations(who, limit=SHOWN, offset=0)
-    warn = warnings_at([r["id"] for r in rows])
+    warn = warnings_at([r.id for r in rows])
     return page(request, "work.html", who.agent, rows=rows, warn=warn)

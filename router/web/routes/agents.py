@@ -6,7 +6,6 @@ start-up), so they are listed here, not edited: the file stays the one source.
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -15,13 +14,13 @@ from router.db import read_scope, session_scope
 from router.models import Agent, Membership, Pool
 from router.tokens import TokenError, TokenNameTaken, UnknownAgent, UnknownToken, issue_token, list_tokens, revoke_token
 from router.web.access import Caller, admin
+from router.web.errors import REFUSED_IN_WORDS, refusals
+from router.web.models_out import AgentOut, IssuedToken, TokenOut
+from router.web.params import AgentName, TokenName
+from router.web.schemas import TokenIn
 
-router = APIRouter(prefix="/api/agents", tags=["admin"])
-
-
-class TokenIn(BaseModel):
-    name: str | None = Field(default=None, max_length=64, description="default: the next free token-N")
-
+# Every route here is an admin's: anyone else is refused with 403.
+router = APIRouter(prefix="/api/agents", tags=["admin"], responses=refusals(403))
 
 def _refusal(exc: TokenError) -> HTTPException:
     if isinstance(exc, (UnknownAgent, UnknownToken)):
@@ -32,7 +31,7 @@ def _refusal(exc: TokenError) -> HTTPException:
 
 
 @router.get("")
-def agents(who: Caller = Depends(admin)) -> list[dict]:
+def agents(who: Caller = Depends(admin)) -> list[AgentOut]:
     """Every agent with their role, pools, status and load."""
     with read_scope() as session:
         pools: dict[int, list[str]] = {}
@@ -40,23 +39,24 @@ def agents(who: Caller = Depends(admin)) -> list[dict]:
                 select(col(Membership.agent_id), col(Pool.name))
                 .join(Pool, col(Pool.id) == col(Membership.pool_id)).order_by(col(Pool.name))):
             pools.setdefault(agent_id, []).append(pool_name)
-        return [{"name": a.name, "display_name": a.display_name, "role": a.role, "status": a.status,
-                 "pools": pools.get(a.id, []), "capacity": a.capacity, "open": a.open_count}
+        return [AgentOut(name=a.name, display_name=a.display_name, role=a.role, status=a.status,
+                         pools=pools.get(a.id, []), capacity=a.capacity, open=a.open_count)
                 for a in session.execute(select(Agent).order_by(col(Agent.name))).scalars()]
 
 
-@router.get("/{name}/tokens")
-def tokens(name: str, who: Caller = Depends(admin)) -> list[dict]:
+@router.get("/{name}/tokens", responses=refusals(404, 422))
+def tokens(name: AgentName, who: Caller = Depends(admin)) -> list[TokenOut]:
     """The agent's tokens by name and creation time (never the tokens)."""
     try:
         with read_scope() as session:
-            return [{"name": t.name, "created_at": iso(t.created_at)} for t in list_tokens(session, name)]
+            return [TokenOut(name=t.name, created_at=iso(t.created_at) or "") for t in list_tokens(session, name)]
     except TokenError as exc:
         raise _refusal(exc) from None
 
 
-@router.post("/{name}/tokens", status_code=status.HTTP_201_CREATED)
-def issue(name: str, body: TokenIn, who: Caller = Depends(admin)) -> dict:
+@router.post("/{name}/tokens", status_code=status.HTTP_201_CREATED,
+             responses={**refusals(400, 404, 409, 413), **REFUSED_IN_WORDS})
+def issue(name: AgentName, body: TokenIn, who: Caller = Depends(admin)) -> IssuedToken:
     """A new token for the agent, shown in this answer only; their other tokens keep working."""
     try:
         with session_scope() as session:
@@ -64,11 +64,12 @@ def issue(name: str, body: TokenIn, who: Caller = Depends(admin)) -> dict:
             issued = list_tokens(session, name)[-1]
     except TokenError as exc:
         raise _refusal(exc) from None
-    return {"agent": name, "name": issued.name, "token": token}
+    return IssuedToken(agent=name, name=issued.name, token=token)
 
 
-@router.delete("/{name}/tokens/{token_name}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke(name: str, token_name: str, who: Caller = Depends(admin)) -> Response:
+@router.delete("/{name}/tokens/{token_name}", status_code=status.HTTP_204_NO_CONTENT,
+               response_class=Response, responses=refusals(404, 422))
+def revoke(name: AgentName, token_name: TokenName, who: Caller = Depends(admin)) -> Response:
     """The token stops working at once; the agent's other tokens keep working."""
     try:
         with session_scope() as session:

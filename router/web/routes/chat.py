@@ -9,6 +9,7 @@ from channels.chat import connection, demo
 from channels.chat.hub import hub_for
 from config.desk import get_desk
 from config.settings import get_settings
+from router.web.errors import json_refusals
 
 router = APIRouter(tags=["chat"])
 
@@ -19,7 +20,7 @@ async def chat_socket(websocket: WebSocket) -> None:
     await connection.serve(websocket, hub_for(websocket.app.state))
 
 
-@router.get("/chat/demo", response_class=HTMLResponse)
+@router.get("/chat/demo", response_class=HTMLResponse, responses=json_refusals(404, 422, 503))
 def chat_demo(customer: str | None = None) -> HTMLResponse:
     settings = get_settings()
     if not settings.chat_demo_on:

@@ -15,45 +15,60 @@ from router.db import read_scope, session_scope
 from router.doorbell import get_doorbell
 from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool, SlaAlarm
 from router.outbound_guard import OutboundRefused
-from router.web.access import (
-    Investigating,
-    Reading,
-    Reassignment,
-    Relabelling,
-    Replying,
-    Resolving,
-    reassignment,
+from router.web.access import Investigating, Reading, Reassignment, Relabelling, Replying, Resolving, reassignment
+from router.web.errors import REFUSED_IN_WORDS, refusals
+from router.web.models_out import (
+    AttachmentOut,
+    ConversationOut,
+    CustomerOut,
+    Deadlines,
+    IdentityOut,
+    InvestigationOut,
+    OtherConversation,
+    Reassigned,
+    Relabelled,
+    ReplyOut,
+    Resolved,
+    StatusUpdateOut,
+    event_out,
+    message_out,
+    seconds_left,
 )
-from router.web.schemas import InvestigatingIn, LabelsIn, ReplyIn, event_out, message_out, seconds_left
+from router.web.schemas import InvestigatingIn, LabelsIn, ReplyIn
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
 
-def _attachments(session, message_ids: list[int]) -> dict[int, list]:
+def _attachments(session, message_ids: list[int]) -> dict[int, list[AttachmentOut]]:
     # Names and sizes only: the files themselves stay in the database.
     rows = session.execute(select(col(Attachment.id), col(Attachment.message_id), col(Attachment.filename),
                                   col(Attachment.content_type), col(Attachment.size),
                                   col(Attachment.data).is_not(None).label("stored"))
-                           .where(col(Attachment.message_id).in_(message_ids))).all()
-    found: dict[int, list] = {}
+                           .where(col(Attachment.message_id).in_(message_ids)).order_by(col(Attachment.id))).all()
+    found: dict[int, list[AttachmentOut]] = {}
     for row in rows:
-        found.setdefault(row.message_id, []).append(row)
+        found.setdefault(row.message_id, []).append(AttachmentOut(
+            id=row.id, filename=row.filename, content_type=row.content_type, size=row.size, stored=row.stored))
     return found
 
 
-def _other_conversations(session, c: Conversation, limit: int = 20) -> list[dict]:
+def _other_conversations(session, c: Conversation, limit: int = 20) -> list[OtherConversation]:
     """The customer's other conversations on every channel, newest first, in brief."""
     found = session.execute(
         select(col(Conversation.id), col(Conversation.channel), col(Conversation.state),
                col(Conversation.subject), col(Conversation.created_at))
         .where(col(Conversation.customer_id) == c.customer_id, col(Conversation.id) != c.id)
         .order_by(col(Conversation.id).desc()).limit(limit)).all()
-    return [{"id": cid, "channel": channel, "state": state, "subject": subject, "created_at": iso(created)}
+    return [OtherConversation(id=cid, channel=channel, state=state, subject=subject, created_at=iso(created))
             for cid, channel, state, subject, created in found]
 
 
-@router.get("/{conversation_id}")
-def show(target: Reading) -> dict:
+# A body that is not UTF-8 gets FastAPI's own 400; one that is not JSON, or not the model, 422.
+_BODY = refusals(400, 413)
+
+
+@router.get("/{conversation_id}", responses=refusals(404, 422))
+def show(target: Reading) -> ConversationOut:
     with read_scope() as session:
         c = target.load(session)
         agents = dict(session.execute(select(col(Agent.id), col(Agent.name))).all())
@@ -73,37 +88,37 @@ def show(target: Reading) -> dict:
         replies = sum(1 for m in messages if m.direction == "out" and not m.automatic)
         breaches = session.execute(select(func.count()).select_from(SlaAlarm).where(
             col(SlaAlarm.conversation_id) == c.id, col(SlaAlarm.kind) == "breach")).scalar_one()
-        return {
-            "id": c.id, "subject": c.subject, "channel": c.channel, "state": c.state,
-            "category": c.category, "urgency": c.urgency, "language": c.language,
-            "contains_secret": c.contains_secret, "pool": pool.name if pool else None,
-            "assignee": agents.get(c.assignee_id),
-            "customer": {"id": customer.id, "name": customer.display_name,
-                         "identities": [{"channel": i.channel, "address": i.address,
-                                         "undeliverable": i.undeliverable} for i in identities],
-                         "conversations": history},
-            "created_at": iso(c.created_at), "first_replied_at": iso(c.first_replied_at),
-            "resolved_at": iso(c.resolved_at), "investigating_since": iso(c.investigating_since),
-            "deadlines": {"due_at": iso(c.due_at), "seconds_left": seconds_left(c.due_at),
-                          "first_reply_due_at": iso(c.first_reply_due_at),
-                          "next_reply_due_at": iso(c.next_reply_due_at),
-                          "resolution_due_at": iso(c.resolution_due_at)},
-            "sla": sla_metrics.clocks(c, desk, pool_name, now, breached),
-            "metrics": sla_metrics.figures(c, desk, pool_name, replies, breaches, now),
-            "reasons": c.reasons,
-            "messages": [message_out(m, attachments.get(m.id, []), agents) for m in messages],
-            "events": [event_out(e) for e in events],
-        }
+        return ConversationOut(
+            id=c.id, subject=c.subject, channel=c.channel, state=c.state,
+            category=c.category, urgency=c.urgency, language=c.language,
+            contains_secret=c.contains_secret, pool=pool_name,
+            assignee=agents.get(c.assignee_id),
+            customer=CustomerOut(id=customer.id, name=customer.display_name,
+                                 identities=[IdentityOut(channel=i.channel, address=i.address,
+                                                         undeliverable=i.undeliverable) for i in identities],
+                                 conversations=history),
+            created_at=iso(c.created_at), first_replied_at=iso(c.first_replied_at),
+            resolved_at=iso(c.resolved_at), investigating_since=iso(c.investigating_since),
+            deadlines=Deadlines(due_at=iso(c.due_at), seconds_left=seconds_left(c.due_at),
+                                first_reply_due_at=iso(c.first_reply_due_at),
+                                next_reply_due_at=iso(c.next_reply_due_at),
+                                resolution_due_at=iso(c.resolution_due_at)),
+            sla=sla_metrics.clocks(c, desk, pool_name, now, breached),
+            metrics=sla_metrics.figures(c, desk, pool_name, replies, breaches, now),
+            reasons=c.reasons,
+            messages=[message_out(m, attachments.get(m.id, []), agents) for m in messages],
+            events=[event_out(e) for e in events],
+        )
 
 
-@router.post("/{conversation_id}/reply", status_code=status.HTTP_201_CREATED)
-def reply(body: ReplyIn, target: Replying) -> dict:
+@router.post("/{conversation_id}/reply", status_code=status.HTTP_201_CREATED,
+             responses={**_BODY, **refusals(404, 409), **REFUSED_IN_WORDS})
+def reply(body: ReplyIn, target: Replying) -> ReplyOut:
     try:
         with session_scope() as session:
             c = target.load(session)
             row = actions.reply(session, c, target.agent, body.text, wait_for_customer=body.wait_for_customer)
-            result = {"message_id": row.id, "status": row.status, "external_id": row.external_id,
-                      "state": c.state}
+            result = ReplyOut(message_id=row.id, status=row.status, external_id=row.external_id, state=c.state)
     except OutboundRefused as exc:
         raise HTTPException(422, str(exc)) from None
     except actions.ActionError as exc:
@@ -112,29 +127,29 @@ def reply(body: ReplyIn, target: Replying) -> dict:
     return result
 
 
-@router.post("/{conversation_id}/resolve")
-def resolve(target: Resolving) -> dict:
+@router.post("/{conversation_id}/resolve", responses=refusals(404, 422))
+def resolve(target: Resolving) -> Resolved:
     with session_scope() as session:
         c = target.load(session)
         actions.resolve(session, c, target.agent)
-        return {"id": c.id, "state": c.state}
+        return Resolved(id=c.id, state=c.state)
 
 
-@router.post("/{conversation_id}/reassign")
-def reassign(move: Reassignment = Depends(reassignment)) -> dict:
+@router.post("/{conversation_id}/reassign", responses={**_BODY, **refusals(403, 404, 409, 422)})
+def reassign(move: Reassignment = Depends(reassignment)) -> Reassigned:
     try:
         with session_scope() as session:
             c = move.conversation.load(session)
             actions.reassign(session, c, move.conversation.agent, agent_name=move.agent, pool_name=move.pool)
             names = dict(session.execute(select(col(Agent.id), col(Agent.name))).all())
             pool = session.get(Pool, c.pool_id)
-            return {"id": c.id, "pool": pool.name if pool else None, "assignee": names.get(c.assignee_id)}
+            return Reassigned(id=c.id, pool=pool.name if pool else None, assignee=names.get(c.assignee_id))
     except actions.ActionError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
 
 
-@router.post("/{conversation_id}/labels")
-def relabel(body: LabelsIn, target: Relabelling) -> dict:
+@router.post("/{conversation_id}/labels", responses={**_BODY, **refusals(404), **REFUSED_IN_WORDS})
+def relabel(body: LabelsIn, target: Relabelling) -> Relabelled:
     """Correct the category and/or urgency; kept for `msgrouter train --with-corrections`.
     A new category re-routes by the desk's rules, even to a pool the agent is not in."""
     try:
@@ -143,28 +158,28 @@ def relabel(body: LabelsIn, target: Relabelling) -> dict:
             correct(session, c, target.agent, get_desk(), category=body.category, urgency=body.urgency)
             pool = session.get(Pool, c.pool_id) if c.pool_id else None
             names = dict(session.execute(select(col(Agent.id), col(Agent.name))).all())
-            return {"id": c.id, "category": c.category, "urgency": c.urgency,
-                    "pool": pool.name if pool else None, "assignee": names.get(c.assignee_id),
-                    "due_at": iso(c.due_at)}
+            return Relabelled(id=c.id, category=c.category, urgency=c.urgency,
+                              pool=pool.name if pool else None, assignee=names.get(c.assignee_id),
+                              due_at=iso(c.due_at))
     except CorrectionError as exc:
         raise HTTPException(422, str(exc)) from None
 
 
-def _investigation(c: Conversation) -> dict:
-    return {"id": c.id, "state": c.state, "investigating_since": iso(c.investigating_since),
-            "due_at": iso(c.due_at), "next_reply_due_at": iso(c.next_reply_due_at)}
+def _investigation(c: Conversation, update: StatusUpdateOut | None = None) -> InvestigationOut:
+    return InvestigationOut(id=c.id, state=c.state, investigating_since=iso(c.investigating_since),
+                            due_at=iso(c.due_at), next_reply_due_at=iso(c.next_reply_due_at), status_update=update)
 
 
-@router.post("/{conversation_id}/investigating")
-def start_investigating(body: InvestigatingIn, target: Investigating) -> dict:
+@router.post("/{conversation_id}/investigating", responses=refusals(404, 409, 422))
+def start_investigating(body: InvestigatingIn, target: Investigating) -> InvestigationOut:
     """The desk is working on it: the next-reply clock runs; with `status_update` the
     customer gets the desk's templated update (automatic, not a first reply)."""
     try:
         with session_scope() as session:
             c = target.load(session)
             row = investigating.mark(session, c, target.agent, status_update=body.status_update)
-            result = {**_investigation(c), "status_update": None if row is None else
-                      {"message_id": row.id, "language": row.language, "status": row.status}}
+            result = _investigation(c, None if row is None else
+                                    StatusUpdateOut(message_id=row.id, language=row.language, status=row.status))
     except actions.ActionError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     if row is not None:
@@ -172,8 +187,8 @@ def start_investigating(body: InvestigatingIn, target: Investigating) -> dict:
     return result
 
 
-@router.delete("/{conversation_id}/investigating")
-def end_investigating(target: Investigating) -> dict:
+@router.delete("/{conversation_id}/investigating", responses=refusals(404, 422))
+def end_investigating(target: Investigating) -> InvestigationOut:
     """Finish the investigation without answering (a reply or a resolve also ends it); its
     next-reply clock runs on until someone answers. Nothing to do when there is none."""
     with session_scope() as session:

@@ -15,15 +15,28 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from channels import webform
+from channels.webform.fields import ContactForm
 from config.settings import get_settings
 from router.clock import utcnow
 from router.intake import accept
 from router.rate_limits import for_app
+from router.web.errors import refusals
+from router.web.models_public import FormReceived, FormRefused
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["website form"])
 
 MAX_BODY_BYTES = 64 * 1024  # the longest message is 20,000 characters
+# The route reads the body itself (JSON or an HTML form), so the schema is written out:
+# the fields the form checks, as either kind of body.
+_FORM_SCHEMA = ContactForm.model_json_schema()
+_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": _FORM_SCHEMA},
+    "application/x-www-form-urlencoded": {"schema": _FORM_SCHEMA}}}}
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    413: {"model": FormRefused, "description": f"the form is larger than {MAX_BODY_BYTES} bytes"},
+    415: {"model": FormRefused, "description": "neither JSON nor an HTML form"},
+    422: {"model": FormRefused, "description": "one error per wrong field"}}
 
 
 class _BadBody(Exception):
@@ -57,14 +70,17 @@ def _too_many(wait: int, what: str) -> JSONResponse:
                         status_code=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(wait)})
 
 
-def _received(reference: str) -> JSONResponse:
-    return JSONResponse({"status": "received", "reference": reference,
-                         "detail": "Thank you. We will answer by email."}, status_code=status.HTTP_202_ACCEPTED)
+def _refused(status_code: int, detail: str, errors: dict[str, str]) -> JSONResponse:
+    return JSONResponse(FormRefused(detail=detail, errors=errors).model_dump(), status_code=status_code)
 
 
-@router.post("/forms/contact", status_code=status.HTTP_202_ACCEPTED,
-             responses={422: {"description": "one error per wrong field"}, 429: {"description": "rate limited"}})
-async def contact(request: Request) -> JSONResponse:
+def _received(reference: str) -> FormReceived:
+    return FormReceived(status="received", reference=reference, detail="Thank you. We will answer by email.")
+
+
+@router.post("/forms/contact", status_code=status.HTTP_202_ACCEPTED, response_model=FormReceived,
+             openapi_extra=_BODY, responses={**_REFUSED, **refusals(429)})
+async def contact(request: Request) -> FormReceived | JSONResponse:
     settings, limits = get_settings(), for_app(request.app.state)
     client = request.client.host if request.client else "unknown"
     wait = limits.hit(settings.form_rate_per_ip, "form", "ip", client)
@@ -73,14 +89,12 @@ async def contact(request: Request) -> JSONResponse:
     try:
         fields = await _fields(request)
     except _BadBody as bad:
-        return JSONResponse({"detail": "the form was not accepted", "errors": bad.errors},
-                            status_code=bad.status_code)
+        return _refused(bad.status_code, "the form was not accepted", bad.errors)
     reference = webform.new_reference()
     try:
         inbound = webform.parse(fields, reference=reference, received_at=utcnow())
     except webform.FormInvalid as invalid:
-        return JSONResponse({"detail": "some fields need a correction", "errors": invalid.errors},
-                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return _refused(status.HTTP_422_UNPROCESSABLE_CONTENT, "some fields need a correction", invalid.errors)
     except webform.Spam:
         log.info("contact form with the honeypot filled in: answered, not stored")
         return _received(reference)

@@ -11,12 +11,13 @@ import logging
 
 import redis
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import text
 
 from config.settings import get_settings
 from router import metrics
 from router.db import get_engine
+from router.web.models_public import Health, Ready
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -24,8 +25,8 @@ REDIS_TIMEOUT_SECONDS = 2.0
 
 
 @router.get("/healthz")
-def healthz() -> dict:
-    return {"status": "ok"}
+def healthz() -> Health:
+    return Health(status="ok")
 
 
 def _database() -> None:
@@ -51,8 +52,10 @@ def _redis() -> None:
             client.close()
 
 
-@router.get("/readyz")
-def readyz() -> JSONResponse:
+# `redis` is left out, not null, on a desk without Redis.
+@router.get("/readyz", response_model_exclude_none=True,
+            responses={503: {"model": Ready, "description": "a check failed: the part is named, the reason logged"}})
+def readyz(response: Response) -> Ready:
     checks = {"database": _database, **({"redis": _redis} if _redis_urls() else {})}
     results: dict[str, str] = {}
     for name, check in checks.items():
@@ -63,7 +66,8 @@ def readyz() -> JSONResponse:
             log.warning("readyz: %s unavailable (%s: %s)", name, type(exc).__name__, exc)
             results[name] = f"unavailable: {type(exc).__name__}"
     ready = all(value == "ok" for value in results.values())
-    return JSONResponse({"status": "ok" if ready else "unavailable", **results}, status_code=200 if ready else 503)
+    response.status_code = 200 if ready else 503
+    return Ready(status="ok" if ready else "unavailable", database=results["database"], redis=results.get("redis"))
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -8,13 +8,14 @@ from sqlmodel import col
 from router.db import read_scope
 from router.models import Agent, Conversation, Customer, Membership, Message, Pool
 from router.web.access import Caller, caller, pool_for, supervisor
+from router.web.errors import refusals
+from router.web.models_out import Me, PoolOut, QueueRow, queue_row
 from router.web.params import Limit, Offset
-from router.web.schemas import queue_row
 
 router = APIRouter(prefix="/api", tags=["queues"])
 
 
-def _rows(session, conversations: list[Conversation]) -> list[dict]:
+def _rows(session, conversations: list[Conversation]) -> list[QueueRow]:
     ids = [c.id for c in conversations]
     pools = dict(session.execute(select(col(Pool.id), col(Pool.name))).all())
     agents = dict(session.execute(select(col(Agent.id), col(Agent.name))).all())
@@ -40,18 +41,18 @@ def _open_ordered(query):
 
 
 @router.get("/me")
-def me(who: Caller = Depends(caller)) -> dict:
+def me(who: Caller = Depends(caller)) -> Me:
     agent = who.agent
     with read_scope() as session:
         pools = session.execute(select(col(Pool.name)).join(Membership, col(Membership.pool_id) == col(Pool.id))
                                 .where(col(Membership.agent_id) == agent.id)).scalars().all()
-    return {"name": agent.name, "display_name": agent.display_name, "role": agent.role, "status": agent.status,
-            "capacity": agent.capacity, "open": agent.open_count, "pools": pools,
-            "languages": agent.languages.split(",")}
+    return Me(name=agent.name, display_name=agent.display_name, role=agent.role, status=agent.status,
+              capacity=agent.capacity, open=agent.open_count, pools=list(pools),
+              languages=agent.languages.split(","))
 
 
-@router.get("/me/conversations")
-def my_conversations(who: Caller = Depends(caller), limit: Limit = 50, offset: Offset = 0) -> list[dict]:
+@router.get("/me/conversations", responses=refusals(422))
+def my_conversations(who: Caller = Depends(caller), limit: Limit = 50, offset: Offset = 0) -> list[QueueRow]:
     with read_scope() as session:
         query = _open_ordered(select(Conversation).where(col(Conversation.assignee_id) == who.agent.id,
                                                          who.conversations()))
@@ -59,20 +60,19 @@ def my_conversations(who: Caller = Depends(caller), limit: Limit = 50, offset: O
 
 
 @router.get("/pools")
-def pools(who: Caller = Depends(caller)) -> list[dict]:
+def pools(who: Caller = Depends(caller)) -> list[PoolOut]:
     """The caller's pools; every pool for a supervisor or admin."""
     with read_scope() as session:
         depth = dict(session.execute(select(col(Conversation.pool_id), func.count()).where(
             col(Conversation.state) != "resolved").group_by(col(Conversation.pool_id))).all())
-        return [{"name": p.name, "description": p.description, "open": depth.get(p.id, 0),
-                 "escalation": p.escalation}
+        return [PoolOut(name=p.name, description=p.description, open=depth.get(p.id, 0), escalation=p.escalation)
                 for p in session.execute(select(Pool).where(who.pools()).order_by(Pool.name)).scalars()]
 
 
-@router.get("/pools/{name}/queue")
+@router.get("/pools/{name}/queue", responses=refusals(403, 404, 422))
 def pool_queue(pool: Pool = Depends(pool_for),
                unassigned: bool = Query(False, description="only conversations nobody has yet"),
-               limit: Limit = 50, offset: Offset = 0) -> list[dict]:
+               limit: Limit = 50, offset: Offset = 0) -> list[QueueRow]:
     with read_scope() as session:
         query = _open_ordered(select(Conversation).where(col(Conversation.pool_id) == pool.id))
         if unassigned:
@@ -80,8 +80,8 @@ def pool_queue(pool: Pool = Depends(pool_for),
         return _rows(session, list(session.execute(query.limit(limit).offset(offset)).scalars()))
 
 
-@router.get("/parked")
-def parked(who: Caller = Depends(supervisor), limit: Limit = 50, offset: Offset = 0) -> list[dict]:
+@router.get("/parked", responses=refusals(403, 422))
+def parked(who: Caller = Depends(supervisor), limit: Limit = 50, offset: Offset = 0) -> list[QueueRow]:
     """Conversations holding only automatic mail (auto-replies, bounces, lists): nobody's
     work and off the clock, newest first; supervisors and admins only, like any conversation
     in no pool."""

@@ -11,6 +11,7 @@ from router.clock import utcnow
 from router.db import read_scope
 from router.sla_report import report
 from router.web.access import Caller, supervisor
+from router.web.errors import REFUSED_IN_WORDS, refusals
 from router.web.params import POOL_NAME_PATTERN
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -20,7 +21,7 @@ def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else (value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
-@router.get("/sla")
+@router.get("/sla", responses={**refusals(403, 404), **REFUSED_IN_WORDS})
 def sla(since: Annotated[datetime | None, Query(description="conversations opened from (ISO 8601)")] = None,
         until: Annotated[datetime | None, Query(description="opened before (ISO 8601); default now")] = None,
         pool: Annotated[str | None, Query(pattern=POOL_NAME_PATTERN)] = None,

@@ -16,6 +16,8 @@ from fastapi import APIRouter, HTTPException, Request, status
 from channels.telegram.receive import receive
 from channels.telegram.updates import BadUpdate
 from config.settings import get_settings
+from router.web.errors import refusal, refusals
+from router.web.models_public import TelegramAck
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["channels"])
@@ -35,8 +37,17 @@ def _check_secret(request: Request) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "wrong or missing X-Telegram-Bot-Api-Secret-Token")
 
 
-@router.post("/channels/telegram/webhook")
-async def telegram_webhook(request: Request) -> dict:
+# The route reads the body itself (an Update is checked by channels.telegram.updates).
+_UPDATE = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "description": "a Telegram Update (core.telegram.org/bots/api#update)"}}}}}
+
+
+@router.post("/channels/telegram/webhook", openapi_extra=_UPDATE, responses={
+    **refusal(400, "not a Telegram update"),
+    **refusal(403, "wrong or missing X-Telegram-Bot-Api-Secret-Token"),
+    **refusal(404, "the Telegram channel is off (no MSGROUTER_TELEGRAM_TOKEN)"),
+    **refusal(503, "the update could not be stored: Telegram delivers it again"), **refusals(413)})
+async def telegram_webhook(request: Request) -> TelegramAck:
     _check_secret(request)
     body = await request.body()
     if len(body) > MAX_UPDATE_BYTES:
@@ -50,5 +61,5 @@ async def telegram_webhook(request: Request) -> dict:
         log.exception("telegram update not stored")
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the update could not be stored; "
                             "deliver it again") from exc
-    return {"ok": True, "update_id": outcome.update_id, "kind": outcome.kind, "message_id": outcome.message_id,
-            "duplicate": outcome.duplicate}
+    return TelegramAck(ok=True, update_id=outcome.update_id, kind=outcome.kind, message_id=outcome.message_id,
+                       duplicate=outcome.duplicate)

@@ -17,6 +17,7 @@ from fastapi.responses import PlainTextResponse
 from channels.wechat.pushes import BadPush
 from channels.wechat.receive import ChannelOff, receive, verified
 from channels.wechat.verify import Refused
+from router.web.errors import json_refusals
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["channels"])
@@ -30,7 +31,8 @@ def _refuse(request: Request, exc: Exception) -> HTTPException:
     return HTTPException(status.HTTP_403_FORBIDDEN, f"not signed by WeChat: {exc}")
 
 
-@router.get("/channels/wechat", response_class=PlainTextResponse)
+# The refusals are JSON; the answers WeChat reads are plain text.
+@router.get("/channels/wechat", response_class=PlainTextResponse, responses=json_refusals(403, 404, 422))
 def check_server(request: Request, echostr: str = "") -> str:
     """WeChat's server check: `echostr` back when the signature is ours."""
     try:
@@ -40,7 +42,8 @@ def check_server(request: Request, echostr: str = "") -> str:
     return echostr
 
 
-@router.post("/channels/wechat", response_class=PlainTextResponse)
+@router.post("/channels/wechat", response_class=PlainTextResponse,
+             responses=json_refusals(400, 403, 404, 413, 503))
 async def push(request: Request) -> str:
     body = await request.body()
     if len(body) > MAX_PUSH_BYTES:

@@ -153,3 +153,45 @@ def test_correction_with_unknown_labels_is_refused(api, broker):
         assert response.json()["detail"]
     assert httpx.post(f"{base}/api/conversations/999999/labels", headers=auth(),
                       json={"urgency": "low"}).status_code == 404
+
+
+def test_a_conversation_lists_its_attachments_by_name_and_size(api, broker, monkeypatch):
+    """It answered 500 for any conversation with an attachment (found by the schemathesis
+    test): the route read a column its query had not selected."""
+    from email.message import EmailMessage
+
+    from conftest import reset_caches
+    from pipeline_support import ingest
+
+    monkeypatch.setenv("MSGROUTER_MAX_ATTACHMENT_BYTES", "1000")  # the big one is listed, not kept
+    reset_caches()
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "wei@example.com", "support@pinecone.example", "Receipt"
+    mail["Message-ID"] = "<receipt-1@example.com>"
+    mail.set_content("My withdrawal has not arrived; the receipt is attached.")
+    mail.add_attachment(b"txid 0xabc\n", maintype="text", subtype="plain", filename="receipt.txt")
+    mail.add_attachment(b"%PDF-1.4 " + b"x" * 2000, maintype="application", subtype="pdf", filename="statement.pdf")
+    cid = ingest(mail).conversation_id
+    base, auth = api
+    response = httpx.get(f"{base}/api/conversations/{cid}", headers=auth())
+    assert response.status_code == 200, response.text
+    listed = response.json()["messages"][0]["attachments"]
+    assert [(a["filename"], a["content_type"], a["stored"]) for a in listed] == [
+        ("receipt.txt", "text/plain", True), ("statement.pdf", "application/pdf", False)]
+    assert listed[0]["size"] == len(b"txid 0xabc\n") and listed[1]["size"] > 2000
+
+
+def test_relabelling_while_waiting_on_the_customer_keeps_the_clocks_stopped(api, broker):
+    """It answered 500 (found by the schemathesis test): the new deadlines were walked
+    through a pause that has no end yet. They are worked out when the customer writes."""
+    base, auth = api
+    cid = _ingest("How do I change the app language?", sender="waiting@example.com")
+    asked = httpx.post(f"{base}/api/conversations/{cid}/reply", headers=auth(),
+                       json={"text": "Which phone do you use?", "wait_for_customer": True})
+    assert asked.status_code == 201 and asked.json()["state"] == "waiting_customer", asked.text
+    relabelled = httpx.post(f"{base}/api/conversations/{cid}/labels", headers=auth(), json={"urgency": "high"})
+    assert relabelled.status_code == 200, relabelled.text
+    assert relabelled.json()["urgency"] == "high" and relabelled.json()["due_at"] is None, "the clocks stay stopped"
+    _ingest("An iPhone 15.", sender="waiting@example.com", subject="Re: Help")
+    shown = httpx.get(f"{base}/api/conversations/{cid}", headers=auth()).json()
+    assert shown["state"] == "open" and shown["deadlines"]["due_at"] is not None, "they run again"

@@ -82,6 +82,18 @@ def test_pool_names_with_control_characters_are_422(api, name):
     assert response.json()["detail"][0]["loc"] == ["path", "name"]
 
 
+@pytest.mark.parametrize(("method", "path"), [("GET", "/api/agents/ali%00ce/tokens"),
+                                            ("POST", "/api/agents/ali%00ce/tokens"),
+                                            ("DELETE", "/api/agents/ali%00ce/tokens/laptop"),
+                                            ("DELETE", "/api/agents/alice/tokens/lap%00top")])
+def test_agent_and_token_names_with_a_nul_are_422_not_a_database_error(api, method, path):
+    """On PostgreSQL the NUL reached the name lookup, which failed with a 500."""
+    base, auth = api
+    response = httpx.request(method, base + path, headers=auth("frank"), json={})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][0] == "path"
+
+
 def test_a_pool_name_that_is_merely_unknown_is_404(api):
     base, auth = api
     assert httpx.get(f"{base}/api/pools/no-such.pool/queue", headers=auth()).status_code == 404

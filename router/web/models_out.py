@@ -1,0 +1,258 @@
+"""What the agent API answers: one pydantic model per JSON shape, and how rows become them.
+
+These are the OpenAPI schema's response bodies, so a client (and the schemathesis test)
+can rely on every field's name and type. Times are ISO 8601 strings in UTC with a
+trailing Z (`router.clock.iso`), as they always were; a time that has not happened yet
+(no reply so far, no deadline) is null.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from router.clock import iso, utcnow
+from router.models import Conversation, Event, Message
+
+# An ISO 8601 time in UTC, "2026-12-07T03:18:26Z"; the format is documented, not re-parsed.
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+class QueueRow(BaseModel):
+    """One open conversation in a list: a pool's queue or my conversations."""
+
+    id: int
+    subject: str
+    channel: str
+    state: str = Field(description="open | waiting_customer | resolved")
+    category: str
+    urgency: str
+    language: str
+    pool: str | None
+    assignee: str | None
+    customer: str | None = Field(description="the customer's display name")
+    due_at: Timestamp | None = Field(description="the earliest open deadline")
+    seconds_left: int | None = Field(description="until due_at; negative once it has passed")
+    preview: str = Field(description="the first line of the latest inbound message, at most 140 characters")
+    contains_secret: bool
+
+
+class Me(BaseModel):
+    name: str
+    display_name: str
+    role: str = Field(description="agent | supervisor | admin")
+    status: str = Field(description="online | away | offline")
+    capacity: int
+    open: int = Field(description="open conversations assigned to me")
+    pools: list[str]
+    languages: list[str]
+
+
+class AgentOut(BaseModel):
+    """An agent as the admin's list shows them."""
+
+    name: str
+    display_name: str
+    role: str = Field(description="agent | supervisor | admin")
+    status: str = Field(description="online | away | offline")
+    pools: list[str]
+    capacity: int
+    open: int
+
+
+class TokenOut(BaseModel):
+    """One of an agent's tokens, by name: the token itself is shown once, when issued."""
+
+    name: str
+    created_at: Timestamp
+
+
+class IssuedToken(BaseModel):
+    agent: str
+    name: str
+    token: str = Field(description="shown in this answer only; stored as a hash")
+
+
+class PoolOut(BaseModel):
+    name: str
+    description: str
+    open: int = Field(description="open conversations in the pool")
+    escalation: str | None = Field(description="the pool a breached conversation moves to")
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    stored: bool = Field(description="false when the file was over the size limit or refused by policy")
+
+
+class MessageOut(BaseModel):
+    id: int
+    direction: str = Field(description="in (from the customer) | out (from us)")
+    channel: str
+    status: str
+    sender: str
+    sender_name: str
+    recipient: str
+    subject: str
+    text: str = Field(description="redacted before it was stored")
+    created_at: Timestamp
+    automatic: bool
+    author: str | None = Field(description="the agent who wrote an outbound reply")
+    secret_kinds: list[str]
+    category: str | None
+    urgency: str | None
+    language: str | None
+    auto_submitted: bool
+    auto_reason: str = Field(description="why an inbound message was taken as automatic (auto-reply, bounce, list)")
+    delivery_report: dict[str, Any] | None = Field(description="a bounce's parsed delivery status, when it is one")
+    parse_notes: list[str]
+    error: str | None
+    attachments: list[AttachmentOut]
+
+
+class EventOut(BaseModel):
+    kind: str
+    actor: str
+    at: Timestamp
+    message_id: int | None
+    data: dict[str, Any]
+
+
+class IdentityOut(BaseModel):
+    channel: str
+    address: str
+    undeliverable: bool
+
+
+class OtherConversation(BaseModel):
+    id: int
+    channel: str
+    state: str
+    subject: str
+    created_at: Timestamp
+
+
+class CustomerOut(BaseModel):
+    id: int
+    name: str
+    identities: list[IdentityOut]
+    conversations: list[OtherConversation] = Field(description="the customer's others, newest first, at most 20")
+
+
+class Deadlines(BaseModel):
+    due_at: Timestamp | None
+    seconds_left: int | None
+    first_reply_due_at: Timestamp | None
+    next_reply_due_at: Timestamp | None
+    resolution_due_at: Timestamp | None
+
+
+class ConversationOut(BaseModel):
+    """A whole conversation: messages, events, deadlines and the reasons for its routing."""
+
+    id: int
+    subject: str
+    channel: str
+    state: str
+    category: str
+    urgency: str
+    language: str
+    contains_secret: bool
+    pool: str | None
+    assignee: str | None
+    customer: CustomerOut
+    created_at: Timestamp
+    first_replied_at: Timestamp | None
+    resolved_at: Timestamp | None
+    investigating_since: Timestamp | None = None
+    deadlines: Deadlines
+    sla: dict[str, Any] = Field(description="the SLA rule, whether the clocks are paused, and each deadline's state")
+    metrics: dict[str, Any] = Field(description="first reply and resolution in business time, replies, breaches")
+    reasons: list[dict[str, Any]] = Field(description="why it is where it is: {step, reason, ...}, in order")
+    messages: list[MessageOut]
+    events: list[EventOut]
+
+
+class ReplyOut(BaseModel):
+    message_id: int = Field(description="the outbound message, queued for its channel")
+    status: str
+    external_id: str
+    state: str = Field(description="the conversation's state after the reply (waiting_customer when asked)")
+
+
+class Resolved(BaseModel):
+    id: int
+    state: str
+
+
+class StatusUpdateOut(BaseModel):
+    message_id: int
+    language: str | None
+    status: str
+
+
+class InvestigationOut(BaseModel):
+    id: int
+    state: str
+    investigating_since: Timestamp | None
+    due_at: Timestamp | None
+    next_reply_due_at: Timestamp | None
+    status_update: StatusUpdateOut | None = Field(default=None, description="the update queued to the customer")
+
+
+class Reassigned(BaseModel):
+    id: int
+    pool: str | None
+    assignee: str | None
+
+
+class Relabelled(BaseModel):
+    id: int
+    category: str
+    urgency: str
+    pool: str | None
+    assignee: str | None
+    due_at: Timestamp | None
+
+
+def seconds_left(due: datetime | None) -> int | None:
+    return None if due is None else int((due - utcnow()).total_seconds())
+
+
+def _name(names: dict[int, str], key: int | None) -> str | None:
+    return None if key is None else names.get(key)
+
+
+def queue_row(c: Conversation, pools: dict[int, str], agents: dict[int, str],
+              customers: dict[int, str], previews: dict[int, str]) -> QueueRow:
+    assert c.id is not None  # read from the database
+    return QueueRow(
+        id=c.id, subject=c.subject, channel=c.channel, state=c.state,
+        category=c.category, urgency=c.urgency, language=c.language,
+        pool=_name(pools, c.pool_id), assignee=_name(agents, c.assignee_id),
+        customer=_name(customers, c.customer_id), due_at=iso(c.due_at),
+        seconds_left=seconds_left(c.due_at), preview=_name(previews, c.id) or "",
+        contains_secret=c.contains_secret,
+    )
+
+
+def message_out(m: Message, attachments: list[AttachmentOut], agents: dict[int, str]) -> MessageOut:
+    assert m.id is not None
+    return MessageOut(
+        id=m.id, direction=m.direction, channel=m.channel, status=m.status,
+        sender=m.sender, sender_name=m.sender_name, recipient=m.recipient,
+        subject=m.subject, text=m.text, created_at=iso(m.created_at) or "",
+        automatic=m.automatic, author=_name(agents, m.author_id), secret_kinds=m.secret_kinds,
+        category=m.category, urgency=m.urgency, language=m.language,
+        auto_submitted=m.auto_submitted, auto_reason=m.auto_reason, delivery_report=m.delivery_report,
+        parse_notes=m.parse_notes, error=m.error,
+        attachments=attachments,
+    )
+
+
+def event_out(e: Event) -> EventOut:
+    return EventOut(kind=e.kind, actor=e.actor, at=iso(e.at) or "", message_id=e.message_id, data=e.data)
