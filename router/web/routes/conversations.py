@@ -170,7 +170,7 @@ def _investigation(c: Conversation, update: StatusUpdateOut | None = None) -> In
                             due_at=iso(c.due_at), next_reply_due_at=iso(c.next_reply_due_at), status_update=update)
 
 
-@router.post("/{conversation_id}/investigating", responses=refusals(404, 409, 422))
+@router.post("/{conversation_id}/investigating", responses={**_BODY, **refusals(404, 409, 422)})
 def start_investigating(body: InvestigatingIn, target: Investigating) -> InvestigationOut:
     """The desk is working on it: the next-reply clock runs; with `status_update` the
     customer gets the desk's templated update (automatic, not a first reply)."""

@@ -124,6 +124,7 @@ def _aims(conversations: list[int]) -> dict[str, list[dict[str, Any]]]:
         conversation + "/reassign": on_each({}, {"agent": "dan"}, {"pool": "general"},
                                             {"agent": "carol", "pool": "tech"}),
         conversation + "/labels": on_each({}, {"urgency": "low"}, {"category": "security", "urgency": "critical"}),
+        conversation + "/investigating": on_each({}, {"status_update": False}, {"status_update": True}),
         "/api/agents/{name}/tokens": [{"path_parameters": {"name": a}} for a in ("alice", "carol")],
         "/api/agents/{name}/tokens/{token_name}": [{"path_parameters": {"name": "alice", "token_name": t}}
                                                    for t in ALICE_TOKENS],
@@ -189,13 +190,22 @@ def test_the_schema_lists_every_operation(desk_schema):
     assert {(op.method.upper(), op.path) for op in _operations(schema)} == OPERATIONS
 
 
+def _aimed(operation, aims: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The path's aims for this operation: without a body for one that takes none (a
+    DELETE beside a POST on the same path)."""
+    aimed = aims.get(operation.path, [])
+    if operation.method.upper() in ("GET", "DELETE"):
+        aimed = [{k: v for k, v in aim.items() if k not in ("body", "media_type")} for aim in aimed]
+    return aimed
+
+
 def test_every_operation_answers_as_its_schema_says(desk_schema):
     schema, aims = desk_schema
     failures, answered = [], {}
     for operation in _operations(schema):
         answered[operation.label] = seen = Counter()
         try:
-            _fuzz(operation, aims.get(operation.path, []), seen)
+            _fuzz(operation, _aimed(operation, aims), seen)
         except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - every operation is tried, all reported
             failures.append(f"{operation.label}: {exc}")
     print("\n".join(f"{label}: {dict(sorted(seen.items()))}" for label, seen in answered.items()))
