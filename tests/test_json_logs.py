@@ -93,7 +93,7 @@ def test_a_line_logged_during_an_api_request_carries_its_conversation(json_log, 
     from router.tokens import issue_token
 
     with session_scope() as session:
-        token = issue_token(session, "alice", actor="test")
+        token = issue_token(session, "erin", actor="test")  # the supervisor: any pool's case
         cid = session.execute(select(func.max(Conversation.id))).scalar_one()
     with serve_app(create_app()) as base:
         reply = httpx.post(f"{base}/api/conversations/{cid}/reply", json={"text": "We are on it."},
