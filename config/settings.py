@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DESK = Path(__file__).with_name("desk.toml")
@@ -153,17 +153,6 @@ class Settings(BaseSettings):
     form_rate_per_ip: str = "10 per hour"
     form_rate_per_address: str = "5 per hour"
 
-    @field_validator("chat_rate_limit", "form_rate_per_ip", "form_rate_per_address")
-    @classmethod
-    def _rate_limit(cls, value: str) -> str:
-        from limits import parse
-
-        try:
-            parse(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a rate limit such as '10 per hour'") from None
-        return value
-
     @model_validator(mode="after")
     def _no_chat_demo_in_production(self) -> Settings:
         if self.production and self.chat_demo:
@@ -190,15 +179,18 @@ class Settings(BaseSettings):
     imap_timeout_seconds: float = Field(default=30.0, gt=0)
 
 
-    @field_validator("api_rate_limit")
+    @field_validator("api_rate_limit", "chat_rate_limit", "form_rate_per_ip", "form_rate_per_address")
     @classmethod
-    def _rate_limit_parses(cls, value: str) -> str:
+    def _rate_limit_parses(cls, value: str, info: ValidationInfo) -> str:
+        """Every rate is written as the `limits` library reads it ('300/minute', '10 per
+        hour', or several separated by ';'): refused at start-up, named, when it is not."""
         from limits import parse_many
 
         try:
             parse_many(value)
         except ValueError:
-            raise ValueError(f"MSGROUTER_API_RATE_LIMIT: not a rate such as '300/minute': {value!r}") from None
+            name = f"MSGROUTER_{(info.field_name or '').upper()}"
+            raise ValueError(f"{name}: not a rate such as '10 per hour' or '300/minute': {value!r}") from None
         return value
 
     @field_validator("wechat_aes_key")
