@@ -26,7 +26,7 @@ TEXT: dict[str, dict[str, str]] = {
         "reassign": "Reassign", "reassigned": "Reassigned.", "agent": "Agent",
         "keep_or_free": "(the pool's next free agent)", "same_pool": "(this pool)",
         "load": "Load per agent", "presence": "Presence", "presence_online": "online",
-        "presence_away": "away", "presence_offline": "offline",
+        "presence_away": "away", "presence_offline": "offline", "open_of_capacity": "Open / capacity",
     },
     "zh": {
         "desk": "客服工作台", "sign_in": "登录", "name": "用户名", "password": "密码",
@@ -48,7 +48,7 @@ TEXT: dict[str, dict[str, str]] = {
         "reassign": "转派", "reassigned": "已转派。", "agent": "客服",
         "keep_or_free": "（工单池中下一位空闲客服）", "same_pool": "（当前工单池）",
         "load": "客服负载", "presence": "在线状态", "presence_online": "在线",
-        "presence_away": "离开", "presence_offline": "离线",
+        "presence_away": "离开", "presence_offline": "离线", "open_of_capacity": "处理中 / 上限",
     },
 }
 

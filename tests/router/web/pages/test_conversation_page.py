@@ -58,7 +58,8 @@ def test_the_reassign_form_moves_the_case_to_another_agent_of_the_pool(api, brok
     assert _placement(cid) == ("security", "dan")
     assert 'id="assignee">dan<' in alice.get(moved.headers["location"]).text
     with session_scope() as session:
-        event = session.execute(select(Event).where(Event.conversation_id == cid, Event.kind == "reassigned")).scalar_one()
+        event = session.execute(select(Event).where(Event.conversation_id == cid,
+                                                    Event.kind == "reassigned")).scalar_one()
     assert event.actor == MEMBER and event.data["agent"][1] == "dan"
 
 
@@ -125,7 +126,8 @@ def test_a_macro_edited_into_asking_for_a_secret_is_refused_at_send(api, broker,
     [cid] = security_cases(1)
     alice = signed_in(base, MEMBER)
     draft = _draft(alice.get(f"/conversations/{cid}", params={"macro": "funds-at-risk"}).text)
-    edited = draft.replace("Then reply in case", "Also send us your old recovery phrase so we can check it. Then reply in case")
+    asking = "Also send us your old recovery phrase so we can check it."
+    edited = draft.replace("Then reply in case", f"{asking} Then reply in case")
     refused = alice.post(f"/conversations/{cid}/reply", data={"csrf": csrf_of(alice, "/work"), "text": edited})
     assert refused.status_code == 422 and 'id="reply-error"' in refused.text
     with session_scope() as session:
