@@ -1,5 +1,5 @@
-"""The desk configuration (`desk.toml`): pools, demo agents, routing, SLA policy and
-acknowledgement templates, validated at start-up with errors that name the key."""
+"""The desk configuration (`desk.toml`): pools, demo agents, routing, SLA policy,
+acknowledgement templates and macros, validated at start-up with errors that name the key."""
 from __future__ import annotations
 
 import re
@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from config.durations import Duration, parse_duration  # noqa: F401  (parse_duration: the desk's API)
+from config.macros import Macro, check_macro_names
 from config.sla import ALWAYS_OPEN, DEFAULT_SLA, Calendar, SlaRule
 
 CATEGORIES = ("security", "transaction", "account", "technical", "complaint",
@@ -150,6 +151,8 @@ class Desk(Strict):
     status_update: StatusUpdate | None = None
     threading: Threading = Threading()
     attachments: Attachments = Attachments()
+    # Canned replies agents insert into a draft, by name (config/macros.py).
+    macros: dict[str, Macro] = {}
 
     @model_validator(mode="after")
     def _cross_references(self) -> Desk:
@@ -220,6 +223,7 @@ def _check_names(desk: Desk) -> None:
     if desk.status_update is not None and desk.desk.default_language not in desk.status_update.templates:
         fail("status_update.templates", f"no template for the default language "
              f"{desk.desk.default_language!r}")
+    check_macro_names(list(desk.macros))
 
 
 class DeskConfigError(ValueError):

@@ -37,7 +37,7 @@ from router.web.schemas import ReassignIn
 EVERY_POOL = frozenset({"supervisor", "admin"})
 # What a route may do to one conversation. Today every action follows the same pool rule;
 # the name keeps a later difference (a read-only role) out of the routes.
-CONVERSATION_ACTIONS = frozenset({"read", "reply", "resolve", "reassign", "relabel", "investigate"})
+CONVERSATION_ACTIONS = frozenset({"read", "reply", "resolve", "reassign", "relabel", "investigate", "note"})
 
 
 @dataclass(frozen=True)
@@ -144,12 +144,14 @@ Resolving = Annotated[ConversationAccess, Depends(conversation_for("resolve"))]
 Reassigning = Annotated[ConversationAccess, Depends(conversation_for("reassign"))]
 Relabelling = Annotated[ConversationAccess, Depends(conversation_for("relabel"))]
 Investigating = Annotated[ConversationAccess, Depends(conversation_for("investigate"))]
+Noting = Annotated[ConversationAccess, Depends(conversation_for("note"))]
 # The same for dashboard pages, signed in by session.
 PageReading = Annotated[ConversationAccess, Depends(conversation_for("read", page_caller))]
 PageReplying = Annotated[ConversationAccess, Depends(conversation_for("reply", page_caller))]
 PageResolving = Annotated[ConversationAccess, Depends(conversation_for("resolve", page_caller))]
 PageReassigning = Annotated[ConversationAccess, Depends(conversation_for("reassign", page_caller))]
 PageRelabelling = Annotated[ConversationAccess, Depends(conversation_for("relabel", page_caller))]
+PageNoting = Annotated[ConversationAccess, Depends(conversation_for("note", page_caller))]
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,16 @@ class EventOut(BaseModel):
     data: dict[str, Any]
 
 
+class NoteOut(BaseModel):
+    """An internal note: for agents only, never sent to the customer."""
+
+    id: int
+    author: str = Field(description="the agent who wrote it")
+    at: Timestamp
+    text: str = Field(description="redacted before it was stored")
+    secret_kinds: list[str] = Field(description="the kinds of secret taken out of it, if any")
+
+
 class IdentityOut(BaseModel):
     channel: str
     address: str
@@ -174,6 +184,7 @@ class ConversationOut(BaseModel):
     metrics: dict[str, Any] = Field(description="first reply and resolution in business time, replies, breaches")
     reasons: list[dict[str, Any]] = Field(description="why it is where it is: {step, reason, ...}, in order")
     messages: list[MessageOut]
+    notes: list[NoteOut] = Field(description="agents' internal notes, oldest first; never sent to the customer")
     events: list[EventOut]
 
 
@@ -252,6 +263,12 @@ def message_out(m: Message, attachments: list[AttachmentOut], agents: dict[int, 
         parse_notes=m.parse_notes, error=m.error,
         attachments=attachments,
     )
+
+
+def note_out(e: Event) -> NoteOut:
+    assert e.id is not None
+    return NoteOut(id=e.id, author=e.actor, at=iso(e.at) or "", text=str(e.data.get("text", "")),
+                   secret_kinds=[str(k) for k in e.data.get("secret_kinds", [])])
 
 
 def event_out(e: Event) -> EventOut:

@@ -13,6 +13,11 @@ class ReplyIn(BaseModel):
     wait_for_customer: bool = False
 
 
+class NoteIn(BaseModel):
+    # Redacted before it is stored; seen by agents only, never sent to the customer.
+    text: CleanText = Field(min_length=1, max_length=10_000)
+
+
 class InvestigatingIn(BaseModel):
     # Send the customer the desk's templated status update (desk.toml [status_update]).
     status_update: bool = False

@@ -19,6 +19,14 @@ TEXT: dict[str, dict[str, str]] = {
         "pool": "Pool", "refused": "Not sent", "other_cases": "The customer's other cases",
         "internal": "automatic", "resolved": "Resolved.", "sent": "Reply queued for sending.",
         "live": "Updates live.",
+        # The conversation page's notes, macros and reassign form; the pool page's load.
+        "internal_note": "Internal note", "add_note": "Add note", "noted": "Note added.",
+        "note_hint": "Only agents see notes: the customer never does.",
+        "macro": "Macro", "insert_macro": "Insert", "no_macro": "No such macro:",
+        "reassign": "Reassign", "reassigned": "Reassigned.", "agent": "Agent",
+        "keep_or_free": "(the pool's next free agent)", "same_pool": "(this pool)",
+        "load": "Load per agent", "presence": "Presence", "presence_online": "online",
+        "presence_away": "away", "presence_offline": "offline", "open_of_capacity": "Open / capacity",
     },
     "zh": {
         "desk": "客服工作台", "sign_in": "登录", "name": "用户名", "password": "密码",
@@ -33,6 +41,14 @@ TEXT: dict[str, dict[str, str]] = {
         "pool": "工单池", "refused": "未发送", "other_cases": "该客户的其他工单",
         "internal": "自动", "resolved": "已解决。", "sent": "回复已排队发送。",
         "live": "实时更新。",
+        # 工单页的内部备注、快捷回复和转派；工单池页的负载。
+        "internal_note": "内部备注", "add_note": "添加备注", "noted": "备注已添加。",
+        "note_hint": "备注仅客服可见，客户永远看不到。",
+        "macro": "快捷回复", "insert_macro": "插入", "no_macro": "没有这个快捷回复：",
+        "reassign": "转派", "reassigned": "已转派。", "agent": "客服",
+        "keep_or_free": "（工单池中下一位空闲客服）", "same_pool": "（当前工单池）",
+        "load": "客服负载", "presence": "在线状态", "presence_online": "在线",
+        "presence_away": "离开", "presence_offline": "离线", "open_of_capacity": "处理中 / 上限",
     },
 }
 

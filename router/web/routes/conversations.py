@@ -1,5 +1,5 @@
 """Agent API for one conversation: read it, reply, resolve, reassign, correct its labels,
-mark it investigating."""
+mark it investigating, add an internal note."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -8,14 +8,23 @@ from sqlmodel import col
 
 from config.desk import get_desk
 from router import conversations as actions
-from router import investigating, sla_metrics
+from router import investigating, notes, sla_metrics
 from router.clock import iso, utcnow
 from router.corrections import CorrectionError, correct
 from router.db import read_scope, session_scope
 from router.doorbell import get_doorbell
 from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool, SlaAlarm
 from router.outbound_guard import OutboundRefused
-from router.web.access import Investigating, Reading, Reassignment, Relabelling, Replying, Resolving, reassignment
+from router.web.access import (
+    Investigating,
+    Noting,
+    Reading,
+    Reassignment,
+    Relabelling,
+    Replying,
+    Resolving,
+    reassignment,
+)
 from router.web.errors import REFUSED_IN_WORDS, refusals
 from router.web.models_out import (
     AttachmentOut,
@@ -24,6 +33,7 @@ from router.web.models_out import (
     Deadlines,
     IdentityOut,
     InvestigationOut,
+    NoteOut,
     OtherConversation,
     Reassigned,
     Relabelled,
@@ -32,9 +42,10 @@ from router.web.models_out import (
     StatusUpdateOut,
     event_out,
     message_out,
+    note_out,
     seconds_left,
 )
-from router.web.schemas import InvestigatingIn, LabelsIn, ReplyIn
+from router.web.schemas import InvestigatingIn, LabelsIn, NoteIn, ReplyIn
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
@@ -75,8 +86,8 @@ def show(target: Reading) -> ConversationOut:
         messages = list(session.execute(select(Message).where(col(Message.conversation_id) == c.id)
                                         .order_by(col(Message.id))).scalars())
         attachments = _attachments(session, [m.id for m in messages])
-        events = session.execute(select(Event).where(col(Event.conversation_id) == c.id)
-                                 .order_by(col(Event.id))).scalars()
+        events = list(session.execute(select(Event).where(col(Event.conversation_id) == c.id)
+                                      .order_by(col(Event.id))).scalars())
         customer = session.get(Customer, c.customer_id)
         assert customer is not None  # a conversation's customer is never deleted
         identities = session.execute(select(Identity).where(col(Identity.customer_id) == c.customer_id)).scalars()
@@ -107,6 +118,7 @@ def show(target: Reading) -> ConversationOut:
             metrics=sla_metrics.figures(c, desk, pool_name, replies, breaches, now),
             reasons=c.reasons,
             messages=[message_out(m, attachments.get(m.id, []), agents) for m in messages],
+            notes=[note_out(e) for e in events if e.kind == notes.KIND],
             events=[event_out(e) for e in events],
         )
 
@@ -146,6 +158,18 @@ def reassign(move: Reassignment = Depends(reassignment)) -> Reassigned:
             return Reassigned(id=c.id, pool=pool.name if pool else None, assignee=names.get(c.assignee_id))
     except actions.ActionError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+
+
+@router.post("/{conversation_id}/notes", status_code=status.HTTP_201_CREATED,
+             responses={**_BODY, **refusals(404), **REFUSED_IN_WORDS})
+def add_note(body: NoteIn, target: Noting) -> NoteOut:
+    """An internal note for the agents: stored redacted in the conversation's event log,
+    shown on its page, never sent to the customer."""
+    try:
+        with session_scope() as session:
+            return note_out(notes.add_note(session, target.load(session), target.agent, body.text))
+    except notes.NoteRefused as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 @router.post("/{conversation_id}/labels", responses={**_BODY, **refusals(404), **REFUSED_IN_WORDS})

@@ -68,6 +68,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", CONVERSATION + "/labels"): _pool_work(200, outside=404),
     ("POST", CONVERSATION + "/investigating"): _pool_work(200, outside=404),
     ("DELETE", CONVERSATION + "/investigating"): _pool_work(200, outside=404),
+    ("POST", CONVERSATION + "/notes"): _pool_work(201, outside=404),
     ("GET", "/api/parked"): {**_signed_in(200), "member": 403, "outsider": 403},
     ("GET", "/api/outbound"): {**_signed_in(200), "member": 403, "outsider": 403},
     ("GET", "/api/reports/sla"): {**_signed_in(200), "member": 403, "outsider": 403},
@@ -97,17 +98,22 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", PAGE + "/resolve"): _page(303, outside=404, stranger=403),
     # Claiming takes membership of the pool: erin and frank are not in security (409, shown on the page).
     ("POST", PAGE + "/claim"): {**_page(303, outside=404, stranger=403), "supervisor": 409, "admin": 409},
+    ("POST", PAGE + "/reassign"): _page(303, outside=404, stranger=403),
+    ("POST", PAGE + "/notes"): _page(303, outside=404, stranger=403),
 }
 PAGES = {path for _, path in EXPECTED if not path.startswith(("/api/", "/chat/", "/forms/", "/channels/"))
          and path not in ("/healthz", "/readyz", "/metrics") and not path.startswith(("/docs", "/redoc", "/openapi"))}
 FORMS = {PAGE + "/reply": {"text": "We are looking into it and will write again within the hour."},
-         PAGE + "/labels": {"urgency": "high"}}
+         PAGE + "/labels": {"urgency": "high"},
+         PAGE + "/reassign": {"agent": "dan"},
+         PAGE + "/notes": {"text": "Checked the chain: the transfer left the wallet at 03:12."}}
 
 BODIES = {
     CONVERSATION + "/reply": {"text": "We are looking into it and will write again within the hour."},
     CONVERSATION + "/reassign": {"agent": "dan"},
     CONVERSATION + "/labels": {"urgency": "high"},
     CONVERSATION + "/investigating": {"status_update": True},  # DELETE ignores it
+    CONVERSATION + "/notes": {"text": "Checked the chain: the transfer left the wallet at 03:12."},
     "/api/agents/{name}/tokens": {"name": None},
 }
 

@@ -63,6 +63,7 @@ OPERATIONS = {
     ("POST", "/api/conversations/{conversation_id}/labels"),
     ("POST", "/api/conversations/{conversation_id}/investigating"),
     ("DELETE", "/api/conversations/{conversation_id}/investigating"),
+    ("POST", "/api/conversations/{conversation_id}/notes"),
     ("GET", "/api/agents"), ("GET", "/api/agents/{name}/tokens"), ("POST", "/api/agents/{name}/tokens"),
     ("DELETE", "/api/agents/{name}/tokens/{token_name}"),
     ("GET", "/api/parked"), ("GET", "/api/outbound"), ("GET", "/api/reports/sla"),
@@ -125,6 +126,7 @@ def _aims(conversations: list[int]) -> dict[str, list[dict[str, Any]]]:
                                             {"agent": "carol", "pool": "tech"}),
         conversation + "/labels": on_each({}, {"urgency": "low"}, {"category": "security", "urgency": "critical"}),
         conversation + "/investigating": on_each({}, {"status_update": False}, {"status_update": True}),
+        conversation + "/notes": on_each({}, {"text": "Customer phoned: the deposit was sent on the wrong network."}),
         "/api/agents/{name}/tokens": [{"path_parameters": {"name": a}} for a in ("alice", "carol")],
         "/api/agents/{name}/tokens/{token_name}": [{"path_parameters": {"name": "alice", "token_name": t}}
                                                    for t in ALICE_TOKENS],
