@@ -105,7 +105,7 @@ def _seconds(session: Session, later: Any, earlier: Any) -> Any:
 
 
 def _times(session: Session, scope: ColumnElement[bool], event: Any) -> Times:
-    """p50 and p90 by linear interpolation between the two values around rank q·(n-1), each
+    """p50 and p90 by linear interpolation between the two values around rank q*(n-1), each
     pair read with ORDER BY ... LIMIT 2 OFFSET k: the same on SQLite (no percentile
     function) and PostgreSQL, and what numpy.percentile gives on the whole list."""
     where = and_(scope, event.is_not(None))
@@ -130,7 +130,7 @@ def _count_by(session: Session, scope: ColumnElement[bool], column: Any) -> list
 
 
 def _by_hour(session: Session, scope: ColumnElement[bool], opened: Any) -> Counter[datetime]:
-    """Conversations per UTC hour of the range (at most 24 × the days in it): the hour-of-day
+    """Conversations per UTC hour of the range (at most 24 x the days in it): the hour-of-day
     and the daily series are both sums of these."""
     if on_postgresql(session):
         bucket = func.to_char(opened, literal("YYYY-MM-DD HH24"))

@@ -38,7 +38,7 @@ def test_every_figure_of_the_whole_desk_is_exact(api, broker, time_machine):
     found = _figures(None)
     assert found.conversations == 5  # the one opened the day before is outside the range
     # First replies: 1 h (crash), 30 min (withdrawal), 30 h (fees). p90 sits 0.8 of the way
-    # from the 2nd to the 3rd of the three: 3600 + 0.8 × (108000 - 3600).
+    # from the 2nd to the 3rd of the three: 3600 + 0.8 * (108000 - 3600).
     assert found.first_reply == Times(3, 3600.0, 87120.0)
     assert (found.first_reply.p50, found.first_reply.p90) == _linear([3600, 1800, 108000])
     # Resolved: withdrawal after 3 h, crash after 6 h.

@@ -91,6 +91,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/work"): _page(200),
     ("GET", "/pools"): _page(200),
     ("GET", "/pools/{name}"): _page(200, outside=403),
+    ("GET", "/reports"): _page(200),  # each caller's own pools (tests/router/web/pages/test_reports_page.py)
     ("GET", PAGE): _page(200, outside=404),
     ("POST", PAGE + "/reply"): _page(303, outside=404, stranger=403),
     ("POST", PAGE + "/labels"): _page(303, outside=404, stranger=403),
