@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlmodel import col
@@ -17,7 +17,7 @@ from router.clock import utcnow
 from router.db import read_scope
 from router.models import Pool
 from router.report_figures import Figures, figures
-from router.web.access import Caller, page_caller
+from router.web.access import Caller, page_caller, report_pools
 from router.web.pages import charts, strings
 from router.web.pages.render import page
 
@@ -81,17 +81,9 @@ def plots(found: Figures, t: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _scope(who: Caller, pool_name: str | None, t: dict[str, str]) -> tuple[list[Pool], list[int] | None, str | None]:
-    """The pools the caller may pick from, the pool ids to count (None: all, stray work
-    too), and a refusal when the pool named is unknown or not the caller's."""
+def _pickable(who: Caller) -> list[Pool]:
     with read_scope() as session:
-        visible = list(session.execute(select(Pool).where(who.pools()).order_by(col(Pool.name))).scalars())
-    if pool_name:
-        chosen = [p for p in visible if p.name == pool_name]
-        if not chosen:
-            return visible, [], t["bad_pool"].format(pool=pool_name)
-        return visible, [chosen[0].id], None
-    return visible, None if who.sees_every_pool else sorted(who.pool_ids), None
+        return list(session.execute(select(Pool).where(who.pools()).order_by(col(Pool.name))).scalars())
 
 
 @router.get("/reports")
@@ -99,8 +91,7 @@ def reports(request: Request, start: str | None = None, end: str | None = None, 
             pool: str | None = None, who: Caller = Depends(page_caller)) -> Response:
     t = strings.TEXT[strings.for_agent(who.agent)]
     now = utcnow()
-    visible, pool_ids, refused = _scope(who, pool, t)
-    context: dict[str, Any] = {"pools": visible, "pool": pool or "", "presets": PRESETS, "max_days": MAX_DAYS,
+    context: dict[str, Any] = {"pools": _pickable(who), "pool": pool or "", "presets": PRESETS, "max_days": MAX_DAYS,
                                "start": start or "", "end": end or "", "csat": None,
                                "every_pool": who.sees_every_pool}
     try:
@@ -108,10 +99,11 @@ def reports(request: Request, start: str | None = None, end: str | None = None, 
     except BadRange as error:
         return page(request, "reports.html", who.agent, status_code=422, error=str(error), **context)
     context.update(start=span.first.isoformat(), end=span.last.isoformat())
-    if refused:
-        # An agent naming a pool not theirs learns only that it is not theirs to report on,
-        # as the pool queue page says (403); pools are named in the desk file anyway.
-        return page(request, "reports.html", who.agent, status_code=403, error=refused, **context)
+    try:
+        pool_ids = report_pools(who, pool or None)
+    except HTTPException as refused:  # 404 no such pool, 403 not the caller's: said on the page
+        return page(request, "reports.html", who.agent, status_code=refused.status_code,
+                    error=t["bad_pool"].format(pool=pool), **context)
     with read_scope() as session:
         found = figures(session, span.start, span.end, now, pool_ids)
         # CSAT: wired at merge with router/csat_report.py, e.g.

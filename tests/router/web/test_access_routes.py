@@ -71,6 +71,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/parked"): {**_signed_in(200), "member": 403, "outsider": 403},
     ("GET", "/api/outbound"): {**_signed_in(200), "member": 403, "outsider": 403},
     ("GET", "/api/reports/sla"): {**_signed_in(200), "member": 403, "outsider": 403},
+    ("GET", "/api/reports/summary"): _signed_in(200),  # over the caller's own pools
     ("GET", "/api/agents"): _admin_only(200),
     ("GET", "/api/agents/{name}/tokens"): _admin_only(200),
     ("POST", "/api/agents/{name}/tokens"): _admin_only(201),
