@@ -79,3 +79,19 @@ def test_the_totals_are_the_sla_reports(api, broker, time_machine):
         sla["conversations"], sla["first_reply_met"], sla["first_reply_breached"], sla["first_reply_open"])
     assert (found.share_met, found.share_breached) == (sla["share_met"], sla["share_breached"])
     assert {"p50": found.first_reply.p50, "p90": found.first_reply.p90} == sla["first_reply_seconds"]["calendar"]
+
+
+def test_a_recorded_breach_counts_even_before_the_deadline_as_now_sees_it(api, broker, time_machine):
+    """A breach alarm is a breach whatever the deadline column says (the SLA report's rule):
+    read as of the Telegram message's arrival, only its recorded alarm makes it breached."""
+    from router import tick
+
+    ids = build(api, time_machine)
+    tick.run()  # records the Telegram message's first-reply breach (and escalates it)
+    arrival = datetime(2031, 3, 5, 11, 0, tzinfo=UTC)
+    with read_scope() as session:
+        found = figures(session, START, END, arrival, None)
+        sla = report(session, get_desk(), START, END, arrival)["total"]
+    assert (found.met, found.breached, found.open) == (2, 2, 1)
+    assert (sla["first_reply_met"], sla["first_reply_breached"], sla["first_reply_open"]) == (2, 2, 1)
+    assert ids["telegram"]  # the one the alarm is on

@@ -72,6 +72,8 @@ def test_an_agent_sees_only_their_pools(api, broker, time_machine):
     refused = alice.get("/reports", params={**RANGE, "pool": "tech"})
     assert refused.status_code == 403 and ZH["bad_pool"].format(pool="tech") in refused.text
     assert "<svg" not in refused.text
+    unknown = alice.get("/reports", params={**RANGE, "pool": "billing"})
+    assert unknown.status_code == 404 and ZH["bad_pool"].format(pool="billing") in unknown.text
 
 
 def test_a_bad_range_is_explained_on_the_page(api, broker, time_machine):
