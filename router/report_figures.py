@@ -133,7 +133,9 @@ def _by_hour(session: Session, scope: ColumnElement[bool], opened: Any) -> Count
     """Conversations per UTC hour of the range (at most 24 x the days in it): the hour-of-day
     and the daily series are both sums of these."""
     if on_postgresql(session):
-        bucket = func.to_char(opened, literal("YYYY-MM-DD HH24"))
+        # timestamptz prints in the session's TimeZone, which is the server's unless set:
+        # read as UTC so the buckets do not move with where the database runs.
+        bucket = func.to_char(func.timezone(literal("UTC"), opened), literal("YYYY-MM-DD HH24"))
     else:
         bucket = func.strftime(literal("%Y-%m-%d %H"), opened)
     rows = session.execute(select(bucket.label("b"), func.count()).where(scope).group_by("b")).all()

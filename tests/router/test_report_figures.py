@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlmodel import col
 
 from config.desk import get_desk
@@ -51,6 +51,16 @@ def test_every_figure_of_the_whole_desk_is_exact(api, broker, time_machine):
     assert found.by_category == [("policy", 2), ("transaction", 2), ("technical", 1)]
     assert found.by_hour == [0] * 8 + [1, 2, 0, 2] + [0] * 12
     assert found.by_day == [(date(2031, 3, 4), 3), (date(2031, 3, 5), 1), (date(2031, 3, 6), 1)]
+
+
+def test_hours_and_days_are_utc_whatever_the_database_sessions_zone(api, broker, time_machine, db_url):
+    build(api, time_machine)
+    with read_scope() as session:
+        if "postgresql" in db_url:  # timestamptz prints in the session's zone; SQLite keeps UTC text
+            session.execute(text("SET LOCAL TIME ZONE 'Asia/Shanghai'"))
+        found = figures(session, START, END, NOW, None)
+    assert found.by_hour == [0] * 8 + [1, 2, 0, 2] + [0] * 12
+    assert [n for _, n in found.by_day] == [3, 1, 1]
 
 
 def test_a_set_of_pools_counts_only_their_conversations(api, broker, time_machine):
