@@ -105,22 +105,26 @@ def _seconds(session: Session, later: Any, earlier: Any) -> Any:
 
 
 def _times(session: Session, scope: ColumnElement[bool], event: Any) -> Times:
-    """p50 and p90 by linear interpolation between the two values around rank q*(n-1), each
-    pair read with ORDER BY ... LIMIT 2 OFFSET k: the same on SQLite (no percentile
-    function) and PostgreSQL, and what numpy.percentile gives on the whole list."""
-    where = and_(scope, event.is_not(None))
-    n = session.execute(select(func.count()).select_from(Conversation).where(where)).scalar_one()
-    if not n:
+    """p50 and p90 by linear interpolation between the two values around rank q*(n-1), as
+    numpy.percentile gives them on the whole list. One query sorts the values once
+    (row_number over them) and sends back only the few rows at those ranks: SQLite has no
+    percentile function, and this gives both databases the same answer."""
+    seconds = _seconds(session, event, col(Conversation.created_at))
+    ranked = select(seconds.label("s"),
+                    (func.row_number().over(order_by=(seconds, col(Conversation.id))) - 1).label("r"),
+                    func.count().over().label("n")).where(scope, event.is_not(None)).subquery()
+    below = [(q * (ranked.c.n - 1)) // 100 for q in PERCENTILES]
+    rows = session.execute(select(ranked.c.r, ranked.c.s, ranked.c.n).where(
+        or_(*(and_(ranked.c.r >= b, ranked.c.r <= b + 1) for b in below)))).all()
+    if not rows:
         return Times(0, None, None)
-    seconds = _seconds(session, event, col(Conversation.created_at)).label("s")
+    n = rows[0].n
+    at = {r: float(value) for r, value, _ in rows}
     found = []
     for q in PERCENTILES:
-        rank = q / 100 * (n - 1)
-        below = int(rank)
-        pair = [float(v) for v in session.execute(
-            select(seconds).where(where).order_by(seconds, col(Conversation.id)).offset(below).limit(2)).scalars()]
-        high = pair[1] if len(pair) > 1 else pair[0]
-        found.append(round(pair[0] + (rank - below) * (high - pair[0]), 1))
+        rank = q * (n - 1) / 100
+        low = int(rank)
+        found.append(round(at[low] + (rank - low) * (at.get(low + 1, at[low]) - at[low]), 1))
     return Times(n, found[0], found[1])
 
 
@@ -137,7 +141,9 @@ def _by_hour(session: Session, scope: ColumnElement[bool], opened: Any) -> Count
         # read as UTC so the buckets do not move with where the database runs.
         bucket = func.to_char(func.timezone(literal("UTC"), opened), literal("YYYY-MM-DD HH24"))
     else:
-        bucket = func.strftime(literal("%Y-%m-%d %H"), opened)
+        # SQLite holds times as UTC text, "YYYY-MM-DD HH:MM:SS.ffffff" (SQLAlchemy's storage
+        # format): its first 13 characters are the hour, cheaper to cut than to strftime.
+        bucket = func.substr(opened, 1, 13)
     rows = session.execute(select(bucket.label("b"), func.count()).where(scope).group_by("b")).all()
     return Counter({datetime.strptime(b, "%Y-%m-%d %H").replace(tzinfo=UTC): n for b, n in rows})
 
