@@ -62,6 +62,8 @@ def parse_range(start: str | None, end: str | None, days: str | None, today: dat
         raise BadRange(t["bad_order"])
     if (last - first).days + 1 > MAX_DAYS:
         raise BadRange(t["too_long"].format(max=MAX_DAYS))
+    if last == date.max:  # its end, the next midnight, is past what a datetime holds
+        raise BadRange(t["bad_date"])
     return Range(first, last)
 
 

@@ -83,6 +83,7 @@ def test_a_bad_range_is_explained_on_the_page(api, broker, time_machine):
     for params, words in (({"start": "2031-03-06", "end": "2031-03-04"}, ZH["bad_order"]),
                           ({"start": "2031-3-4x"}, ZH["bad_date"]),
                           ({"start": "2030-01-01", "end": "2031-03-06"}, ZH["too_long"].format(max=366)),
+                          ({"start": "9999-12-30", "end": "9999-12-31"}, ZH["bad_date"]),
                           ({"days": "0"}, ZH["bad_days"].format(max=366))):
         response = alice.get("/reports", params=params)
         assert response.status_code == 422, (params, response.status_code)
