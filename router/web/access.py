@@ -195,3 +195,14 @@ def _pool(name: str, who: Caller) -> Pool:
     if not who.may_work_in(pool.id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"you are not a member of pool {name!r}")
     return pool
+
+
+def report_pools(who: Caller, name: str | None) -> list[int] | None:
+    """The pools a report counts for the caller: the one named (404 unknown, 403 not the
+    caller's, as a pool's queue), else the caller's own, or None for supervisors and
+    admins, whose reports count every conversation, those in no pool too."""
+    if name is not None:
+        pool = _pool(name, who)
+        assert pool.id is not None  # read from the database
+        return [pool.id]
+    return None if who.sees_every_pool else sorted(who.pool_ids)

@@ -230,6 +230,42 @@ class Relabelled(BaseModel):
     due_at: Timestamp | None
 
 
+class TimesOut(BaseModel):
+    count: int = Field(description="conversations that reached the event")
+    p50: float | None = Field(description="seconds, calendar time from opening; null when count is 0")
+    p90: float | None
+
+
+class CountOut(BaseModel):
+    name: str
+    count: int
+
+
+class DayOut(BaseModel):
+    day: str = Field(json_schema_extra={"format": "date"}, description="a UTC day, YYYY-MM-DD")
+    count: int
+
+
+class ReportSummary(BaseModel):
+    """The Reports page's figures for conversations opened in [start, end) (router/report_figures.py)."""
+
+    start: Timestamp
+    end: Timestamp
+    pool: str | None = Field(description="the pool asked for; null: every pool the caller may see")
+    conversations: int
+    first_reply_seconds: TimesOut
+    resolution_seconds: TimesOut
+    first_reply_met: int
+    first_reply_breached: int
+    first_reply_open: int = Field(description="unanswered and not yet due")
+    share_met: float | None = Field(description="met / (met + breached); null when both are 0")
+    share_breached: float | None
+    by_channel: list[CountOut]
+    by_category: list[CountOut]
+    by_hour: list[int] = Field(description="24 counts, by the UTC hour of opening")
+    by_day: list[DayOut] = Field(description="every UTC day of the range, zeros included")
+
+
 def seconds_left(due: datetime | None) -> int | None:
     return None if due is None else int((due - utcnow()).total_seconds())
 

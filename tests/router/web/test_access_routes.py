@@ -72,6 +72,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/parked"): {**_signed_in(200), "member": 403, "outsider": 403},
     ("GET", "/api/outbound"): {**_signed_in(200), "member": 403, "outsider": 403},
     ("GET", "/api/reports/sla"): {**_signed_in(200), "member": 403, "outsider": 403},
+    ("GET", "/api/reports/summary"): _signed_in(200),  # over the caller's own pools
     ("GET", "/api/agents"): _admin_only(200),
     ("GET", "/api/agents/{name}/tokens"): _admin_only(200),
     ("POST", "/api/agents/{name}/tokens"): _admin_only(201),
@@ -92,6 +93,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/work"): _page(200),
     ("GET", "/pools"): _page(200),
     ("GET", "/pools/{name}"): _page(200, outside=403),
+    ("GET", "/reports"): _page(200),  # each caller's own pools (tests/router/web/pages/test_reports_page.py)
     ("GET", PAGE): _page(200, outside=404),
     ("POST", PAGE + "/reply"): _page(303, outside=404, stranger=403),
     ("POST", PAGE + "/labels"): _page(303, outside=404, stranger=403),

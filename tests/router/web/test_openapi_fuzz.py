@@ -67,6 +67,7 @@ OPERATIONS = {
     ("GET", "/api/agents"), ("GET", "/api/agents/{name}/tokens"), ("POST", "/api/agents/{name}/tokens"),
     ("DELETE", "/api/agents/{name}/tokens/{token_name}"),
     ("GET", "/api/parked"), ("GET", "/api/outbound"), ("GET", "/api/reports/sla"),
+    ("GET", "/api/reports/summary"),
     ("GET", "/chat/demo"), ("POST", "/forms/contact"), ("POST", "/channels/telegram/webhook"),
     ("GET", "/channels/wechat"), ("POST", "/channels/wechat"),
 }
