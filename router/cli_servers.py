@@ -28,8 +28,10 @@ def serve_web(sock: socket.socket, settings: Settings) -> None:
 
     # uvicorn's start-up and per-request lines are library chatter: shown at DEBUG only.
     level = "info" if settings.log_level.upper() == "DEBUG" else "warning"
+    # A dashboard's live stream (GET /live) never ends by itself: without a bound, uvicorn
+    # would wait for every open page before stopping. The browser reconnects and resumes.
     config = uvicorn.Config(create_app(), host=settings.web_host, port=settings.web_port,
-                            log_level=level, log_config=None)
+                            log_level=level, log_config=None, timeout_graceful_shutdown=5)
     uvicorn.Server(config).run(sockets=[sock])
 
 

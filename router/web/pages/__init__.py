@@ -4,12 +4,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from config.settings import Settings
-from router.web.pages import assets, conversation, login, pools, session, work
+from router.web.pages import assets, conversation, live, login, pools, presence, session, supervisors, work
 
 
 def install(app: FastAPI, settings: Settings) -> None:
     session.install(app, settings)
-    for module in (login, work, pools, assets):
+    for module in (login, work, pools, assets, live, presence, supervisors):
         app.include_router(module.router)
     app.include_router(conversation.viewer)
     app.include_router(conversation.router)
