@@ -29,7 +29,7 @@
 
   function markWarned() {
     Object.keys(warned).forEach(function (id) {
-      document.querySelectorAll('tr[data-conversation="' + id + '"]').forEach(function (row) {
+      document.querySelectorAll('tr[data-conversation="' + id + '"]:not(.alarm)').forEach(function (row) {
         row.classList.add("warned");
       });
     });
