@@ -9,6 +9,7 @@ from router.web.pages import assets, conversation, live, login, pools, presence,
 
 def install(app: FastAPI, settings: Settings) -> None:
     session.install(app, settings)
+    live.install(app)
     for module in (login, work, pools, assets, live, presence, supervisors):
         app.include_router(module.router)
     app.include_router(conversation.viewer)

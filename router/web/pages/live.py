@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import StreamingResponse
 from itsdangerous import BadSignature, TimestampSigner
 from starlette.concurrency import run_in_threadpool
@@ -37,6 +38,16 @@ POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
 RECHECK_SECONDS = 10.0  # how often the agent's password stamp is read again
 RETRY_MS = 3000  # the browser's wait before reconnecting after a dropped stream
+
+
+def install(app: FastAPI) -> None:
+    # Set when the server begins to stop (router/cli_servers.py): every stream ends within
+    # a poll, so shutdown does not wait on open pages; the browsers reconnect and resume.
+    app.state.live_stopping = threading.Event()
+
+
+def stop_streams(app: FastAPI) -> None:
+    app.state.live_stopping.set()
 
 
 def session_ends_at(request: Request) -> float:
@@ -78,10 +89,12 @@ def _read(cursor: live_feed.Cursor) -> tuple[list[live_feed.LiveEvent], bool]:
 
 
 async def _stream(audience: live_feed.Audience, cursor: live_feed.Cursor, ends_at: float,
-                  signed_stamp: str) -> AsyncIterator[str]:
+                  signed_stamp: str, stopping: threading.Event) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MS}\n: signed in as {audience.agent_name}\n\n"
     quiet_since = checked_at = time.monotonic()
     while time.time() < ends_at:
+        if stopping.is_set():
+            return  # not signed out: the browser reconnects to the server that comes next
         now = time.monotonic()
         if now - checked_at >= RECHECK_SECONDS:
             if not await run_in_threadpool(_still_signed_in, audience.agent_id, signed_stamp):
@@ -109,6 +122,7 @@ async def live(request: Request, after: int | None = Query(None, ge=0, le=2**63 
     audience = live_feed.Audience(who.agent.id, who.agent.name, who.pool_ids, who.sees_every_pool)
     cursor = live_feed.Cursor(await run_in_threadpool(_start, request, after))
     signed_stamp = str(request.session.get("stamp", ""))
-    return StreamingResponse(_stream(audience, cursor, session_ends_at(request), signed_stamp),
+    stopping = request.app.state.live_stopping
+    return StreamingResponse(_stream(audience, cursor, session_ends_at(request), signed_stamp, stopping),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

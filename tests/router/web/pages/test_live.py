@@ -194,3 +194,17 @@ def test_the_stream_ends_when_the_session_expires(short_sessions, api):
         alice = signed_in(base, "alice")  # the cookie is signed 58 s ago: 2 s left
     got = listen(alice, lambda r: bool(r.named("signed_out")), timeout=10)
     assert got.named("signed_out")
+
+
+def test_streams_end_when_the_server_begins_to_stop(db_url):
+    """`msgrouter web` and `run` stop the streams first (router/cli_servers.py), or uvicorn
+    would wait on every open page; the browser is not told it was signed out."""
+    from router.web.app import create_app
+    from support import serve_app
+
+    app = create_app()
+    with serve_app(app) as base:
+        alice = signed_in(base, "alice")
+        threading.Timer(1.0, live.stop_streams, args=(app,)).start()
+        got = listen(alice, lambda r: False, timeout=10)  # returns when the stream ends
+        assert got.status == 200 and got.named("signed_out") == []
