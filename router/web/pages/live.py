@@ -38,6 +38,7 @@ POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
 RECHECK_SECONDS = 10.0  # how often the agent's password stamp is read again
 RETRY_MS = 3000  # the browser's wait before reconnecting after a dropped stream
+REPLAY_MAX = 10_000  # events a resumed stream may go back
 
 
 def install(app: FastAPI) -> None:
@@ -64,13 +65,16 @@ def session_ends_at(request: Request) -> float:
 
 
 def _start(request: Request, after: int | None) -> int:
-    resume = request.headers.get("last-event-id", "").strip()
-    if resume.isdigit():
-        return min(int(resume), 2**63 - 1)
-    if after is not None and after >= 0:
-        return after
+    """Where the stream starts: after Last-Event-ID on a reconnect, after `?after=` on a
+    page's first connection, else at the log's end; never more than REPLAY_MAX events back,
+    so a stale or made-up id does not walk the whole log."""
     with read_scope() as session:
-        return live_feed.latest_event_id(session)
+        latest = live_feed.latest_event_id(session)
+    resume = request.headers.get("last-event-id", "").strip()
+    asked = int(resume) if resume.isdigit() else after
+    if asked is None:
+        return latest
+    return min(max(asked, latest - REPLAY_MAX), latest)
 
 
 def _frame(event: live_feed.LiveEvent) -> str:

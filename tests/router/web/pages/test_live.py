@@ -208,3 +208,13 @@ def test_streams_end_when_the_server_begins_to_stop(db_url):
         threading.Timer(1.0, live.stop_streams, args=(app,)).start()
         got = listen(alice, lambda r: False, timeout=10)  # returns when the stream ends
         assert got.status == 200 and got.named("signed_out") == []
+
+
+def test_a_stale_last_event_id_goes_back_no_further_than_the_replay_bound(api, quick_heartbeat, monkeypatch):
+    base, _ = api
+    alice = signed_in(base, "alice")
+    _withdrawal()
+    assert listen(alice, lambda r: bool(r.named("assigned")), last_event_id="0").named("assigned")
+    monkeypatch.setattr(live, "REPLAY_MAX", 0)
+    bounded = listen(alice, lambda r: len(r.comments) >= 3, last_event_id="0")
+    assert bounded.events == []
