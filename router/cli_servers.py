@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from router.cli_errors import bind_socket, listening
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from aiosmtpd.controller import Controller
 
     from config.settings import Settings
@@ -25,12 +27,22 @@ def serve_web(sock: socket.socket, settings: Settings) -> None:
     import uvicorn
 
     from router.web.app import create_app
+    from router.web.pages.live import stop_streams
 
     # uvicorn's start-up and per-request lines are library chatter: shown at DEBUG only.
     level = "info" if settings.log_level.upper() == "DEBUG" else "warning"
-    config = uvicorn.Config(create_app(), host=settings.web_host, port=settings.web_port,
-                            log_level=level, log_config=None)
-    uvicorn.Server(config).run(sockets=[sock])
+    app = create_app()
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            # A dashboard's live stream (GET /live) never ends by itself, and uvicorn waits
+            # for every open request before it stops: the streams are told to end first.
+            stop_streams(app)
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level=level,
+                            log_config=None, timeout_graceful_shutdown=10)  # a backstop, never reached
+    Server(config).run(sockets=[sock])
 
 
 def start_smtp(controller: Controller, settings: Settings) -> None:

@@ -19,7 +19,19 @@ from router.web import pages
 from router.web.body_limit import BodyLimit
 from router.web.errors import refusals
 from router.web.rate_limit import ApiRateLimit, api_rate_limit
-from router.web.routes import agents, chat, conversations, forms, health, outbound, queues, reports, telegram, wechat
+from router.web.routes import (
+    agents,
+    chat,
+    conversations,
+    forms,
+    health,
+    outbound,
+    presence,
+    queues,
+    reports,
+    telegram,
+    wechat,
+)
 
 
 class RequestLogIds:
@@ -89,6 +101,7 @@ def create_app() -> FastAPI:
     # Agent routes: a token is required (401) and counted (429).
     limited, refused = [Depends(api_rate_limit)], refusals(401, 429)
     app.include_router(queues.router, dependencies=limited, responses=refused)
+    app.include_router(presence.router, dependencies=limited, responses=refused)
     app.include_router(conversations.router, dependencies=limited, responses=refused)
     app.include_router(agents.router, dependencies=limited, responses=refused)
     app.include_router(outbound.router, dependencies=limited, responses=refused)

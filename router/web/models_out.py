@@ -309,3 +309,11 @@ def note_out(e: Event) -> NoteOut:
 
 def event_out(e: Event) -> EventOut:
     return EventOut(kind=e.kind, actor=e.actor, at=iso(e.at) or "", message_id=e.message_id, data=e.data)
+
+
+class PresenceOut(BaseModel):
+    """The agent's presence after the change."""
+
+    status: str = Field(description="online | away | offline")
+    before: str = Field(description="the presence it replaced (the same when nothing changed)")
+    assigned: int = Field(description="waiting conversations assigned to the agent as they came online")

@@ -2,6 +2,8 @@
 database can store. What it answers is in `router.web.models_out`."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field, model_validator
 
 from router.web.params import CleanText
@@ -41,3 +43,8 @@ class LabelsIn(BaseModel):
 
 class TokenIn(BaseModel):
     name: str | None = Field(default=None, max_length=64, description="default: the next free token-N")
+
+
+class PresenceIn(BaseModel):
+    status: Literal["online", "away", "offline"] = Field(
+        description="online takes new work; away and offline keep what they have and take none")

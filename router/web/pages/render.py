@@ -9,6 +9,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from router.db import read_scope
+from router.live_feed import latest_event_id
 from router.models import Agent
 from router.web.pages import strings
 from router.web.pages.session import csrf_token
@@ -21,5 +23,13 @@ def page(request: Request, template: str, agent: Agent | None, status_code: int 
          **context: Any) -> HTMLResponse:
     lang = strings.for_agent(agent) if agent else strings.for_browser(request.headers.get("accept-language", ""))
     return templates.TemplateResponse(request, template, {
-        "t": strings.TEXT[lang], "lang": lang, "agent": agent, "csrf": csrf_token(request), **context,
+        "t": strings.TEXT[lang], "lang": lang, "agent": agent, "csrf": csrf_token(request),
+        "live_after": _latest_event() if agent else 0, **context,
     }, status_code=status_code)
+
+
+def _latest_event() -> int:
+    """The event log's last id as the page is rendered: its live stream starts there, so
+    what happens while the page loads is still sent (router/web/pages/live.py)."""
+    with read_scope() as session:
+        return latest_event_id(session)

@@ -59,6 +59,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/docs/assets/{path}"): _all(200),  # the docs pages' scripts, served from the package
     ("GET", "/api/me"): _signed_in(200),
     ("GET", "/api/me/conversations"): _signed_in(200),
+    ("PUT", "/api/me/presence"): _signed_in(200),
     ("GET", "/api/pools"): _signed_in(200),
     ("GET", "/api/pools/{name}/queue"): _pool_work(200, outside=403),
     ("GET", CONVERSATION): _pool_work(200, outside=404),
@@ -92,6 +93,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/static/{asset}"): _all(200),
     ("GET", "/work"): _page(200),
     ("GET", "/pools"): _page(200),
+    ("GET", "/live"): _page(200),  # the live stream (read until its first line: it never ends by itself)
+    ("POST", "/presence"): _page(303, stranger=403),
+    ("GET", "/supervisors"): {**_page(200), "member": 403, "outsider": 403},
     ("GET", "/pools/{name}"): _page(200, outside=403),
     ("GET", "/reports"): _page(200),  # each caller's own pools (tests/router/web/pages/test_reports_page.py)
     ("GET", PAGE): _page(200, outside=404),
@@ -106,6 +110,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
 PAGES = {path for _, path in EXPECTED if not path.startswith(("/api/", "/chat/", "/forms/", "/channels/"))
          and path not in ("/healthz", "/readyz", "/metrics") and not path.startswith(("/docs", "/redoc", "/openapi"))}
 FORMS = {PAGE + "/reply": {"text": "We are looking into it and will write again within the hour."},
+         "/presence": {"presence": "online"},
          PAGE + "/labels": {"urgency": "high"},
          PAGE + "/reassign": {"agent": "dan"},
          PAGE + "/notes": {"text": "Checked the chain: the transfer left the wallet at 03:12."}}
@@ -117,7 +122,9 @@ BODIES = {
     CONVERSATION + "/investigating": {"status_update": True},  # DELETE ignores it
     CONVERSATION + "/notes": {"text": "Checked the chain: the transfer left the wallet at 03:12."},
     "/api/agents/{name}/tokens": {"name": None},
+    "/api/me/presence": {"status": "online"},
 }
+STREAMS = {"/live"}  # answered with a stream that stays open: only its status is read
 
 
 def _routes() -> set[tuple[str, str]]:
@@ -197,7 +204,12 @@ def test_every_route_answers_every_role_as_expected(api, broker):
             browser = signed_in(base, CALLERS[role] or "", set_it=False) \
                 if path == "/logout" and CALLERS[role] else browsers[role]
             form = {"csrf": csrf_of(browser, "/work"), **FORMS.get(path, {})} if CALLERS[role] else {}
-            response = browser.request(method, url, data=form if method == "POST" else None)
+            if path in STREAMS:
+                with browser.stream(method, url) as response:
+                    if response.status_code != 200:
+                        response.read()
+            else:
+                response = browser.request(method, url, data=form if method == "POST" else None)
         else:
             response = httpx.request(method, base + url, headers=headers[role], json=BODIES.get(path))
         expected = EXPECTED[(method, path)][role]

@@ -58,6 +58,7 @@ HOSTILE = schemathesis.Config.from_dict({
 OPERATIONS = {
     ("GET", "/healthz"), ("GET", "/readyz"),
     ("GET", "/api/me"), ("GET", "/api/me/conversations"), ("GET", "/api/pools"), ("GET", "/api/pools/{name}/queue"),
+    ("PUT", "/api/me/presence"),
     ("GET", "/api/conversations/{conversation_id}"), ("POST", "/api/conversations/{conversation_id}/reply"),
     ("POST", "/api/conversations/{conversation_id}/resolve"), ("POST", "/api/conversations/{conversation_id}/reassign"),
     ("POST", "/api/conversations/{conversation_id}/labels"),
