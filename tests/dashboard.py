@@ -3,14 +3,22 @@ set through router/passwords.py, the sign-in form posted with its CSRF token, an
 cookie kept by an httpx client."""
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import httpx
+import pytest
 
 from router.db import session_scope
 from router.passwords import set_password
 
 PASSWORD = "correct horse battery staple"
+CHROMIUM = Path("/usr/bin/chromium")
+# The browser tests need Debian's chromium (tests/services.sh installs it); in CI a missing
+# browser is a failure, not a skip.
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
+                                    reason="Debian's chromium is not installed (tests/services.sh installs it)")
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 

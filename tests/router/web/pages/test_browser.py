@@ -5,31 +5,18 @@ for a secret (shown on the page), replies, and the reply reaches the sink; then 
 label and resolves. A screenshot of each page goes to the test's output folder."""
 from __future__ import annotations
 
-import os
 import smtplib
 import uuid
-from pathlib import Path
 
 import pytest
 
-from dashboard import PASSWORD, give_password
+from dashboard import PASSWORD, give_password, needs_chromium
 from router.db import session_scope
 from router.models import Conversation
 from support import make_email, serve_app, wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (tests/services.sh installs it)")
+pytestmark = needs_chromium
 
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -40,12 +27,12 @@ def desk(worker, sink, smtp_port):
         yield base
 
 
-def test_an_agent_answers_a_new_mail_from_the_dashboard(desk, browser, sink, smtp_port, tmp_path):
+def test_an_agent_answers_a_new_mail_from_the_dashboard(desk, browser, sink, smtp_port, shots):
     give_password("alice")
     subject = f"Withdrawal missing {uuid.uuid4().hex[:6]}"
     page = browser.new_page(viewport={"width": 1200, "height": 800})
     page.goto(desk + "/")
-    page.screenshot(path=tmp_path / "1-sign-in.png")
+    page.screenshot(path=shots / "1-sign-in.png")
     page.fill("input[name=name]", "alice")
     page.fill("input[name=password]", PASSWORD)
     page.click("form#login button[type=submit]")
@@ -61,7 +48,7 @@ def test_an_agent_answers_a_new_mail_from_the_dashboard(desk, browser, sink, smt
     row.wait_for()
     countdown = row.locator(".countdown")
     assert "h" in countdown.inner_text() or "m" in countdown.inner_text()  # a running clock, not the raw date
-    page.screenshot(path=tmp_path / "2-my-work.png")
+    page.screenshot(path=shots / "2-my-work.png")
 
     row.locator("a").first.click()
     page.wait_for_selector("#reply-form")
@@ -69,7 +56,7 @@ def test_an_agent_answers_a_new_mail_from_the_dashboard(desk, browser, sink, smt
     page.fill("#reply-form textarea", "Please send us your 12-word recovery phrase so we can verify your wallet.")
     page.click("#reply")
     page.wait_for_selector("#reply-error")
-    page.screenshot(path=tmp_path / "3-reply-refused.png")
+    page.screenshot(path=shots / "3-reply-refused.png")
     assert "recovery phrase" in page.input_value("#reply-form textarea")  # the draft is kept
 
     answer = "We are checking this withdrawal with the chain now and will write within the hour."
@@ -83,7 +70,7 @@ def test_an_agent_answers_a_new_mail_from_the_dashboard(desk, browser, sink, smt
     page.click("#save-labels")
     page.wait_for_selector("#done")
     assert page.inner_text("#urgency") == "high"
-    page.screenshot(path=tmp_path / "4-conversation.png", full_page=True)
+    page.screenshot(path=shots / "4-conversation.png", full_page=True)
 
     page.click("#resolve")
     page.wait_for_selector("#done")
@@ -92,7 +79,7 @@ def test_an_agent_answers_a_new_mail_from_the_dashboard(desk, browser, sink, smt
         c = session.get(Conversation, cid)
         assert (c.state, c.urgency) == ("resolved", "high")
     page.goto(desk + "/pools/transactions")
-    page.screenshot(path=tmp_path / "5-pool-queue.png")
+    page.screenshot(path=shots / "5-pool-queue.png")
 
 
 def _assigned(subject: str) -> bool:

@@ -6,34 +6,21 @@ it (it reaches the sink), corrects a label and reassigns the case to bob. A scre
 each page goes to the test's output folder."""
 from __future__ import annotations
 
-import os
 import re
 import smtplib
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from dashboard import PASSWORD, give_password
+from dashboard import PASSWORD, give_password, needs_chromium
 from router.db import session_scope
 from router.models import Agent, Conversation, Message
 from support import make_email, wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (tests/services.sh installs it)")
+pytestmark = needs_chromium
 NOTE = "Chain explorer shows the withdrawal stuck in our hot wallet queue; asked the chain team."
 
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -45,7 +32,7 @@ def desk(worker, sink, smtp_port):
         yield base
 
 
-def test_an_agent_notes_answers_with_a_macro_relabels_and_reassigns(desk, browser, sink, smtp_port, tmp_path):
+def test_an_agent_notes_answers_with_a_macro_relabels_and_reassigns(desk, browser, sink, smtp_port, shots):
     give_password("alice")
     customer = f"wei-{uuid.uuid4().hex[:6]}@example.com"
     subject = f"Withdrawal missing {uuid.uuid4().hex[:6]}"
@@ -64,7 +51,7 @@ def test_an_agent_notes_answers_with_a_macro_relabels_and_reassigns(desk, browse
     page.reload()
     page.locator("tr", has_text=subject).locator("a").first.click()
     page.wait_for_url(f"{desk}/conversations/{cid}")
-    page.screenshot(path=tmp_path / "1-conversation.png", full_page=True)
+    page.screenshot(path=shots / "1-conversation.png", full_page=True)
 
     # An internal note: in the thread, marked, and nothing goes to the customer.
     page.fill("#note-form textarea", NOTE)
@@ -72,7 +59,7 @@ def test_an_agent_notes_answers_with_a_macro_relabels_and_reassigns(desk, browse
     page.wait_for_url(re.compile(r".*done=noted$"))
     note = page.locator("li.note")
     assert NOTE in note.inner_text() and note.locator(".badge").is_visible()
-    page.screenshot(path=tmp_path / "2-note.png", full_page=True)
+    page.screenshot(path=shots / "2-note.png", full_page=True)
 
     # A macro inserted by the page's script, at the cursor, without leaving the page.
     page.fill("#reply-form textarea", "")
@@ -81,7 +68,7 @@ def test_an_agent_notes_answers_with_a_macro_relabels_and_reassigns(desk, browse
     draft = page.input_value("#reply-form textarea")
     assert draft.startswith("Hello Wei,") and f"case #{cid}" in draft
     assert page.url.endswith("done=noted")  # the script filled it; no ?macro= request was made
-    page.screenshot(path=tmp_path / "3-macro-inserted.png", full_page=True)
+    page.screenshot(path=shots / "3-macro-inserted.png", full_page=True)
     page.click("#reply")
     page.wait_for_url(re.compile(r".*done=sent$"))
     sent = wait_for(lambda: [m for m in _mail_to(sink, customer) if "transaction hash (txid)" in _text(m)],
@@ -100,11 +87,11 @@ def test_an_agent_notes_answers_with_a_macro_relabels_and_reassigns(desk, browse
     assert page.inner_text("#urgency") == "critical"
 
     page.select_option("#reassign-form select[name=agent]", "bob")
-    page.screenshot(path=tmp_path / "4-reassign.png", full_page=True)
+    page.screenshot(path=shots / "4-reassign.png", full_page=True)
     page.click("#reassign")
     page.wait_for_url(re.compile(r".*done=reassigned$"))
     assert page.inner_text("#assignee") == "bob"
-    page.screenshot(path=tmp_path / "5-reassigned.png", full_page=True)
+    page.screenshot(path=shots / "5-reassigned.png", full_page=True)
     assert _assigned(subject, "bob") == cid
     with session_scope() as session:
         assert session.get(Conversation, cid).urgency == "critical"
@@ -112,7 +99,7 @@ def test_an_agent_notes_answers_with_a_macro_relabels_and_reassigns(desk, browse
     page.goto(desk + "/pools/transactions")
     page.locator("#members").wait_for()
     assert "1/15" in page.locator("#members tr[data-agent=bob]").inner_text()
-    page.screenshot(path=tmp_path / "6-pool-load.png", full_page=True)
+    page.screenshot(path=shots / "6-pool-load.png", full_page=True)
 
 
 def _assigned(subject: str, agent: str) -> int | None:

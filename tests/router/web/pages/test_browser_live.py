@@ -6,16 +6,14 @@ page; tick's SLA code runs with the clock three days on, and the breach appears 
 reload. A screenshot of each page goes to the test's output folder."""
 from __future__ import annotations
 
-import os
 import re
 import smtplib
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from dashboard import PASSWORD, give_password
+from dashboard import PASSWORD, give_password, needs_chromium
 from desk_roles import STOLEN
 from router import tick
 from router.clock import utcnow
@@ -24,19 +22,8 @@ from router.intake import accept
 from router.models import Conversation, Message
 from support import make_email, serve_app, wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (tests/services.sh installs it)")
+pytestmark = needs_chromium
 
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -56,14 +43,14 @@ def _sign_in(page, base: str, name: str, to: str) -> None:
     page.wait_for_url(base + to)
 
 
-def test_a_new_conversation_arrives_live_and_the_reply_reaches_the_relay(desk, browser, sink, smtp_port, tmp_path):
+def test_a_new_conversation_arrives_live_and_the_reply_reaches_the_relay(desk, browser, sink, smtp_port, shots):
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport={"width": 1200, "height": 800})
     _sign_in(page, desk, "alice", "/work")
     reloads = []
     page.on("load", lambda _: reloads.append(page.url))
-    page.screenshot(path=tmp_path / "1-my-work-waiting.png")
+    page.screenshot(path=shots / "1-my-work-waiting.png")
 
     subject = f"Withdrawal missing {uuid.uuid4().hex[:6]}"
     with smtplib.SMTP("127.0.0.1", smtp_port) as smtp:
@@ -73,7 +60,7 @@ def test_a_new_conversation_arrives_live_and_the_reply_reaches_the_relay(desk, b
     expect(row).to_be_visible(timeout=30_000)  # no page.reload(): the live stream brought it
     assert reloads == [], f"the page was loaded again: {reloads}"
     expect(page.locator("#live-notices .notice").first).to_be_visible()
-    page.screenshot(path=tmp_path / "2-my-work-arrived-live.png")
+    page.screenshot(path=shots / "2-my-work-arrived-live.png")
 
     # tick's SLA chore at the conversation's warning time: the row turns, still no reload.
     cid = int(row.get_attribute("data-conversation"))
@@ -82,7 +69,7 @@ def test_a_new_conversation_arrives_live_and_the_reply_reaches_the_relay(desk, b
     tick.sla_alarms(None, warn_at + timedelta(seconds=1), {})
     expect(row).to_have_class(re.compile(r"\bwarned\b"), timeout=30_000)
     assert reloads == []
-    page.screenshot(path=tmp_path / "3-my-work-warned-live.png")
+    page.screenshot(path=shots / "3-my-work-warned-live.png")
 
     row.locator("a").first.click()
     page.wait_for_selector("#reply-form")
@@ -90,7 +77,7 @@ def test_a_new_conversation_arrives_live_and_the_reply_reaches_the_relay(desk, b
     page.fill("#reply-form textarea", answer)
     page.click("#reply")
     page.wait_for_selector("#done")
-    page.screenshot(path=tmp_path / "4-conversation-replied.png", full_page=True)
+    page.screenshot(path=shots / "4-conversation-replied.png", full_page=True)
     wait_for(lambda: any(answer in _text(m) for m in sink.parsed()), what="the reply to reach the sink")
 
     # The customer answers while the page is open: a notice offers to show it.
@@ -98,19 +85,19 @@ def test_a_new_conversation_arrives_live_and_the_reply_reaches_the_relay(desk, b
         smtp.send_message(make_email(sender="wei@example.com", subject=f"Re: {subject} [#{cid}]",
                                      text="Thank you, the transaction hash is 0xabc123."))
     page.wait_for_selector("#show-new-message", timeout=30_000)
-    page.screenshot(path=tmp_path / "5-conversation-customer-wrote.png")
+    page.screenshot(path=shots / "5-conversation-customer-wrote.png")
     page.click("#show-new-message")
     expect(page.locator(".thread")).to_contain_text("the transaction hash is 0xabc123")
 
 
-def test_a_supervisor_sees_a_breach_appear(desk, browser, tmp_path):
+def test_a_supervisor_sees_a_breach_appear(desk, browser, shots):
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport={"width": 1200, "height": 800})
     _sign_in(page, desk, "erin", "/supervisors")
     reloads = []
     page.on("load", lambda _: reloads.append(page.url))
-    page.screenshot(path=tmp_path / "1-supervisors-quiet.png")
+    page.screenshot(path=shots / "1-supervisors-quiet.png")
 
     cid = _stolen_funds()  # critical, security: to alice or dan, by the worker
     expect(page.locator('#agents tr[data-agent="alice"] .load, #agents tr[data-agent="dan"] .load')
@@ -121,7 +108,7 @@ def test_a_supervisor_sees_a_breach_appear(desk, browser, tmp_path):
     breach = page.locator(f'#alarms tr.alarm-breach[data-conversation="{cid}"]').first
     expect(breach).to_be_visible(timeout=30_000)
     assert reloads == [], f"the page was loaded again: {reloads}"
-    page.screenshot(path=tmp_path / "2-supervisors-breach.png", full_page=True)
+    page.screenshot(path=shots / "2-supervisors-breach.png", full_page=True)
 
 
 def _stolen_funds() -> int:

@@ -5,30 +5,14 @@ request the browser makes goes to the desk); a preset and a bad range behave. Sc
 to the test's output folder."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import pytest
-
-from dashboard import PASSWORD, give_password
+from dashboard import PASSWORD, give_password, needs_chromium
 from report_desk import FIRST_DAY, LAST_DAY, NOW, build
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (tests/services.sh installs it)")
+pytestmark = needs_chromium
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def test_a_supervisor_reads_the_reports(api, broker, time_machine, browser, tmp_path):
+def test_a_supervisor_reads_the_reports(api, broker, time_machine, browser, shots):
     base, _ = api
     build(api, time_machine)
     time_machine.move_to(NOW, tick=True)  # the browser's waits need a clock that runs
@@ -53,7 +37,7 @@ def test_a_supervisor_reads_the_reports(api, broker, time_machine, browser, tmp_
     assert page.locator("#by-channel svg.plot rect.bar").count() == 2  # email and telegram
     box = page.locator("#by-hour svg.plot").bounding_box()
     assert box and box["width"] > 300 and box["height"] > 80  # drawn, not an empty box
-    page.screenshot(path=tmp_path / "reports.png", full_page=True)
+    page.screenshot(path=shots / "reports.png", full_page=True)
 
     page.click("a.preset >> nth=1")  # the last 30 days
     page.wait_for_selector("#times svg.plot")
@@ -62,6 +46,6 @@ def test_a_supervisor_reads_the_reports(api, broker, time_machine, browser, tmp_
     page.fill("input[name=end]", FIRST_DAY)
     page.click("#show-range")
     page.wait_for_selector("#report-error")
-    page.screenshot(path=tmp_path / "reports-bad-range.png")
+    page.screenshot(path=shots / "reports-bad-range.png")
     assert requested and all(url.startswith(base) for url in requested), \
         [u for u in requested if not u.startswith(base)]
