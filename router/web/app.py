@@ -19,7 +19,19 @@ from router.web import pages
 from router.web.body_limit import BodyLimit
 from router.web.errors import refusals
 from router.web.rate_limit import ApiRateLimit, api_rate_limit
-from router.web.routes import agents, chat, conversations, forms, health, outbound, queues, reports, telegram, wechat
+from router.web.routes import (
+    agents,
+    chat,
+    conversations,
+    csat,
+    forms,
+    health,
+    outbound,
+    queues,
+    reports,
+    telegram,
+    wechat,
+)
 
 
 class RequestLogIds:
@@ -100,6 +112,7 @@ def create_app() -> FastAPI:
     # The customers' doors: in-app chat (WebSocket and demo page) and the website form.
     app.include_router(chat.router)
     app.include_router(forms.router)
+    app.include_router(csat.router)  # the customer's rating page, by signed link (router/csat.py)
     # The agent dashboard: pages signed in by session cookie (the API keeps its tokens).
     pages.install(app, settings)
     return app

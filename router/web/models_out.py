@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from router.clock import iso, utcnow
-from router.models import Conversation, Event, Message
+from router.models import Conversation, Csat, Event, Message
 
 # An ISO 8601 time in UTC, "2026-12-07T03:18:26Z"; the format is documented, not re-parsed.
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
@@ -151,6 +151,18 @@ class Deadlines(BaseModel):
     resolution_due_at: Timestamp | None
 
 
+class CsatOut(BaseModel):
+    """One resolution's rating request and the customer's answer, if any (router/csat.py)."""
+
+    resolved_at: Timestamp = Field(description="the resolution it asks about")
+    requested_at: Timestamp
+    channel: str = Field(description="the channel the request went out by")
+    score: int | None = Field(description="1 (poor) to 5 (excellent); null until the customer rates")
+    comment: str = Field(description="the customer's comment, redacted before it was stored")
+    rated_by: str | None = Field(description="link (the signed link's page) or the channel the reply came by")
+    rated_at: Timestamp | None
+
+
 class ConversationOut(BaseModel):
     """A whole conversation: messages, events, deadlines and the reasons for its routing."""
 
@@ -175,6 +187,7 @@ class ConversationOut(BaseModel):
     reasons: list[dict[str, Any]] = Field(description="why it is where it is: {step, reason, ...}, in order")
     messages: list[MessageOut]
     events: list[EventOut]
+    csat: list[CsatOut] = Field(default_factory=list, description="rating requests and answers, one per resolution")
 
 
 class ReplyOut(BaseModel):
@@ -252,6 +265,12 @@ def message_out(m: Message, attachments: list[AttachmentOut], agents: dict[int, 
         parse_notes=m.parse_notes, error=m.error,
         attachments=attachments,
     )
+
+
+def csat_out(survey: Csat) -> CsatOut:
+    return CsatOut(resolved_at=iso(survey.resolved_at) or "", requested_at=iso(survey.requested_at) or "",
+                   channel=survey.channel, score=survey.score, comment=survey.comment,
+                   rated_by=survey.rated_by, rated_at=iso(survey.rated_at))
 
 
 def event_out(e: Event) -> EventOut:
