@@ -4,11 +4,15 @@ can stand in for it) and refused once MSGROUTER_CSAT_LINK_DAYS have passed since
 signed. Whoever holds the link may rate that one resolution, and nothing else."""
 from __future__ import annotations
 
+import re
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from config.settings import get_settings
 
 SALT = "msgrouter.csat.v1"
+_TOKEN_IN_TEXT = re.compile(r"/csat/[A-Za-z0-9_.\-]{8,}")
+HIDDEN = "/csat/[the customer's own link]"
 
 
 class LinkRefused(ValueError):
@@ -43,3 +47,9 @@ def survey_of(token: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise LinkRefused("this rating link is not valid")
     return value
+
+
+def hidden(text: str) -> str:
+    """The text with every rating link's token hidden: agents read the request we sent (and
+    a customer quoting it), but cannot rate in the customer's place."""
+    return _TOKEN_IN_TEXT.sub(HIDDEN, text) if "/csat/" in text else text

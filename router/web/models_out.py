@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from router.clock import iso, utcnow
+from router.csat_links import hidden
 from router.models import Conversation, Csat, Event, Message
 
 # An ISO 8601 time in UTC, "2026-12-07T03:18:26Z"; the format is documented, not re-parsed.
@@ -98,7 +99,7 @@ class MessageOut(BaseModel):
     sender_name: str
     recipient: str
     subject: str
-    text: str = Field(description="redacted before it was stored")
+    text: str = Field(description="redacted before it was stored; rating links' tokens hidden")
     created_at: Timestamp
     automatic: bool
     author: str | None = Field(description="the agent who wrote an outbound reply")
@@ -258,7 +259,7 @@ def message_out(m: Message, attachments: list[AttachmentOut], agents: dict[int, 
     return MessageOut(
         id=m.id, direction=m.direction, channel=m.channel, status=m.status,
         sender=m.sender, sender_name=m.sender_name, recipient=m.recipient,
-        subject=m.subject, text=m.text, created_at=iso(m.created_at) or "",
+        subject=m.subject, text=hidden(m.text), created_at=iso(m.created_at) or "",
         automatic=m.automatic, author=_name(agents, m.author_id), secret_kinds=m.secret_kinds,
         category=m.category, urgency=m.urgency, language=m.language,
         auto_submitted=m.auto_submitted, auto_reason=m.auto_reason, delivery_report=m.delivery_report,
