@@ -67,8 +67,11 @@ def ask(request: Request, token: str) -> HTMLResponse:
 @router.post("/csat/{token}", response_class=HTMLResponse)
 def answer(request: Request, token: str, score: str = Form(""), comment: str = Form("")) -> HTMLResponse:
     client = request.client.host if request.client else "unknown"
-    if for_app(request.app.state).hit(get_settings().csat_rate_per_ip, "csat", "ip", client):
-        return _render(request, _browser_language(request), status.HTTP_429_TOO_MANY_REQUESTS, outcome="busy")
+    wait = for_app(request.app.state).hit(get_settings().csat_rate_per_ip, "csat", "ip", client)
+    if wait:
+        busy = _render(request, _browser_language(request), status.HTTP_429_TOO_MANY_REQUESTS, outcome="busy")
+        busy.headers["Retry-After"] = str(wait)
+        return busy
     try:
         with session_scope() as session:
             survey, lang = _load(session, token)
