@@ -5,10 +5,13 @@ after it) rates the resolution, is attached to the resolved conversation and ope
 one; once rated, a digit is an ordinary message again."""
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from conftest import reset_caches
 from customer_mail import show
 from router.db import session_scope
 from router.drain import drain_inbound
@@ -89,3 +92,20 @@ def test_text_that_is_not_a_score_opens_a_new_case_and_the_request_still_waits(s
     with session_scope() as session:
         [survey] = session.execute(select(Csat)).scalars()
         assert survey.score is None
+
+
+def test_a_score_after_the_window_is_an_ordinary_message(standin, api, broker, monkeypatch):
+    base, auth = api
+    _write(base, 41, "提现没有到账")
+    with session_scope() as session:
+        cid = session.execute(select(Conversation.id)).scalar_one()
+    httpx.post(f"{base}/api/conversations/{cid}/reply", headers=auth(), json={"text": "已处理。"})
+    httpx.post(f"{base}/api/conversations/{cid}/resolve", headers=auth())
+    deliver_pending()
+    monkeypatch.setenv("MSGROUTER_CSAT_LINK_DAYS", "0.00001")  # under a second
+    reset_caches()
+    time.sleep(1.2)
+    _write(base, 42, "5")
+    assert _conversations() == 2
+    with session_scope() as session:
+        assert session.execute(select(Csat.score)).scalar() is None
