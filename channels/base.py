@@ -60,6 +60,9 @@ class Outbound:
     references: list[str] = field(default_factory=list)
     automatic: bool = False  # an acknowledgement, not a person's answer
     language: str = "en"
+    # Answers the customer may tap (a rating's 1-5): Telegram shows them as a one-time
+    # reply keyboard; channels without buttons ignore them (the text says what to answer).
+    choices: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

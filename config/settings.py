@@ -153,6 +153,16 @@ class Settings(BaseSettings):
     form_rate_per_ip: str = "10 per hour"
     form_rate_per_address: str = "5 per hour"
 
+    # Customer satisfaction (router/csat.py): on resolution the customer is asked for a
+    # rating (1-5 and a comment) through their channel; "off" asks nobody.
+    csat: bool = True
+    # How long a rating link (and Telegram's reply window) stays open, in days (may be a fraction).
+    csat_link_days: float = Field(default=14.0, gt=0)
+    # Ratings posted from one client IP (the /csat page), in the `limits` notation.
+    csat_rate_per_ip: str = "30 per hour"
+    # The address customers reach this desk's web app at; links in messages start with it.
+    public_url: str = "http://127.0.0.1:8000"
+
     @model_validator(mode="after")
     def _no_chat_demo_in_production(self) -> Settings:
         if self.production and self.chat_demo:
@@ -179,7 +189,8 @@ class Settings(BaseSettings):
     imap_timeout_seconds: float = Field(default=30.0, gt=0)
 
 
-    @field_validator("api_rate_limit", "chat_rate_limit", "form_rate_per_ip", "form_rate_per_address")
+    @field_validator("api_rate_limit", "chat_rate_limit", "form_rate_per_ip", "form_rate_per_address",
+                     "csat_rate_per_ip")
     @classmethod
     def _rate_limit_parses(cls, value: str, info: ValidationInfo) -> str:
         """Every rate is written as the `limits` library reads it ('300/minute', '10 per

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from config.desk import get_desk
-from router import deadlines
+from router import csat, deadlines
 from router.assign import assign_to, fill_queues, try_assign, unassign
 from router.clock import utcnow
 from router.events import record
@@ -68,9 +68,11 @@ def record_ended(session: Session, conversation: Conversation, agent: Agent, rea
            actor=agent.name, data={"reason": reason})
 
 
-def resolve(session: Session, conversation: Conversation, agent: Agent) -> None:
+def resolve(session: Session, conversation: Conversation, agent: Agent) -> Row | None:
+    """Resolve it; returns the rating request queued to the customer (router.csat), if
+    one was: the caller rings the `outbound` doorbell after commit."""
     if conversation.state == "resolved":
-        return  # resolving twice is the same state
+        return None  # resolving twice is the same state
     now = utcnow()
     pool_ids = _agent_pools(session, conversation.assignee_id)
     unassign(session, conversation, reason="resolved", actor=agent.name)
@@ -80,7 +82,9 @@ def resolve(session: Session, conversation: Conversation, agent: Agent) -> None:
     if was_investigating:
         record_ended(session, conversation, agent, "resolved")
     record(session, "resolved", conversation_id=conversation.id, actor=agent.name)
+    request = csat.ask(session, conversation, now)
     fill_queues(session, now, pool_ids)  # the freed capacity takes the next waiting case
+    return request
 
 
 def reassign(session: Session, conversation: Conversation, actor: Agent, *,

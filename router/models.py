@@ -178,6 +178,9 @@ class Message(SQLModel, table=True):
     # "statuses": {address: "5.1.1"}}; None for every other message.
     delivery_report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     automatic: bool = False  # outbound written by us automatically (acknowledgement)
+    # Outbound: answers offered to tap (a rating's 1-5); Telegram shows a reply keyboard.
+    choices: list[str] = Field(default_factory=_empty_list,
+                               sa_column=Column(JSON, nullable=False, server_default="[]"))
     author_id: int | None = Field(default=None, foreign_key="agent.id")
     in_reply_to: str = ""
     references: list[str] = Field(default_factory=_empty_list, sa_column=Column(JSON, nullable=False))
@@ -317,3 +320,23 @@ class AckQuota(SQLModel, table=True):
     slot: int = Field(primary_key=True)
     used_at: datetime | None = None  # the slot's last answer; free again a window later
     message_id: int | None = Field(default=None, foreign_key="message.id")
+
+
+class Csat(SQLModel, table=True):
+    """One resolution's satisfaction survey: written when the request goes out, rated
+    (score 1-5, a redacted comment) at most once. A conversation resolved again is a new
+    resolution and asked again (migration 0013; router/csat.py writes it)."""
+
+    __table_args__ = (UniqueConstraint("conversation_id", "resolved_at", name="uq_csat_conversation_resolution"),
+                      Index("ix_csat_resolved_at", "resolved_at"))
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id")
+    resolved_at: datetime  # which resolution: the conversation's resolved_at then
+    pool_id: int | None = Field(default=None, foreign_key="pool.id")  # its pool then, for reports
+    channel: str  # the channel the request went out by
+    message_id: int | None = Field(default=None, foreign_key="message.id")  # the request
+    requested_at: datetime = Field(default_factory=utcnow)
+    score: int | None = None  # 1-5; None until rated
+    comment: str = Field(default="", sa_column_kwargs={"server_default": ""})  # redacted before stored
+    rated_by: str | None = None  # the channel the rating came by: "link" or the channel's name
+    rated_at: datetime | None = None

@@ -47,7 +47,7 @@ def _last_inbound(session: Session, conversation_id: int | None) -> Message | No
 
 
 def outbound_row(conversation, text: str, *, subject: str, now: datetime, answering,
-                 automatic: bool = False, author_id: int | None = None) -> Row:
+                 automatic: bool = False, author_id: int | None = None, choices: list[str] | None = None) -> Row:
     """The outbound message answering the customer message `answering` (None when there is
     none), threaded to it, not yet inserted."""
     thread = [r for r in [*(answering.references if answering else []),
@@ -62,15 +62,17 @@ def outbound_row(conversation, text: str, *, subject: str, now: datetime, answer
         status="queued", recipient=answering.sender if answering else "", subject=subject, text=text,
         language=conversation.language, automatic=automatic, author_id=author_id,
         in_reply_to=thread[-1] if thread else "", references=list(dict.fromkeys(thread)),
-        created_at=now)
+        choices=list(choices or []), created_at=now)
 
 
 def queue_outbound(session: Session, conversation: Conversation, text: str, *, subject: str,
-                   now: datetime, author_id: int | None = None, automatic: bool = False) -> Row:
+                   now: datetime, author_id: int | None = None, automatic: bool = False,
+                   choices: list[str] | None = None) -> Row:
     """Insert one outbound message answering the conversation's last customer message; the
     caller rings the `outbound` doorbell after commit."""
     row = outbound_row(conversation, text, subject=subject, now=now, author_id=author_id,
-                       automatic=automatic, answering=_last_inbound(session, conversation.id))
+                       automatic=automatic, answering=_last_inbound(session, conversation.id),
+                       choices=choices)
     session.flush()  # the conversation's own pending changes first
     rows.insert_all(session, Message, [row])
     return row
@@ -80,7 +82,7 @@ def _to_outbound(row: Row) -> Outbound:
     return Outbound(channel=row.channel, recipient=row.recipient, text=row.text, subject=row.subject,
                     message_id=row.external_id, in_reply_to=row.in_reply_to,
                     references=list(row.references), automatic=row.automatic,
-                    language=row.language or "en")
+                    language=row.language or "en", choices=list(row.choices or []))
 
 
 def _send(batch: list[Row], progress: Progress) -> list[DeliveryResult]:

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # Which conversation each message belongs to: decided for the whole batch at once.
 FIND_STEPS = (
     "thread",       # the customer, and the conversation this message continues
+    "rating",       # the answer to a rating request: lands on its resolution, opens nothing
     "dedupe",       # the same text again from the same customer: attach, do not alert
     "automatic",    # machine-written mail: attach or park, never work; bounces mark addresses
     "repeat",       # the sender wrote again soon, threading nothing: their recent open case

@@ -19,6 +19,8 @@ from config.settings import get_settings
 
 # A Telegram chat is one standing session: a new message continues the customer's open case.
 THREADS_BY_CUSTOMER = True
+# A customer answers the rating request by tapping 1-5 (router/steps/rating.py).
+RATES_BY_REPLY = True
 
 
 class Ignored(ValueError):

@@ -11,7 +11,7 @@ import logging
 import warnings
 from datetime import timedelta
 
-from telegram import Bot
+from telegram import Bot, ReplyKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from channels.base import DeliveryResult, Outbound, SendProgress
@@ -32,6 +32,13 @@ def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
     return [*pieces, text] if text or not pieces else pieces
 
 
+def keyboard(choices: list[str]) -> ReplyKeyboardMarkup | None:
+    """The choices as one row of buttons that close once tapped (the tap sends its text)."""
+    if not choices:
+        return None
+    return ReplyKeyboardMarkup([list(choices)], one_time_keyboard=True, resize_keyboard=True)
+
+
 def retry_seconds(exc: RetryAfter) -> float:
     with warnings.catch_warnings():  # the library is moving this attribute to timedelta
         warnings.simplefilter("ignore")
@@ -44,9 +51,12 @@ async def _send_one(bot: Bot, outbound: Outbound) -> DeliveryResult:
         chat_id = int(outbound.recipient)
     except ValueError:
         return DeliveryResult(ok=False, permanent=True, detail=f"not a Telegram chat id: {outbound.recipient!r}")
+    pieces = chunks(outbound.text)
     try:
-        for piece in chunks(outbound.text):
-            await bot.send_message(chat_id=chat_id, text=piece)
+        for i, piece in enumerate(pieces):
+            # The keyboard goes with the last piece: the one the customer answers.
+            markup = keyboard(outbound.choices) if i == len(pieces) - 1 else None
+            await bot.send_message(chat_id=chat_id, text=piece, reply_markup=markup)
     except RetryAfter as exc:
         return DeliveryResult(ok=False, detail=f"429 flood control: {exc}", retry_after=retry_seconds(exc))
     except Forbidden as exc:

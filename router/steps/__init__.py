@@ -13,7 +13,7 @@ from typing import Any
 from router.batch import Batch
 from router.rows import Row
 
-_MODULES = ("thread", "dedupe", "automatic", "repeat", "open", "classify", "route", "assign", "deadlines",
+_MODULES = ("thread", "rating", "dedupe", "automatic", "repeat", "open", "classify", "route", "assign", "deadlines",
             "acknowledge")
 
 STEP_FUNCTIONS: dict[str, Callable[[Batch], None]] = {

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from router.clock import iso, utcnow
-from router.models import Conversation, Event, Message
+from router.csat_links import hidden
+from router.models import Conversation, Csat, Event, Message
 
 # An ISO 8601 time in UTC, "2026-12-07T03:18:26Z"; the format is documented, not re-parsed.
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
@@ -98,7 +99,7 @@ class MessageOut(BaseModel):
     sender_name: str
     recipient: str
     subject: str
-    text: str = Field(description="redacted before it was stored")
+    text: str = Field(description="redacted before it was stored; rating links' tokens hidden")
     created_at: Timestamp
     automatic: bool
     author: str | None = Field(description="the agent who wrote an outbound reply")
@@ -161,6 +162,18 @@ class Deadlines(BaseModel):
     resolution_due_at: Timestamp | None
 
 
+class CsatOut(BaseModel):
+    """One resolution's rating request and the customer's answer, if any (router/csat.py)."""
+
+    resolved_at: Timestamp = Field(description="the resolution it asks about")
+    requested_at: Timestamp
+    channel: str = Field(description="the channel the request went out by")
+    score: int | None = Field(description="1 (poor) to 5 (excellent); null until the customer rates")
+    comment: str = Field(description="the customer's comment, redacted before it was stored")
+    rated_by: str | None = Field(description="link (the signed link's page) or the channel the reply came by")
+    rated_at: Timestamp | None
+
+
 class ConversationOut(BaseModel):
     """A whole conversation: messages, events, deadlines and the reasons for its routing."""
 
@@ -186,6 +199,7 @@ class ConversationOut(BaseModel):
     messages: list[MessageOut]
     notes: list[NoteOut] = Field(description="agents' internal notes, oldest first; never sent to the customer")
     events: list[EventOut]
+    csat: list[CsatOut] = Field(default_factory=list, description="rating requests and answers, one per resolution")
 
 
 class ReplyOut(BaseModel):
@@ -246,6 +260,15 @@ class DayOut(BaseModel):
     count: int
 
 
+class CsatSummaryOut(BaseModel):
+    """Customer ratings over a range (router/csat_report.py)."""
+
+    requests: int = Field(description="rating requests sent for resolutions in the range")
+    responses: int
+    counts: dict[str, int] = Field(description="answers per score, '1' to '5'")
+    average: float | None = Field(description="of the answers; null when there is none")
+
+
 class ReportSummary(BaseModel):
     """The Reports page's figures for conversations opened in [start, end) (router/report_figures.py)."""
 
@@ -263,6 +286,7 @@ class ReportSummary(BaseModel):
     by_channel: list[CountOut]
     by_category: list[CountOut]
     by_hour: list[int] = Field(description="24 counts, by the UTC hour of opening")
+    csat: CsatSummaryOut = Field(description="ratings of the resolutions made in [start, end)")
     by_day: list[DayOut] = Field(description="every UTC day of the range, zeros included")
 
 
@@ -292,7 +316,7 @@ def message_out(m: Message, attachments: list[AttachmentOut], agents: dict[int, 
     return MessageOut(
         id=m.id, direction=m.direction, channel=m.channel, status=m.status,
         sender=m.sender, sender_name=m.sender_name, recipient=m.recipient,
-        subject=m.subject, text=m.text, created_at=iso(m.created_at) or "",
+        subject=m.subject, text=hidden(m.text), created_at=iso(m.created_at) or "",
         automatic=m.automatic, author=_name(agents, m.author_id), secret_kinds=m.secret_kinds,
         category=m.category, urgency=m.urgency, language=m.language,
         auto_submitted=m.auto_submitted, auto_reason=m.auto_reason, delivery_report=m.delivery_report,
@@ -305,6 +329,10 @@ def note_out(e: Event) -> NoteOut:
     assert e.id is not None
     return NoteOut(id=e.id, author=e.actor, at=iso(e.at) or "", text=str(e.data.get("text", "")),
                    secret_kinds=[str(k) for k in e.data.get("secret_kinds", [])])
+def csat_out(survey: Csat) -> CsatOut:
+    return CsatOut(resolved_at=iso(survey.resolved_at) or "", requested_at=iso(survey.requested_at) or "",
+                   channel=survey.channel, score=survey.score, comment=survey.comment,
+                   rated_by=survey.rated_by, rated_at=iso(survey.rated_at))
 
 
 def event_out(e: Event) -> EventOut:

@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "Pinecone Support", "username": "pinecone_support_bot"}
 # Parameters python-telegram-bot sends JSON-encoded in its form posts; strings come as they are.
 _JSON_PARAMS = {"chat_id", "offset", "limit", "timeout", "allowed_updates", "reply_parameters",
-                "drop_pending_updates", "max_connections", "message_id"}
+                "drop_pending_updates", "max_connections", "message_id", "reply_markup"}
 _DESCRIPTIONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden: bot was blocked by the user",
                  404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error"}
 

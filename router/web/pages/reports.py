@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from router.clock import utcnow
+from router.csat_report import csat_summary
 from router.db import read_scope
 from router.models import Pool
 from router.report_figures import Figures, figures
@@ -108,8 +109,8 @@ def reports(request: Request, start: str | None = None, end: str | None = None, 
                     error=t["bad_pool"].format(pool=pool), **context)
     with read_scope() as session:
         found = figures(session, span.start, span.end, now, pool_ids)
-        # CSAT: wired at merge with router/csat_report.py, e.g.
-        #   summary = csat_summary(session, span.start, span.end, pool_ids)
-        #   context["csat"] = {"summary": summary, "plot": charts.csat_chart(t["csat_title"], summary.counts)}
+        rated = csat_summary(session, span.start, span.end, pool_ids)
+    if rated.requests:  # no request sent in the range: the page says there is nothing to show
+        context["csat"] = {"summary": rated, "plot": charts.csat_chart(t["csat_title"], rated.counts)}
     return page(request, "reports.html", who.agent, figures=found, plots=plots(found, t),
                 duration=charts.duration, **context)

@@ -11,6 +11,7 @@ from router import conversations as actions
 from router import investigating, notes, sla_metrics
 from router.clock import iso, utcnow
 from router.corrections import CorrectionError, correct
+from router.csat import surveys_of
 from router.db import read_scope, session_scope
 from router.doorbell import get_doorbell
 from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool, SlaAlarm
@@ -40,6 +41,7 @@ from router.web.models_out import (
     ReplyOut,
     Resolved,
     StatusUpdateOut,
+    csat_out,
     event_out,
     message_out,
     note_out,
@@ -120,6 +122,7 @@ def show(target: Reading) -> ConversationOut:
             messages=[message_out(m, attachments.get(m.id, []), agents) for m in messages],
             notes=[note_out(e) for e in events if e.kind == notes.KIND],
             events=[event_out(e) for e in events],
+            csat=[csat_out(s) for s in surveys_of(session, c.id or 0)],
         )
 
 
@@ -143,8 +146,11 @@ def reply(body: ReplyIn, target: Replying) -> ReplyOut:
 def resolve(target: Resolving) -> Resolved:
     with session_scope() as session:
         c = target.load(session)
-        actions.resolve(session, c, target.agent)
-        return Resolved(id=c.id, state=c.state)
+        request = actions.resolve(session, c, target.agent)
+        result = Resolved(id=c.id, state=c.state)
+    if request is not None:
+        get_doorbell().ring("outbound")  # the rating request (router.csat)
+    return result
 
 
 @router.post("/{conversation_id}/reassign", responses={**_BODY, **refusals(403, 404, 409, 422)})

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from config.desk import CHANNELS, get_desk
 from router.clock import iso, utcnow
+from router.csat_report import CsatSummary, csat_summary
 from router.db import read_scope
 from router.report_figures import Figures, Times, figures
 from router.sla_report import report
 from router.web.access import Caller, caller, report_pools, supervisor
 from router.web.errors import REFUSED_IN_WORDS, refusals
-from router.web.models_out import CountOut, DayOut, ReportSummary, TimesOut
+from router.web.models_out import CountOut, CsatSummaryOut, DayOut, ReportSummary, TimesOut
 from router.web.params import POOL_NAME_PATTERN
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -74,10 +75,11 @@ def summary(start: Annotated[datetime | None, Query(description="opened from (IS
     since, until = _summary_range(start, end, now)
     pool_ids = report_pools(who, pool)
     with read_scope() as session:
-        return summary_out(figures(session, since, until, now, pool_ids), pool)
+        return summary_out(figures(session, since, until, now, pool_ids), pool,
+                           csat_summary(session, since, until, pool_ids))
 
 
-def summary_out(found: Figures, pool: str | None) -> ReportSummary:
+def summary_out(found: Figures, pool: str | None, rated: CsatSummary) -> ReportSummary:
     def times(t: Times) -> TimesOut:
         return TimesOut(count=t.count, p50=t.p50, p90=t.p90)
 
@@ -88,4 +90,7 @@ def summary_out(found: Figures, pool: str | None) -> ReportSummary:
         share_met=found.share_met, share_breached=found.share_breached,
         by_channel=[CountOut(name=n, count=c) for n, c in found.by_channel],
         by_category=[CountOut(name=n, count=c) for n, c in found.by_category],
-        by_hour=found.by_hour, by_day=[DayOut(day=d.isoformat(), count=c) for d, c in found.by_day])
+        by_hour=found.by_hour,
+        csat=CsatSummaryOut(requests=rated.requests, responses=rated.responses, average=rated.average,
+                            counts={str(score): n for score, n in rated.counts.items()}),
+        by_day=[DayOut(day=d.isoformat(), count=c) for d, c in found.by_day])

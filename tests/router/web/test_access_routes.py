@@ -83,6 +83,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("WEBSOCKET", "/chat/ws"): _all(403),  # its own signature (tests/channels/test_chat.py)
     ("GET", "/chat/demo"): _all(404),  # on only for the embedded development desk
     ("POST", "/forms/contact"): _all(415),  # a customer's door; no body here
+    # The customer's rating page: the signed token is the permission; "{token}" is none.
+    ("GET", "/csat/{token}"): _all(400),
+    ("POST", "/csat/{token}"): _all(400),
     ("POST", "/channels/telegram/webhook"): _all(404),  # the channel is off without its token
     ("GET", "/channels/wechat"): _all(404),  # wechat: off without its token; its own signature
     ("POST", "/channels/wechat"): _all(404),
@@ -107,7 +110,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", PAGE + "/reassign"): _page(303, outside=404, stranger=403),
     ("POST", PAGE + "/notes"): _page(303, outside=404, stranger=403),
 }
-PAGES = {path for _, path in EXPECTED if not path.startswith(("/api/", "/chat/", "/forms/", "/channels/"))
+PAGES = {path for _, path in EXPECTED if not path.startswith(("/api/", "/chat/", "/forms/", "/channels/", "/csat/"))
          and path not in ("/healthz", "/readyz", "/metrics") and not path.startswith(("/docs", "/redoc", "/openapi"))}
 FORMS = {PAGE + "/reply": {"text": "We are looking into it and will write again within the hour."},
          "/presence": {"presence": "online"},
