@@ -6,34 +6,21 @@ opens the link and rates 4 with a comment; the agent's page shows the rating. A 
 of each page goes to the test's output folder."""
 from __future__ import annotations
 
-import os
 import re
 import smtplib
 import uuid
-from pathlib import Path
 
 import pytest
 
 from conftest import reset_caches
-from dashboard import PASSWORD, give_password
+from dashboard import PASSWORD, give_password, needs_chromium
 from router.db import session_scope
 from router.models import Agent, Conversation
 from support import free_port, make_email, serve_app, wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (tests/services.sh installs it)")
+pytestmark = needs_chromium
 LINK = re.compile(r"(http://\S+/csat/\S+)")
 
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -48,7 +35,7 @@ def desk(worker, sink, smtp_port, monkeypatch):
         yield base
 
 
-def test_the_agent_resolves_and_the_customer_rates_from_the_mailed_link(desk, browser, sink, smtp_port, tmp_path):
+def test_the_agent_resolves_and_the_customer_rates_from_the_mailed_link(desk, browser, sink, smtp_port, shots):
     give_password("alice")
     subject = f"Withdrawal missing {uuid.uuid4().hex[:6]}"
     with smtplib.SMTP("127.0.0.1", smtp_port) as smtp:
@@ -69,26 +56,26 @@ def test_the_agent_resolves_and_the_customer_rates_from_the_mailed_link(desk, br
     agent.click("#resolve")
     agent.wait_for_selector("#done")
     assert agent.inner_text("#state") == "resolved"
-    agent.screenshot(path=tmp_path / "1-resolved-asked.png", full_page=True)
+    agent.screenshot(path=shots / "1-resolved-asked.png", full_page=True)
 
     link = wait_for(lambda: _link_in(sink), what="the rating request to reach the customer")
     assert link.startswith(desk + "/csat/")
     customer = browser.new_page(viewport={"width": 900, "height": 700})
     customer.goto(link)
     customer.wait_for_selector("#csat-form")
-    customer.screenshot(path=tmp_path / "2-rating-form.png")
+    customer.screenshot(path=shots / "2-rating-form.png")
     customer.check("#score-4")
     customer.fill("#csat-form textarea", "Quick and clear, thank you.")
     customer.click("#csat-send")
     customer.wait_for_selector("#csat-outcome")
     assert "Thank you" in customer.inner_text("#csat-outcome")
-    customer.screenshot(path=tmp_path / "3-rating-thanks.png")
+    customer.screenshot(path=shots / "3-rating-thanks.png")
 
     agent.reload()
     ratings = agent.locator("#csat-ratings")
     assert ratings.locator(".csat-score").inner_text() == "4/5"
     assert ratings.locator(".csat-comment").inner_text() == "Quick and clear, thank you."
-    agent.screenshot(path=tmp_path / "4-conversation-rated.png", full_page=True)
+    agent.screenshot(path=shots / "4-conversation-rated.png", full_page=True)
 
 
 def _assigned(subject: str) -> int | None:
