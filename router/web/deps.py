@@ -2,6 +2,8 @@
 or by the signed session cookie (the dashboard's pages)."""
 from __future__ import annotations
 
+import time
+
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -40,4 +42,11 @@ def session_agent(request: Request) -> Agent:
     if agent is None or agent.password_hash is None or request.session.get("stamp") != stamp(agent):
         request.session.pop("agent_id", None)
         raise SignInRequired
+    # The idle time runs from the last request, not from sign-in: Starlette re-signs the
+    # cookie (and so restarts its max_age) only when the session changes, so a request in a
+    # new minute changes it. Once a minute at most, not every request, so most answers carry
+    # no Set-Cookie.
+    minute = int(time.time()) // 60
+    if request.session.get("seen") != minute:
+        request.session["seen"] = minute
     return agent
