@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import reset_caches
 from dashboard import CHROMIUM
+from support import free_port, serve_app
 
 OUTPUT = Path(os.environ.get("MSGROUTER_TEST_OUTPUT", Path(__file__).parents[4] / "test-output"))
 
@@ -36,3 +38,16 @@ def shots(request) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
+
+
+@pytest.fixture
+def desk(worker, sink, smtp_port, monkeypatch):
+    """The web app with a real worker, our SMTP server and the customer's sink, on a port
+    known in advance: links in our mail (a rating link) name it through MSGROUTER_PUBLIC_URL."""
+    from router.web.app import create_app
+
+    port = free_port()
+    monkeypatch.setenv("MSGROUTER_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    reset_caches()
+    with serve_app(create_app(), port=port) as base:
+        yield base

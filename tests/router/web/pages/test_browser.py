@@ -8,23 +8,14 @@ from __future__ import annotations
 import smtplib
 import uuid
 
-import pytest
-
 from dashboard import PASSWORD, give_password, needs_chromium
 from router.db import session_scope
 from router.models import Conversation
-from support import make_email, serve_app, wait_for
+from support import make_email, wait_for
 
 pytestmark = needs_chromium
 
 
-
-@pytest.fixture
-def desk(worker, sink, smtp_port):
-    from router.web.app import create_app
-
-    with serve_app(create_app()) as base:
-        yield base
 
 
 def test_an_agent_answers_a_new_mail_from_the_dashboard(desk, browser, sink, smtp_port, shots):

@@ -10,7 +10,6 @@ import re
 import smtplib
 import uuid
 
-import pytest
 from sqlalchemy import select
 
 from dashboard import PASSWORD, give_password, needs_chromium
@@ -22,14 +21,6 @@ pytestmark = needs_chromium
 NOTE = "Chain explorer shows the withdrawal stuck in our hot wallet queue; asked the chain team."
 
 
-
-@pytest.fixture
-def desk(worker, sink, smtp_port):
-    from router.web.app import create_app
-    from support import serve_app
-
-    with serve_app(create_app()) as base:
-        yield base
 
 
 def test_an_agent_notes_answers_with_a_macro_relabels_and_reassigns(desk, browser, sink, smtp_port, shots):

@@ -10,29 +10,15 @@ import re
 import smtplib
 import uuid
 
-import pytest
-
-from conftest import reset_caches
 from dashboard import PASSWORD, give_password, needs_chromium
 from router.db import session_scope
 from router.models import Agent, Conversation
-from support import free_port, make_email, serve_app, wait_for
+from support import make_email, wait_for
 
 pytestmark = needs_chromium
 LINK = re.compile(r"(http://\S+/csat/\S+)")
 
 
-
-@pytest.fixture
-def desk(worker, sink, smtp_port, monkeypatch):
-    """The app on a port known in advance: the links in our mail name it (MSGROUTER_PUBLIC_URL)."""
-    from router.web.app import create_app
-
-    port = free_port()
-    monkeypatch.setenv("MSGROUTER_PUBLIC_URL", f"http://127.0.0.1:{port}")
-    reset_caches()
-    with serve_app(create_app(), port=port) as base:
-        yield base
 
 
 def test_the_agent_resolves_and_the_customer_rates_from_the_mailed_link(desk, browser, sink, smtp_port, shots):

@@ -11,8 +11,6 @@ import smtplib
 import uuid
 from datetime import timedelta
 
-import pytest
-
 from dashboard import PASSWORD, give_password, needs_chromium
 from desk_roles import STOLEN
 from router import tick
@@ -20,18 +18,11 @@ from router.clock import utcnow
 from router.db import session_scope
 from router.intake import accept
 from router.models import Conversation, Message
-from support import make_email, serve_app, wait_for
+from support import make_email, wait_for
 
 pytestmark = needs_chromium
 
 
-
-@pytest.fixture
-def desk(worker, sink, smtp_port):
-    from router.web.app import create_app
-
-    with serve_app(create_app()) as base:
-        yield base
 
 
 def _sign_in(page, base: str, name: str, to: str) -> None:

@@ -32,7 +32,9 @@ def test_a_supervisor_reads_the_reports(api, broker, time_machine, browser, shot
     page.fill("input[name=end]", LAST_DAY)
     page.click("#show-range")
     page.wait_for_selector("#by-channel svg.plot")
-    assert page.locator("svg.plot").count() == 6
+    # Six plots of the conversations, and the CSAT plot: the two resolutions asked for a rating.
+    assert page.locator("svg.plot").count() == 7
+    assert page.locator("#csat svg.plot").count() == 1
     assert page.locator("#met").inner_text() == "2" and page.locator("#breached").inner_text() == "2"
     assert page.locator("#by-channel svg.plot rect.bar").count() == 2  # email and telegram
     box = page.locator("#by-hour svg.plot").bounding_box()

@@ -48,8 +48,11 @@ def test_a_supervisor_sees_every_pool_and_may_pick_one(api, broker, time_machine
     assert re.search(r'<td id="met">2</td><td id="breached">2</td><td id="open">1</td>', html)
     times = _section(html, "times")
     assert "(3600.0 s)" in times and "(87120.0 s)" in times and "(16200.0 s)" in times
-    # Six plots (no CSAT yet), each an inline SVG with its own title; nothing fetched from elsewhere.
-    assert html.count("<svg ") == 6 and html.count('<svg class="plot" role="img"') == 6
+    # Seven plots (the six of the conversations, and CSAT: the two resolutions were asked for a
+    # rating, none answered), each an inline SVG with its own title; nothing fetched from elsewhere.
+    assert html.count("<svg ") == 7 and html.count('<svg class="plot" role="img"') == 7
+    csat = _section(html, "csat")
+    assert "<svg " in csat and re.search(r"<td>0</td>\s*<td>0</td><td>2</td>", csat)
     assert re.search(rf'<svg [^>]*><title id="plot-\d+">{ZH["by_channel"]}</title>', html)
     assert _outside_links(html) == []
     assert 'id="nav-reports"' in html
