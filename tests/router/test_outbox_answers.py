@@ -1,6 +1,6 @@
 """What the outbox queues, read from the rows and the mail that reaches the customer: a
-reply answers the customer's latest message of its own conversation (threaded to it, sent
-to its sender), however many messages came in since and from whom; a message we write
+reply answers the customer's latest message of its own conversation (threaded to it in
+the row and in the mail's headers, sent to its sender), however many messages came in since and from whom; a message we write
 automatically (an investigating status update) is marked so, and its mail tells other
 machines not to answer it (RFC 3834), while an agent's reply is not."""
 from __future__ import annotations
@@ -65,6 +65,12 @@ def test_a_reply_answers_the_latest_message_of_its_own_conversation(api, broker,
     assert reply.references[-1] == "<second@example.com>"
     assert "<first@example.com>" in reply.references
     assert "<other@example.com>" not in reply.references
+    # And the mail itself carries the thread, so the customer's mail program files it there.
+    deliver_pending()
+    wait_for(lambda: any(m["Message-ID"] == reply.external_id for m in sink.parsed()), what="the reply mail")
+    [mail] = [m for m in sink.parsed() if m["Message-ID"] == reply.external_id]
+    assert mail["In-Reply-To"] == "<second@example.com>"
+    assert mail["References"].split() == reply.references
 
 
 def test_a_status_update_is_automatic_and_a_reply_is_not(api, broker, sink):
