@@ -35,8 +35,8 @@ class Outcome:
     candidate_path: str
 
     def format(self) -> str:
-        lines = [f"trained on {self.records} records ({self.corrections} from agents' corrections); "
-                 f"scored on the frozen file {self.frozen}",
+        lines = [(f"trained on {self.records} records ({self.corrections} from agents' corrections); "
+                  f"scored on the frozen file {self.frozen}"),
                  f"  {'figure':<20}{'current':>9}{'candidate':>11}"]
         lines += [f"  {name:<20}{self.current[name]:>9.3f}{self.candidate[name]:>11.3f}" for name in HEADLINE]
         verdict = (f"promoted: {self.model_path}" if self.promoted

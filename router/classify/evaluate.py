@@ -83,8 +83,18 @@ class Report:
                 lines += ["", f"  {label} confusion (rows gold, columns predicted)", *self._matrix(system, label)]
             if system == SYSTEMS[0] and self.threshold_lines:
                 lines += ["", *self.threshold_lines]
+            if system in self.confidence and system != SYSTEMS[1]:
+                lines += ["", *self._parking(system)]
         lines += ["", self._secrets()]
         return "\n".join(lines)
+
+    def _parking(self, system: str) -> list[str]:
+        from router.classify.parking import parking_table
+
+        right = [all(self.gold[label][i] == self.predicted[system][label][i] for label in LABELS)
+                 for i in range(len(self.ids))]
+        return parking_table(self.confidence[system]["category"], self.confidence[system]["urgency"], right,
+                             get_rules().config.triage_below)
 
     def _target(self, label: str, system: str, value: float | None = None) -> str:
         if label not in TARGETS:

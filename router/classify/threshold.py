@@ -58,8 +58,8 @@ def choose(points: Sequence[Point], min_recall: float = 0.97) -> Point | None:
 
 
 def format_sweep(points: Sequence[Point], chosen: Point | None, current: float, min_recall: float) -> list[str]:
-    lines = [f"  critical threshold sweep (configured {current:.2f}; rule: recall >= {min_recall:.2f}, "
-             f"then best precision)", "    threshold  recall  precision  flagged"]
+    lines = [(f"  critical threshold sweep (configured {current:.2f}; rule: recall >= {min_recall:.2f}, "
+              f"then best precision)"), "    threshold  recall  precision  flagged"]
     lines += [f"    {p.threshold:9.2f}  {p.recall:6.3f}  {p.precision:9.3f}  {p.flagged:7}"
               + ("   <- chosen" if chosen is not None and p.threshold == chosen.threshold else "")
               for p in points]
