@@ -52,9 +52,14 @@ def sweep(cases: Sequence[Case], config: TriageConfig, grid: Sequence[float] = G
 
 
 def choose(points: Sequence[Point], min_recall: float = 0.97) -> Point | None:
-    """The best-precision point with recall at least `min_recall` (ties: lower threshold)."""
-    fit = [p for p in points if p.recall >= min_recall]
-    return max(fit, key=lambda p: (p.precision, -p.threshold)) if fit else None
+    """The best-precision point with recall at least `min_recall` (ties: lower threshold);
+    when none reaches it, the best precision among the points of the highest recall
+    (the threshold cannot buy more recall there: the misses come from elsewhere)."""
+    if not points:
+        return None
+    fit = [p for p in points if p.recall >= min_recall] or \
+        [p for p in points if p.recall == max(q.recall for q in points)]
+    return max(fit, key=lambda p: (p.precision, -p.threshold))
 
 
 def format_sweep(points: Sequence[Point], chosen: Point | None, current: float, min_recall: float) -> list[str]:
@@ -63,6 +68,7 @@ def format_sweep(points: Sequence[Point], chosen: Point | None, current: float, 
     lines += [f"    {p.threshold:9.2f}  {p.recall:6.3f}  {p.precision:9.3f}  {p.flagged:7}"
               + ("   <- chosen" if chosen is not None and p.threshold == chosen.threshold else "")
               for p in points]
-    if chosen is None:
-        lines.append(f"    no threshold reaches recall {min_recall:.2f}")
+    if chosen is not None and chosen.recall < min_recall:
+        lines.append(f"    no threshold reaches recall {min_recall:.2f}: chosen for the highest recall, "
+                     f"then the best precision")
     return lines

@@ -55,7 +55,10 @@ def test_critical_threshold_is_the_best_precision_at_the_recall_floor():
               Point(0.4, 0.95, 0.95, 28)]
     assert choose(points, 0.97).threshold == 0.2, "best precision with recall >= 0.97; ties: the lower"
     assert choose(points, 0.99).threshold == 0.1
-    assert choose(points, 1.01) is None
+    plateau = [Point(0.1, 0.96, 0.90, 40), Point(0.5, 0.96, 0.92, 38), Point(0.6, 0.96, 0.92, 38),
+               Point(0.9, 0.95, 0.93, 36)]
+    assert choose(plateau, 0.97).threshold == 0.5, "none reaches the floor: the most recall, then precision"
+    assert choose([], 0.97) is None
 
 
 @pytest.fixture(scope="module")
