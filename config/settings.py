@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DESK = Path(__file__).with_name("desk.toml")
 DEFAULT_MODEL = Path(__file__).with_name("triage-model.npz")
+DEFAULT_EXAMPLES = Path(__file__).with_name("triage-examples.jsonl")
+DEFAULT_FROZEN_EVAL = Path(__file__).with_name("triage-frozen-eval.jsonl")
 DEV_SECRET = "dev-only-insecure-secret-key"
 # Values that stand for "not set yet": the development default and .env.example's.
 PLACEHOLDER_SECRETS = ("", DEV_SECRET, "change-me")
@@ -135,6 +137,13 @@ class Settings(BaseSettings):
 
     # The trained triage model (`msgrouter train` writes it); rules alone when absent.
     model_path: Path = DEFAULT_MODEL
+    # `msgrouter train --with-corrections` and its scheduled run: what it learns from
+    # beside agents' corrections (JSON list of paths), the frozen file a new model must
+    # score no worse on, and how often beat runs it, in seconds (0: never; embedded
+    # `msgrouter run` never schedules it: training takes minutes of a core).
+    retrain_files: list[Path] = [DEFAULT_EXAMPLES]
+    frozen_eval_path: Path = DEFAULT_FROZEN_EVAL
+    retrain_seconds: float = Field(default=86400.0, ge=0)
 
     # In-app chat: the app's backend signs each customer id with this key
     # (hex HMAC-SHA256); unset, the chat is off and every connection is refused.

@@ -54,6 +54,7 @@ class Item:
     follows: Item | None = None
     is_new_conversation: bool = False
     reroute: bool = False  # the conversation's category changed: route it again
+    park: str | None = None  # why a new conversation waits in the triage pool (classify.parking)
     previous_assignee_id: int | None = None  # who had a reopened conversation before its resolve
     released_agent_id: int | None = None  # route took the conversation from this agent
     classification: Any = None
@@ -67,9 +68,9 @@ class Item:
         assert self.customer is not None
         return self.customer.id
 
-    def reason(self, step: str, text: str) -> None:
-        """Record why a step decided what it did; the dashboard shows these."""
-        self.reasons.append({"step": step, "reason": text, "message_id": self.message.id})
+    def reason(self, step: str, text: str, **data: Any) -> None:
+        """Record why a step decided what it did (and any figures behind it); the dashboard shows these."""
+        self.reasons.append({"step": step, "reason": text, "message_id": self.message.id, **data})
 
 
 @dataclass

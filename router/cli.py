@@ -15,6 +15,7 @@ from router.cli_replay import replay
 from router.cli_servers import serve_web, start_smtp, wait_for_signal, web_socket
 from router.cli_telegram import telegram_app
 from router.cli_tokens import token
+from router.cli_train import train
 
 # Plain help (rich_markup_mode=None): the rich layout prints a `<bool>` type beside every flag.
 # No locals in tracebacks: they could hold a customer's mail or a token.
@@ -198,8 +199,9 @@ app.command()(replay)
 
 
 @app.command("classify")
-def classify_file(jsonl: Path = typer.Option(..., "--jsonl", exists=True, dir_okay=False,
-                                             help="one JSON object per line, with text (and subject, channel)"),
+def classify_file(jsonl: list[Path] = typer.Option(..., "--jsonl", exists=True, dir_okay=False,
+                                                   help="one JSON object per line, with text (and subject, "
+                                                        "channel); may repeat: the files are read as one"),
                   evaluate: bool = typer.Option(False, "--eval", help="score against the labels in the file"),
                   folds: int = typer.Option(0, "--folds", min=0,
                                             help="with --eval: k-fold cross-validation, training on the file"),
@@ -223,8 +225,11 @@ def classify_file(jsonl: Path = typer.Option(..., "--jsonl", exists=True, dir_ok
         from router.triage_files import check_labels
 
         try:
-            records = read_jsonl(jsonl, need=("text", "category", "urgency", "language"))
-            check_labels(records, jsonl)
+            records = []
+            for path in jsonl:
+                found = read_jsonl(path, need=("text", "category", "urgency", "language"))
+                check_labels(found, path)
+                records += found
             extra = []
             for path in train_extra:
                 found = read_jsonl(path, need=("text", "category", "urgency"))
@@ -236,10 +241,10 @@ def classify_file(jsonl: Path = typer.Option(..., "--jsonl", exists=True, dir_ok
             raise typer.Exit(2) from None
         return
     try:
-        records = read_jsonl(jsonl)
+        records = [record for path in jsonl for record in read_jsonl(path)]
         model = load_model(model_path or get_settings().model_path)
         outputs = list(classify_records(records, model))
-        title = f"triage of {len(outputs)} records in {jsonl} against their labels"
+        title = f"triage of {len(outputs)} records in {', '.join(map(str, jsonl))} against their labels"
         report = score(records, outputs, "rules+model" if model else "rules only", title) if evaluate else None
     except (RecordError, ValueError) as exc:
         typer.echo(f"msgrouter: {exc}", err=True)
@@ -253,41 +258,7 @@ def classify_file(jsonl: Path = typer.Option(..., "--jsonl", exists=True, dir_ok
         typer.echo(report.format())
 
 
-@app.command()
-def train(jsonl: list[Path] = typer.Option([], "--jsonl", exists=True, dir_okay=False,
-                                           help="labelled records (category, urgency); may repeat"),
-          with_corrections: bool = typer.Option(False, "--with-corrections",
-                                                help="add agents' corrections from the database"),
-          output: Path | None = typer.Option(None, "--output", "-o", help="default: MSGROUTER_MODEL_PATH")) -> None:
-    """Train the triage model; `msgrouter run` and the workers load it at start."""
-    from router.classify import train as train_model
-    from router.triage_files import RecordError, check_labels, read_jsonl
-
-    records: list[dict] = []
-    try:
-        for path in jsonl:
-            found = read_jsonl(path, need=("text", "category", "urgency"))
-            check_labels(found, path)
-            records += found
-    except RecordError as exc:
-        typer.echo(f"msgrouter: {exc}", err=True)
-        raise typer.Exit(2) from None
-    corrected = 0
-    if with_corrections:
-        from router.corrections import training_records
-        from router.db import read_scope
-
-        prepare()
-        with read_scope() as session:
-            extra = list(training_records(session))
-        corrected = len(extra)
-        records += extra
-    if not records:
-        typer.echo("msgrouter: nothing to train on: give --jsonl FILE and/or --with-corrections", err=True)
-        raise typer.Exit(2)
-    path = output or get_settings().model_path
-    train_model(records, path)
-    typer.echo(f"trained on {len(records)} records ({corrected} from agents' corrections); model written to {path}")
+app.command()(train)
 
 
 def main() -> None:  # pragma: no cover

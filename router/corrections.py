@@ -1,6 +1,8 @@
 """Agents correct a conversation's category or urgency; the correction is kept as
 training data (`msgrouter train --with-corrections`) and takes effect at once: a new
-category re-routes the conversation, a new urgency moves its deadlines."""
+category re-routes the conversation, a new urgency moves its deadlines.  A conversation
+waiting in the triage pool is routed on by any correction, even one that confirms the
+labels: the lead's labels are what it waited for."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -63,7 +65,8 @@ def correct(session: Session, conversation: Conversation, agent: Agent, desk: De
     if new_urgency != before[1] and conversation.state != "resolved":
         record(session, "deadline_set", conversation_id=conversation.id, actor=agent.name,
                data={"rule": deadlines.on_relabel(conversation, desk, pool_name_of(session, conversation))})
-    if new_category != before[0] and conversation.state != "resolved":
+    parked = pool_name_of(session, conversation) == get_rules().config.triage_pool
+    if (new_category != before[0] or parked) and conversation.state != "resolved":
         _reroute(session, conversation, desk, agent)
     session.flush()
     return row

@@ -57,7 +57,8 @@ def classify_records(records: Iterable[dict], model=None) -> Iterator[dict]:
         result = classify(text, subject, record.get("channel") or "", kinds, model=model, rules=rules)
         yield {"id": record.get("id", number), "category": result.category, "urgency": result.urgency,
                "language": result.language, "contains_secret": bool(kinds), "secret_kinds": list(kinds),
-               "text": text, "reasons": list(result.reasons)}
+               "confidence": {label: round(value, 3) for label, value in result.confidence.items()},
+               "confidence_calibrated": result.calibrated, "text": text, "reasons": list(result.reasons)}
 
 
 def score(records: list[dict], outputs: list[dict], system: str, title: str = "") -> Report:
@@ -70,6 +71,7 @@ def score(records: list[dict], outputs: list[dict], system: str, title: str = ""
     report = Report(k=0, seed=0, ids=[str(o["id"]) for o in outputs],
                     gold={label: [r[label] for r in records] for label in present}, title=title)
     report.predicted[system] = {label: [o[label] for o in outputs] for label in present}
+    report.confidence[system] = {label: [o["confidence"][label] for o in outputs] for label in ("category", "urgency")}
     if all("contains_secret" in r for r in records):
         report.secret_gold = [bool(r["contains_secret"]) for r in records]
         report.secret_found = [o["contains_secret"] for o in outputs]

@@ -47,8 +47,11 @@ def test_classify_writes_one_redacted_line_per_record(tmp_path):
     for line in lines:
         assert {"category", "urgency", "language", "contains_secret", "text", "reasons"} <= set(line)
         assert line["reasons"], "every decision says why"
+        assert set(line["confidence"]) == {"category", "urgency"}, "and how sure it is"
+        assert all(0.0 <= v <= 1.0 for v in line["confidence"].values())
     secret = lines[2]
     assert secret["contains_secret"] and (secret["category"], secret["urgency"]) == ("security", "critical")
+    assert secret["confidence"] == {"category": 1.0, "urgency": 1.0}, "a secret found is certain"
     assert "[REDACTED:mnemonic]" in secret["text"]
     assert " ".join(phrase.split()[:3]) not in result.stdout + result.stderr
     assert [line["language"] for line in lines] == ["en", "zh", "en"]

@@ -41,7 +41,11 @@ app.conf.update(
                                "interval_max": 0.5},
     broker_transport_options={"polling_interval": 0.005} if settings.embedded
     else _REDIS_TRANSPORT,
-    beat_schedule={"tick": {"task": "msgrouter.tick", "schedule": settings.tick_seconds}},
+    beat_schedule={"tick": {"task": "msgrouter.tick", "schedule": settings.tick_seconds},
+                   # Retraining takes minutes of a core: scheduled for `msgrouter beat` only (the
+                   # embedded run's ticker sends tick alone), and off with 0.
+                   **({"retrain": {"task": "msgrouter.retrain", "schedule": settings.retrain_seconds}}
+                      if settings.retrain_seconds > 0 else {})},
     beat_schedule_filename="var/celerybeat-schedule",
 )
 

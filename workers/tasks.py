@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from router import drain as drain_work
 from router import outbox
+from router import retrain as retrain_work
 from router import tick as tick_work
 from workers.app import app
 
@@ -23,3 +24,9 @@ def deliver() -> int:
 def tick() -> dict:
     """Periodic chores: re-ring lost doorbells, assign waiting conversations."""
     return tick_work.run()
+
+
+@app.task(name="msgrouter.retrain")
+def retrain() -> dict:
+    """Retrain triage with agents' corrections; promoted only if no worse on the frozen file."""
+    return retrain_work.scheduled()

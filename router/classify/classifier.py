@@ -27,6 +27,9 @@ class Classification:
     language: str                     # zh | en | other
     reasons: tuple[str, ...]          # why, in words an agent can read
     scores: dict[str, float] = field(default_factory=dict)   # category -> rule total, or model probability
+    confidence: dict[str, float] = field(default_factory=dict)   # category, urgency -> 0..1 (calibration.py)
+    calibrated: bool = False          # the confidence is calibrated (a model with calibration decided)
+    secret: bool = False              # a secret was found: critical security, whatever the confidence
 
 
 def classify(text: str, subject: str = "", channel: str = "", secret_kinds: Sequence[str] = (),
@@ -46,7 +49,11 @@ def classify(text: str, subject: str = "", channel: str = "", secret_kinds: Sequ
     reasons = decision.reasons
     if model is not None and analysis is None:
         reasons += ("model ignored: trained for other labels than the configuration's; rules alone",)
-    return Classification(decision.category, decision.urgency, detect_language(full), reasons, decision.scores)
+    confidence = decision.confidence
+    reasons += (f"confidence: category {confidence['category']:.2f}, urgency {confidence['urgency']:.2f}"
+                + ("" if decision.calibrated else " (uncalibrated)"),)
+    return Classification(decision.category, decision.urgency, detect_language(full), reasons, decision.scores,
+                          confidence, decision.calibrated, bool(kinds))
 
 
 def classify_many(messages: Iterable[Mapping], model: TriageModel | None = None,

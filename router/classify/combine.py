@@ -13,12 +13,13 @@ rules explain its risk away), the rules' category stands: the model learnt from
 a few thousand messages and leans on their words ("gone" nearly always meant
 theft there).
 
-Urgency is the model's, for the chosen category, but money or keys at risk stays
-critical: when the critical rules reach the force threshold, or the model gives
-critical at least `critical_floor`.  Neither that floor nor an unsure model's
-own critical (below `model_sure`) stands against urgency rules that clearly say
-calmer ("I told them nothing", "the funds are on chain", "my own bridge is
-stuck").
+Urgency is the model's, for the chosen category, except critical: a message is
+critical when the critical rules reach the force threshold, or when the model
+gives critical at least `critical_threshold` (chosen from cross-validated scores
+for critical recall first, see README), and not otherwise.  Neither that
+threshold nor an unsure model's critical (below `model_sure`) stands against
+urgency rules that clearly say calmer ("I told them nothing", "the funds are on
+chain", "my own bridge is stuck").
 
 When the rules see money or keys at risk (the critical rules that apply to
 security reach the force threshold), the rules decide both labels, whatever else
@@ -27,12 +28,17 @@ critical, not a complaint: security ranks first; "the extension I installed has
 my phrase" is security even when no security word matched, since only security
 can be critical).  The category's bounds apply last.  A flagged secret makes the
 message critical security whatever else is said.
+
+Every decision carries a confidence per label (`calibration.py`): the noisy OR
+of the model's probability and the rules' weight behind the label, mapped
+through the model's calibration to the share of such decisions that were right.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from router.classify.calibration import raw_score
 from router.classify.config import TriageConfig
 from router.classify.model import Analysis
 from router.classify.rules import RuleMatches
@@ -47,6 +53,9 @@ class Decision:
     urgency: str
     scores: dict[str, float]
     reasons: tuple[str, ...]
+    confidence: dict[str, float]      # label -> calibrated confidence (raw without a calibrated model)
+    raw: dict[str, float]             # label -> raw score before calibration
+    calibrated: bool = False
 
 
 def decide(matches: RuleMatches, analysis: Analysis | None, config: TriageConfig,
@@ -59,11 +68,15 @@ def decide(matches: RuleMatches, analysis: Analysis | None, config: TriageConfig
         scores = analysis.category
     if secret_kinds and SECURITY in config.categories and CRITICAL in config.urgencies:
         reasons.append(f"secret present: {', '.join(secret_kinds)} -> {CRITICAL} {SECURITY}")
-        return Decision(SECURITY, CRITICAL, scores, tuple(reasons))
+        certain = {"category": 1.0, "urgency": 1.0}
+        return Decision(SECURITY, CRITICAL, scores, tuple(reasons), certain, certain, analysis is not None)
+    urgency_p: float | None = 0.0       # the model's probability of the chosen urgency; None: fixed by category
     if SECURITY in config.categories and forced(matches.urgency(SECURITY)[0], config):
         # Money or keys at risk right now: the rules decide, whatever the tone.
         reasons.append(f"{SECURITY}: money or keys at risk, the rules decide")
         category, urgency = SECURITY, rules_verdict(matches, SECURITY, config, reasons)
+        if analysis is not None:
+            urgency_p = analysis.urgency(SECURITY).get(urgency, 0.0)
     elif analysis is None:
         category = _pick(matches.category, lambda best: best * config.decision["tie_ratio"], config)
         urgency = rules_verdict(matches, category, config, reasons)
@@ -85,8 +98,27 @@ def decide(matches: RuleMatches, analysis: Analysis | None, config: TriageConfig
         # matched (the rules' reasons explain it otherwise), and they cost time.
         reasons.append(_explain(analysis, "category", analysis.category, category,
                                 with_words=category not in matches.category))
-        urgency = _model_urgency(matches, analysis, category, config, reasons)
-    return Decision(category, urgency, scores, tuple(reasons))
+        urgency, urgency_p = _model_urgency(matches, analysis, category, config, reasons)
+    raw = _raw(matches, analysis, config, category, urgency, urgency_p)
+    if analysis is None:
+        return Decision(category, urgency, scores, tuple(reasons), raw, raw, False)
+    calibrators = analysis.model.calibrators
+    confidence = {label: calibrators[label](value) if label in calibrators else value
+                  for label, value in raw.items()}
+    return Decision(category, urgency, scores, tuple(reasons), confidence, raw, bool(calibrators))
+
+
+def _raw(matches: RuleMatches, analysis: Analysis | None, config: TriageConfig, category: str, urgency: str,
+         urgency_p: float | None) -> dict[str, float]:
+    """Each label's raw score (`calibration.raw_score`); an urgency fixed by the
+    category's bounds is as sure as the category."""
+    scale = config.combine["rule_scale"]
+    model_p = analysis.category.get(category, 0.0) if analysis is not None else 0.0
+    category_raw = raw_score(model_p, matches.category.get(category, 0.0), scale)
+    if urgency_p is None:
+        return {"category": category_raw, "urgency": category_raw}
+    totals, _ = matches.urgency(category)
+    return {"category": category_raw, "urgency": raw_score(urgency_p, totals.get(urgency, 0.0), scale)}
 
 
 def _clear_rules_lead(totals: dict[str, float], config: TriageConfig) -> str | None:
@@ -109,11 +141,12 @@ def _pick(scores: dict[str, float], floor_of, config: TriageConfig) -> str:
 
 
 def _model_urgency(matches: RuleMatches, analysis: Analysis, category: str, config: TriageConfig,
-                   reasons: list[str]) -> str:
+                   reasons: list[str]) -> tuple[str, float | None]:
+    """The urgency and the model's probability for it (None when the category fixes it)."""
     bounds = config.category_urgency[category]
     if bounds.min == bounds.max:           # nothing to decide: "every policy question is normal"
         reasons.append(f"urgency {bounds.min}: always, for {category}")
-        return bounds.min
+        return bounds.min, None
     probs = analysis.urgency(category)
     totals, hits = matches.urgency(category)
     reasons.extend(hit.reason() for hit in hits)
@@ -130,10 +163,17 @@ def _model_urgency(matches: RuleMatches, analysis: Analysis, category: str, conf
             # unsure model's reading of "phrase" and "support" as an emergency.
             chosen = max((level for level in order if level != top), key=lambda level: totals.get(level, 0.0))
             reasons.append(f"urgency {chosen}: the rules say so; the model's {top} ({probs[top]:.2f}) is not sure")
-    elif chosen != top and probs.get(top, 0.0) >= config.combine["critical_floor"]:
-        reasons.append(f"urgency {top}: model gives it {probs[top]:.2f} (critical recall first)")
+    elif probs.get(top, 0.0) >= config.combine["critical_threshold"]:
+        if chosen != top:
+            reasons.append(f"urgency {top}: model gives it {probs[top]:.2f}, at least the critical threshold "
+                           f"{config.combine['critical_threshold']:.2f}")
         chosen = top
-    return within_bounds(chosen, category, config, reasons)
+    elif chosen == top:
+        chosen = max((level for level in order if level != top), key=lambda level: probs.get(level, 0.0))
+        reasons.append(f"urgency {chosen}: the model's {top} ({probs[top]:.2f}) is under the critical threshold "
+                       f"{config.combine['critical_threshold']:.2f}")
+    chosen = within_bounds(chosen, category, config, reasons)
+    return chosen, probs.get(chosen, 0.0)
 
 
 def _rules_speak_against(totals: dict[str, float], top: str, config: TriageConfig) -> bool:

@@ -54,14 +54,16 @@ class TriageConfig:
     urgencies: tuple[str, ...]         # most urgent first
     default_category: str
     decision: dict[str, float]         # tie_ratio, urgency_threshold, force_threshold
-    combine: dict[str, float]          # rule_scale, tie_margin, critical_floor
+    combine: dict[str, float]          # rule_scale, tie_margin, critical_threshold, ...
     category_urgency: dict[str, UrgencyBounds]
     negation: dict[str, NegationSpec]
     rules: tuple[RuleSpec, ...]
+    triage_pool: str = "triage"        # where low-confidence messages wait for a lead's labels
+    triage_below: float = 0.0          # calibrated confidence under which they go there (0: never)
 
 
 _DECISION = ("tie_ratio", "urgency_threshold", "force_threshold")
-_COMBINE = ("rule_scale", "tie_margin", "critical_floor", "rules_margin", "model_sure")
+_COMBINE = ("rule_scale", "tie_margin", "critical_threshold", "rules_margin", "model_sure")
 
 
 class _Checker:
@@ -121,7 +123,19 @@ def load_config(path: str | Path | None = None) -> TriageConfig:
         category_urgency=_category_urgency(check, data, categories, urgencies),
         negation=_negation(check, data),
         rules=_rules(check, data, categories, urgencies, _lexicon(check, data)),
+        **_triage_pool(check, data),
     )
+
+
+def _triage_pool(check: _Checker, data: dict) -> dict[str, Any]:
+    table = check.table(data.get("triage_pool", {}), "triage_pool")
+    pool = table.get("pool", "triage")
+    if not isinstance(pool, str) or not pool:
+        raise check.fail("triage_pool.pool", f"must be a pool name, got {pool!r}")
+    below = check.number({"below": table.get("below", 0.0)}, "below", "triage_pool")
+    if not 0.0 <= below < 1.0:
+        raise check.fail("triage_pool.below", f"must be at least 0 and under 1, got {below}")
+    return {"triage_pool": pool, "triage_below": below}
 
 
 def _category_urgency(check: _Checker, data: dict, categories, urgencies) -> dict[str, UrgencyBounds]:

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from router.classify.calibration import reliability
 from router.classify.classifier import classify
 from router.classify.model import LABELS
+from router.classify.normalise import join_subject, normalise
 from router.classify.rules import RuleSet, get_rules
+from router.classify.threshold import Case, choose, format_sweep, sweep
 from router.classify.training import fit, prepare
 
 SYSTEMS = ("rules+model", "rules only")
@@ -32,6 +35,8 @@ class Report:
     secret_found: list[bool] = field(default_factory=list)
     title: str = ""                   # the first line; by default it names the cross-validation
     extra: int = 0                    # records every fold also trained on (never scored)
+    confidence: dict[str, dict[str, list[float]]] = field(default_factory=dict)   # system -> label -> values
+    threshold_lines: list[str] = field(default_factory=list)   # the critical threshold sweep, when run
 
     def accuracy(self, system: str, label: str) -> float:
         pairs = list(zip(self.gold[label], self.predicted[system][label], strict=True))
@@ -71,9 +76,25 @@ class Report:
             lines.append(f"  critical         recall {recall:6.1%}  precision {precision:6.1%}"
                          f"{self._target('critical recall', system, recall)}")
             for label in LABELS:
+                if system in self.confidence:
+                    correct = [g == p for g, p in zip(self.gold[label], self.predicted[system][label], strict=True)]
+                    lines += ["", *reliability(self.confidence[system][label], correct).format(label)]
+            for label in LABELS:
                 lines += ["", f"  {label} confusion (rows gold, columns predicted)", *self._matrix(system, label)]
+            if system == SYSTEMS[0] and self.threshold_lines:
+                lines += ["", *self.threshold_lines]
+            if system in self.confidence and system != SYSTEMS[1]:
+                lines += ["", *self._parking(system)]
         lines += ["", self._secrets()]
         return "\n".join(lines)
+
+    def _parking(self, system: str) -> list[str]:
+        from router.classify.parking import parking_table
+
+        right = [all(self.gold[label][i] == self.predicted[system][label][i] for label in LABELS)
+                 for i in range(len(self.ids))]
+        return parking_table(self.confidence[system]["category"], self.confidence[system]["urgency"], right,
+                             get_rules().config.triage_below)
 
     def _target(self, label: str, system: str, value: float | None = None) -> str:
         if label not in TARGETS:
@@ -102,7 +123,7 @@ class Report:
 
 
 def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet | None = None,
-             extra: Iterable[dict] = ()) -> Report:
+             extra: Iterable[dict] = (), min_recall: float = 0.97) -> Report:
     """Cross-validate rules + model (and rules alone) on labelled records.
 
     `extra` records join every fold's training set and are never scored: the
@@ -136,15 +157,24 @@ def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet 
                                                for label in LABELS}, rules)
     always = list(range(len(records), len(records) + len(extra)))
     combined: list = [None] * len(records)
+    cases: list = [None] * len(records)
     for train_rows, test_rows in folds(report.gold["category"], k, seed):
         model = fit(data.subset([*train_rows, *always]), rules.config)
         for i in test_rows:
             combined[i] = run(i, model)
+            normalised = normalise(join_subject(subjects[i], texts[i]))
+            matches = rules.match(normalised)
+            cases[i] = Case(matches, model.analyse(normalised, channels[i], matches, rules.config),
+                            tuple(kinds[i]), report.gold["urgency"][i])
     alone = [run(i) for i in range(len(records))]
     for system, results in zip(SYSTEMS, (combined, alone), strict=True):
         report.predicted[system] = {"category": [c.category for c in results],
                                     "urgency": [c.urgency for c in results],
                                     "language": [c.language for c in results]}
+        report.confidence[system] = {label: [c.confidence[label] for c in results] for label in LABELS}
+    points = sweep(cases, rules.config)
+    report.threshold_lines = format_sweep(points, choose(points, min_recall),
+                                          rules.config.combine["critical_threshold"], min_recall)
     return report
 
 

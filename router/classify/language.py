@@ -33,7 +33,10 @@ _FOREIGN_WORDS = frozenset("""
     ciao grazie sono il della questo
     saya tidak dan yang ini itu dengan untuk sudah belum bisa tolong terima kasih
     toi khong minh duoc chua roi
-    ve bir bu için benim değil merhaba
+    ve bir bu için benim değil merhaba ile ama çok daha gibi olarak
+    hallo guten meine meinem seit einer eine mehr gibt
+    sem um foram eu ele ela
+    cuáles están
     alguien fondos billetera ayuda hice ninguna ninguno puedo puede quiero necesito estoy estaba
     retiro recibido dinero hola buenos buenas cuando donde porque también
     meus minhas seus suas ajuda carteira saque recebi chegou ainda preciso quero consigo dinheiro obrigada
@@ -42,6 +45,14 @@ _FOREIGN_WORDS = frozenset("""
     de el un unas unos se lo le al ya hace sigue hice horas saldo pueden revisar estado
     quais taxas existe valor olá yang di kak gimana cara harus dulu kemarin apa bagaimana dari ke
 """.split())   # noqa: SIM905 - a word list reads better as words
+# English's own function words: a Latin-script message with more foreign function
+# words (or accented words) than these is not English, even when most of its
+# words (names, coins, "app", "USDT") would pass for English.
+_ENGLISH_WORDS = frozenset("""
+    the a an i my me is are was were be been to of in on at for from with and or but not no
+    it this that you your we our they he she have has had do does did can could will would
+    please what how why when where which who there here just all any
+""".split())   # noqa: SIM905
 
 
 def detect_language(text: str) -> str:
@@ -61,6 +72,8 @@ def detect_language(text: str) -> str:
         foreign = sum(1 for word in words if not word.isascii() or word in _FOREIGN_WORDS)
     english, other = len(words) - foreign, script + foreign
     if other > chinese and other > english:
+        return "other"
+    if chinese == 0 and foreign >= 2 and foreign > sum(map(_ENGLISH_WORDS.__contains__, words)):
         return "other"
     if chinese == 0 and english == 0:
         return "other"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from router.classify.calibration import Calibrator
 from router.classify.config import TriageConfig
 from router.classify.evidence import Sparse, category_evidence, urgency_evidence
 from router.classify.features import features
@@ -65,6 +66,7 @@ class TriageModel:
     categories: tuple[str, ...]    # the label order the evidence was built with
     urgencies: tuple[str, ...]
     info: dict = field(default_factory=dict)   # how it was trained (hyperparameters, sizes)
+    calibrators: dict[str, Calibrator] = field(default_factory=dict)   # label -> raw score to confidence
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def fits(self, config: TriageConfig) -> bool:
@@ -124,6 +126,9 @@ class TriageModel:
             arrays |= {f"{name}.text": head.text.astype(np.float32),
                        f"{name}.evidence": np.asarray(head.evidence, dtype=np.float64),
                        f"{name}.bias": np.asarray(head.bias, dtype=np.float64)}
+        for name, calibrator in self.calibrators.items():
+            arrays |= {f"calibration.{name}.x": np.asarray(calibrator.x, dtype=np.float64),
+                       f"calibration.{name}.y": np.asarray(calibrator.y, dtype=np.float64)}
         header = {"vocabulary": vocabulary, "categories": list(self.categories), "urgencies": list(self.urgencies),
                   "heads": {name: list(head.classes) for name, head in self.heads.items()}, "info": self.info}
         write(path, header, arrays)
@@ -173,5 +178,8 @@ def load_model(path: str | Path) -> TriageModel | None:
     heads = {name: Head(tuple(classes), arrays[f"{name}.text"].astype(np.float64), arrays[f"{name}.evidence"],
                         arrays[f"{name}.bias"])
              for name, classes in header["heads"].items()}
+    calibrators = {name: Calibrator(tuple(arrays[f"calibration.{name}.x"].tolist()),
+                                    tuple(arrays[f"calibration.{name}.y"].tolist()))
+                   for name in LABELS if f"calibration.{name}.x" in arrays}
     return TriageModel(vocab, arrays["idf"].astype(np.float64), heads, tuple(header["categories"]),
-                       tuple(header["urgencies"]), header.get("info", {}))
+                       tuple(header["urgencies"]), header.get("info", {}), calibrators)

@@ -5,7 +5,9 @@ features and the rules' evidence (`evidence.py`).  The training set is the
 records once as they are and `COPIES` more times with a share of their rule hits
 dropped, so that the model learns to read the words too and does not follow the
 rules blindly where they will miss on new messages.  The regularisation is chosen
-by cross-validation inside the training records only (`choose_c`).
+by cross-validation inside the training records only (`choose_c`), and the
+out-of-fold decisions of that cross-validation, at the C chosen, calibrate the
+confidence (`calibration.py`) at no extra training cost.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from router.classify.calibration import Calibrator, fit_calibrator
 from router.classify.config import TriageConfig
 from router.classify.evidence import category_evidence, dense, evidence_size, thin, urgency_evidence
 from router.classify.features import features
@@ -77,7 +80,9 @@ def fit(data: Prepared, config: TriageConfig, c: float | None = None) -> TriageM
     """Train on prepared records; `c` None picks it by inner cross-validation."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    c = choose_c(data, config) if c is None else c
+    calibrators: dict = {}
+    if c is None:
+        c, calibrators = choose_c(data, config)
     vectoriser = TfidfVectorizer(analyzer=_as_is, sublinear_tf=True, min_df=min(MIN_DF, len(data.docs)))
     text = vectoriser.fit_transform(data.docs)
     rng = random.Random(SEED)
@@ -87,31 +92,40 @@ def fit(data: Prepared, config: TriageConfig, c: float | None = None) -> TriageM
     # features (whose row is None) and keep known ones with one filter.
     vocab = {feature: int(row) + 1 for feature, row in vectoriser.vocabulary_.items()}
     idf = _single(np.concatenate([[0.0], vectoriser.idf_]))
-    info = {"records": len(data.docs), "features": len(vocab), "C": c, "dropout": DROPOUT, "copies": COPIES}
-    return TriageModel(vocab, idf, heads, config.categories, config.urgencies, info)
+    info = {"records": len(data.docs), "features": len(vocab), "C": c, "dropout": DROPOUT, "copies": COPIES,
+            "calibrated": sorted(calibrators)}
+    return TriageModel(vocab, idf, heads, config.categories, config.urgencies, info, calibrators)
 
 
-def choose_c(data: Prepared, config: TriageConfig) -> float:
+def choose_c(data: Prepared, config: TriageConfig) -> tuple[float, dict[str, Calibrator]]:
     """The C of `C_GRID` that classifies held-out training records best (category
-    and urgency together), by cross-validation inside `data` only."""
+    and urgency together), by cross-validation inside `data` only; and, fitted on
+    that C's out-of-fold decisions, each label's confidence calibration."""
     from router.classify.combine import decide
     from router.classify.evaluate import folds
 
     if len(data.docs) < 4 * INNER_FOLDS:
-        return C_GRID[len(C_GRID) // 2]
+        return C_GRID[len(C_GRID) // 2], {}
     splits = list(folds(data.targets["category"], INNER_FOLDS, SEED))
-    scores = {}
+    scores, seen = {}, {}
     for c in C_GRID:
         right = 0
+        raw: dict[str, list[float]] = {label: [] for label in LABELS}
+        correct: dict[str, list[bool]] = {label: [] for label in LABELS}
         for train_rows, test_rows in splits:
             model = fit(data.subset(train_rows), config, c)
             for i in test_rows:
                 analysis = model.analyse_features(data.docs[i], data.matches[i], config)
                 decision = decide(data.matches[i], analysis, config)
-                right += (decision.category == data.targets["category"][i]) + \
-                         (decision.urgency == data.targets["urgency"][i])
-        scores[c] = right
-    return max(C_GRID, key=lambda c: (scores[c], -abs(np.log(c))))   # ties: the middle of the grid
+                for label in LABELS:
+                    ok = getattr(decision, label) == data.targets[label][i]
+                    right += ok
+                    raw[label].append(decision.raw[label])
+                    correct[label].append(ok)
+        scores[c], seen[c] = right, (raw, correct)
+    best = max(C_GRID, key=lambda c: (scores[c], -abs(np.log(c))))   # ties: the middle of the grid
+    raw, correct = seen[best]
+    return best, {label: fit_calibrator(raw[label], correct[label]) for label in LABELS}
 
 
 def _as_is(doc: list[str]) -> list[str]:

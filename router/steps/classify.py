@@ -1,6 +1,8 @@
 """classify: category, urgency and language of each message, with the reasons.
 
-A new conversation takes the message's labels. A later message can only raise the
+A new conversation takes the message's labels; when triage is unsure of them (its
+calibrated confidence under the configured floor) it is marked to open in the
+triage pool (`router/classify/parking.py`), unless a secret was found. A later message can only raise the
 conversation's urgency; when it does and its category differs, the conversation is
 re-routed (a customer whose fee question turns into "my wallet was emptied").
 
@@ -14,16 +16,30 @@ from functools import lru_cache
 from channels.email.quoted import strip_quoted
 from config.settings import get_settings
 from router.batch import Batch, Item
-from router.classify import Classification, classify, load_model
+from router.classify import Classification, classify, get_rules, load_model
+from router.classify.parking import park_reason
 from router.rows import Row
 
 URGENCY_RANK = {"low": 0, "normal": 1, "high": 2, "critical": 3}
 
 
-@lru_cache(maxsize=1)
 def triage_model():
-    """The trained model, when `msgrouter train` has written one; rules alone otherwise."""
-    return load_model(get_settings().model_path)
+    """The trained model, when `msgrouter train` has written one; rules alone otherwise.
+    A model file replaced on disk (a promoted retrain) is read again at the next batch."""
+    path = get_settings().model_path
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    return _load(path, stamp)
+
+
+@lru_cache(maxsize=1)
+def _load(path, stamp):
+    return load_model(path)
+
+
+triage_model.cache_clear = _load.cache_clear  # type: ignore[attr-defined]  # tests reset it
 
 
 def _text_for_triage(message: Row) -> str:
@@ -56,13 +72,17 @@ def run(batch: Batch) -> None:
             raise result
         item.classification = result
         message.category, message.urgency, message.language = result.category, result.urgency, result.language
-        for reason in result.reasons:
+        for reason in result.reasons[:-1]:
             item.reason("classify", reason)
+        # The last reason is the confidence line: it carries the figures for the API.
+        item.reason("classify", result.reasons[-1], confidence=dict(result.confidence),
+                    calibrated=result.calibrated)
         if message.secret_kinds:
             conversation.contains_secret = True
         if item.is_new_conversation:
             conversation.category, conversation.urgency = result.category, result.urgency
             conversation.language = result.language
+            item.park = park_reason(result, get_rules().config)
         elif URGENCY_RANK[result.urgency] > URGENCY_RANK[conversation.urgency]:
             item.reason("classify", f"urgency raised {conversation.urgency} -> {result.urgency} "
                                     f"by message {message.id}")
@@ -71,6 +91,7 @@ def run(batch: Batch) -> None:
                 conversation.category = result.category
                 item.reroute = True
         batch.record("classified", conversation=conversation, message=message,
-                     data={"category": result.category, "urgency": result.urgency, "language": result.language})
+                     data={"category": result.category, "urgency": result.urgency, "language": result.language,
+                           "confidence": {k: round(v, 3) for k, v in result.confidence.items()}})
 
     batch.each(decide)

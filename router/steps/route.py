@@ -1,5 +1,9 @@
 """route: category (and language) to pool, by the desk's routing table; first match wins.
 
+A new conversation triage is unsure of (`Item.park`, set by classify) opens in the
+triage pool instead, when the desk has one, for a lead to label; the label
+correction routes it on (router/corrections.py).
+
 A conversation moved to a pool its agent does not belong to is taken from them; the
 assign step gives their capacity back in arrival order."""
 from __future__ import annotations
@@ -10,10 +14,15 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from router.batch import Batch, Item
+from router.classify import get_rules
 from router.logs import log_extra
 from router.models import Membership
 
 log = logging.getLogger(__name__)
+
+
+def _triage_pool() -> str:
+    return get_rules().config.triage_pool
 
 
 def run(batch: Batch) -> None:
@@ -30,17 +39,22 @@ def run(batch: Batch) -> None:
                      extra=log_extra(item.message.id, conversation.id))
             return
         pool_name, index = batch.desk.route(conversation.category, conversation.language)
+        rule: int | str = index
+        if item.park and item.is_new_conversation and not item.reroute and _triage_pool() in batch.pools:
+            item.reason("route", f"{item.park} (routing[{index}] would say pool {pool_name})")
+            pool_name, rule = _triage_pool(), "triage"
         pool = batch.pools[pool_name]
         log.info("message %s routed to pool %s by routing[%s] (conversation %s, %s %s)", item.message.id,
-                 pool_name, index, conversation.id, conversation.urgency, conversation.category,
+                 pool_name, rule, conversation.id, conversation.urgency, conversation.category,
                  extra=log_extra(item.message.id, conversation.id))
         if pool.id == conversation.pool_id:
             return
         conversation.pool_id = pool.id
         batch.record("routed", conversation=conversation, message=item.message,
-                     data={"pool": pool.name, "rule": index})
-        item.reason("route", f"routing[{index}]: category {conversation.category}, "
-                             f"language {conversation.language} -> pool {pool_name}")
+                     data={"pool": pool.name, "rule": rule})
+        if rule != "triage":
+            item.reason("route", f"routing[{index}]: category {conversation.category}, "
+                                 f"language {conversation.language} -> pool {pool_name}")
         agent_id = conversation.assignee_id
         if agent_id is not None and (agent_id, pool.id) not in members:
             item.released_agent_id, conversation.assignee_id = agent_id, None

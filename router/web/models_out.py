@@ -196,6 +196,9 @@ class ConversationOut(BaseModel):
     sla: dict[str, Any] = Field(description="the SLA rule, whether the clocks are paused, and each deadline's state")
     metrics: dict[str, Any] = Field(description="first reply and resolution in business time, replies, breaches")
     reasons: list[dict[str, Any]] = Field(description="why it is where it is: {step, reason, ...}, in order")
+    confidence: dict[str, float] | None = Field(
+        default=None, description="triage's calibrated confidence (0..1) in its latest category and urgency, "
+                                  "from its latest classify reason; agents' corrections do not change it")
     messages: list[MessageOut]
     notes: list[NoteOut] = Field(description="agents' internal notes, oldest first; never sent to the customer")
     events: list[EventOut]

@@ -119,6 +119,7 @@ def show(target: Reading) -> ConversationOut:
             sla=sla_metrics.clocks(c, desk, pool_name, now, breached),
             metrics=sla_metrics.figures(c, desk, pool_name, replies, breaches, now),
             reasons=c.reasons,
+            confidence=next((r["confidence"] for r in reversed(c.reasons) if "confidence" in r), None),
             messages=[message_out(m, attachments.get(m.id, []), agents) for m in messages],
             notes=[note_out(e) for e in events if e.kind == notes.KIND],
             events=[event_out(e) for e in events],

@@ -33,7 +33,7 @@ def test_each_role_lists_its_pools(api):
     base, auth = api
     listed = {who: [p["name"] for p in httpx.get(f"{base}/api/pools", headers=auth(who)).json()]
               for who in (OUTSIDER, MEMBER, SUPERVISOR, ADMIN)}
-    everything = ["accounts", "complaints", "general", "security", "supervisors", "tech", "transactions"]
+    everything = ["accounts", "complaints", "general", "security", "supervisors", "tech", "transactions", "triage"]
     assert listed == {OUTSIDER: ["accounts", "complaints", "general", "tech"],
                       MEMBER: ["security", "supervisors", "transactions"],
                       SUPERVISOR: everything, ADMIN: everything}
