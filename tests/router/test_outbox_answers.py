@@ -1,8 +1,9 @@
 """What the outbox queues, read from the rows and the mail that reaches the customer: a
-reply answers the customer's latest message of its own conversation (threaded to it in
-the row and in the mail's headers, sent to its sender), however many messages came in since and from whom; a message we write
-automatically (an investigating status update) is marked so, and its mail tells other
-machines not to answer it (RFC 3834), while an agent's reply is not."""
+reply answers the customer's latest message of its own conversation (threaded to it in the
+row and in the mail's headers, sent to its sender), however many messages came in since
+and from whom; a message we write automatically (an investigating status update) is
+marked so, and its mail tells other machines not to answer it (RFC 3834), while an agent's
+reply is not."""
 from __future__ import annotations
 
 import httpx
