@@ -85,7 +85,8 @@ def test_a_supervisor_moves_a_case_to_any_pool_from_the_page(api, broker):
     [cid] = security_cases(1)
     erin = signed_in(base, SUPERVISOR)
     page = erin.get(f"/conversations/{cid}").text
-    assert _options(page, "pool") == ["", "accounts", "complaints", "general", "supervisors", "tech", "transactions"]
+    assert _options(page, "pool") == ["", "accounts", "complaints", "general", "supervisors", "tech", "transactions",
+                                       "triage"]
     moved = erin.post(f"/conversations/{cid}/reassign", data={"csrf": csrf_of(erin, "/work"), "pool": "general"})
     assert moved.status_code == 303
     assert _placement(cid)[0] == "general"
