@@ -208,6 +208,8 @@ def classify_file(jsonl: list[Path] = typer.Option(..., "--jsonl", exists=True, 
                   train_extra: list[Path] = typer.Option([], "--train-extra", exists=True, dir_okay=False,
                                                          help="with --folds: labelled records every fold also "
                                                               "trains on, never scored; may repeat"),
+                  errors: bool = typer.Option(False, "--errors",
+                                              help="with --folds: list missed and false criticals (redacted)"),
                   output: Path | None = typer.Option(None, "--output", "-o", help="write lines here, not stdout"),
                   model_path: Path | None = typer.Option(None, "--model", help="default: MSGROUTER_MODEL_PATH")) \
         -> None:
@@ -235,7 +237,7 @@ def classify_file(jsonl: list[Path] = typer.Option(..., "--jsonl", exists=True, 
                 found = read_jsonl(path, need=("text", "category", "urgency"))
                 check_labels(found, path)
                 extra += found
-            typer.echo(cross_validate(records, k=folds, extra=extra).format())
+            typer.echo(cross_validate(records, k=folds, extra=extra, show_errors=errors).format())
         except (RecordError, ValueError) as exc:
             typer.echo(f"msgrouter: {exc}", err=True)
             raise typer.Exit(2) from None

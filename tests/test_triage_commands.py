@@ -123,3 +123,6 @@ def test_eval_with_folds_cross_validates_instead_of_scoring_the_shipped_model(tm
     for label in CONFUSION_LABELS:          # each record scored once, by the fold that held it out
         assert sum(with_model[f"{label} confusion"].values()) == len(records)
     assert not (tmp_path / "model.joblib").exists(), "cross-validation trains in memory, ships nothing"
+    listed = _msgrouter("classify", "--jsonl", path, "--eval", "--folds", "2", "--errors", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.count("  critical errors") == 2 and "critical errors" not in result.stdout

@@ -37,6 +37,8 @@ class Report:
     extra: int = 0                    # records every fold also trained on (never scored)
     confidence: dict[str, dict[str, list[float]]] = field(default_factory=dict)   # system -> label -> values
     threshold_lines: list[str] = field(default_factory=list)   # the critical threshold sweep, when run
+    texts: list[str] = field(default_factory=list)     # redacted, for listing errors
+    show_errors: bool = False
 
     def accuracy(self, system: str, label: str) -> float:
         pairs = list(zip(self.gold[label], self.predicted[system][label], strict=True))
@@ -64,6 +66,19 @@ class Report:
         return [(i, g, p) for i, g, p in zip(self.ids, self.gold[label], self.predicted[system][label], strict=True)
                 if g != p]
 
+    def critical_errors(self, system: str) -> list[str]:
+        """Missed and false criticals, one line each: id, gold and predicted labels, redacted text."""
+        lines = []
+        for kind, wanted in (("missed critical", True), ("false critical", False)):
+            for i, gold in enumerate(self.gold["urgency"]):
+                said = self.predicted[system]["urgency"][i]
+                if (gold == CRITICAL) == wanted and (said == CRITICAL) != wanted:
+                    text = " ".join(self.texts[i].split())[:160] if self.texts else ""
+                    lines.append(f"  {kind:<15} {self.ids[i]}  gold {self.gold['category'][i]}/{gold}  "
+                                 f"said {self.predicted[system]['category'][i]}/{said}  "
+                                 f"[{self.gold['language'][i]}] {text}")
+        return lines
+
     def format(self) -> str:
         also = f", every fold also trained on {self.extra} other records" if self.extra else ""
         lines = [self.title or f"triage evaluation: {len(self.ids)} records, {self.k}-fold cross-validation "
@@ -81,6 +96,8 @@ class Report:
                     lines += ["", *reliability(self.confidence[system][label], correct).format(label)]
             for label in LABELS:
                 lines += ["", f"  {label} confusion (rows gold, columns predicted)", *self._matrix(system, label)]
+            if self.show_errors:
+                lines += ["", "  critical errors", *self.critical_errors(system)]
             if system == SYSTEMS[0] and self.threshold_lines:
                 lines += ["", *self.threshold_lines]
             if system in self.confidence and system != SYSTEMS[1]:
@@ -123,7 +140,7 @@ class Report:
 
 
 def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet | None = None,
-             extra: Iterable[dict] = (), min_recall: float = 0.97) -> Report:
+             extra: Iterable[dict] = (), min_recall: float = 0.97, show_errors: bool = False) -> Report:
     """Cross-validate rules + model (and rules alone) on labelled records.
 
     `extra` records join every fold's training set and are never scored: the
@@ -145,7 +162,8 @@ def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet 
         kinds.append(found)
     channels = [r.get("channel") or "" for r in records + extra]
     report = Report(k, seed, [str(r.get("id", i)) for i, r in enumerate(records)],
-                    {label: [r[label] for r in records] for label in (*LABELS, "language")}, extra=len(extra))
+                    {label: [r[label] for r in records] for label in (*LABELS, "language")}, extra=len(extra),
+                    texts=texts[:len(records)], show_errors=show_errors)
     if all("contains_secret" in r for r in records):
         report.secret_gold = [bool(r["contains_secret"]) for r in records]
         report.secret_found = [bool(found) for found in kinds]

@@ -116,3 +116,26 @@ def test_extra_records_train_every_fold_and_are_never_scored(corpus, monkeypatch
     assert not {"team-1", "team-2"} & set(report.ids) and len(report.ids) == 60
     assert not [text for _, text in log.scored if "hamster" in text or "仓鼠" in text], "extra records never scored"
     assert "every fold also trained on 2 other records" in report.format()
+
+
+def test_errors_list_every_missed_and_false_critical_by_its_redacted_text(corpus, rules):
+    records = corpus[:60]
+    report = evaluate(records, k=2, seed=0, rules=rules, show_errors=True)
+    text = report.format()
+    for system in report.predicted:
+        said = report.predicted[system]["urgency"]
+        missed = {r["id"] for r, s in zip(records, said, strict=True) if r["urgency"] == "critical" != s}
+        false = {r["id"] for r, s in zip(records, said, strict=True) if s == "critical" != r["urgency"]}
+        lines = report.critical_errors(system)
+        assert {line.split()[2] for line in lines if line.startswith("  missed critical")} == missed
+        assert {line.split()[2] for line in lines if line.startswith("  false critical")} == false
+        assert all(line in text for line in lines)
+    assert "critical errors" in text
+    assert "critical errors" not in evaluate(records, k=2, seed=0, rules=rules).format()
+    # A secret is listed as its redaction token, never as typed.
+    from router.redact import redact_message
+
+    secret = next(r for r in corpus if r["contains_secret"] and r["urgency"] == "critical")
+    listed = evaluate([secret, *records], k=2, seed=0, rules=rules, show_errors=True)
+    assert listed.texts[0] == redact_message(secret["text"], secret["subject"])[0]
+    assert "[REDACTED:" in listed.texts[0]
