@@ -1,6 +1,9 @@
 # msgrouter: `make run` to try it, `make test` to run the whole suite.
 PYTHON ?= python3
 VENV ?= .venv
+# Two pytest-xdist workers, one a core; a test file stays on one worker (its module
+# fixtures are built once). PYTEST_WORKERS= runs the suite in one process.
+PYTEST_WORKERS ?= -n 2 --dist loadfile
 PY := $(VENV)/bin/python
 
 .PHONY: run test lint install test-install services bench clean mutation
@@ -29,7 +32,7 @@ run: install
 
 ## Install test dependencies, start Redis and PostgreSQL if they are not running, run the suite.
 test: lint services
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## ruff over the whole checkout, mypy over the packages (settings in pyproject.toml): a
 ## finding fails the build before any test runs.

@@ -8,7 +8,16 @@ import uuid
 
 import pytest
 
-# Before anything imports the Celery app: tests use their own Redis database.
+# Before anything imports the Celery app: tests use their own Redis database. Under
+# pytest-xdist (`make test` runs two workers) each worker has its own databases, for the
+# broker and for the benchmarks' stack, whatever the environment says: two workers on one
+# database would take each other's tasks. Worker N uses 11 + 3N and 12 + 3N (Redis has
+# 16), so `make test` runs at most two workers (-n 2).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER:
+    _N = int(_WORKER.removeprefix("gw"))
+    os.environ["MSGROUTER_BROKER_URL"] = f"redis://127.0.0.1:6379/{11 + 3 * _N}"
+    os.environ["MSGROUTER_BENCH_REDIS"] = f"redis://127.0.0.1:6379/{12 + 3 * _N}"
 os.environ.setdefault("MSGROUTER_BROKER_URL", "redis://127.0.0.1:6379/11")
 os.environ.setdefault("MSGROUTER_LOG_LEVEL", "INFO")
 os.environ["MSGROUTER_MODEL_PATH"] = "/nonexistent/model.joblib"  # rules only unless a test says
