@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from router.secret_forms import base58check_decode, base58check_encode, is_wif, password_shaped, plausible_password
+from router.secret_forms import (
+    base58check_decode,
+    base58check_encode,
+    is_wif,
+    password_shaped,
+    plausible_password,
+    reads_as_prose,
+)
 
 
 @pytest.mark.parametrize("payload", [b"\x00\x00\x05abc", b"\x00", b"\x80"])
@@ -61,3 +68,14 @@ def test_a_password_candidate_at_nine_characters(value, plausible):
 ])
 def test_digits_symbols_or_inner_capitals_make_a_word_password_shaped(value, shaped):
     assert password_shaped(value) is shaped
+
+
+@pytest.mark.parametrize(("chars", "prose"), [
+    ("我们", True),          # a common word and nothing else
+    ("鸟鸟鸟我们", True),     # a common word at the very end
+    ("我们鸟鸟鸟", True),     # and at the very start
+    ("鸟鸟鸟鸟", False),      # no common word anywhere
+    ("鸟", False),
+])
+def test_a_han_run_reads_as_prose_when_it_holds_a_common_two_character_word(chars, prose):
+    assert reads_as_prose(chars) is prose
