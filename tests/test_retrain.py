@@ -60,19 +60,20 @@ def base(tmp_path_factory):
     return examples, folder / "model.npz", frozen
 
 
-def _plant(labels: list[tuple[str, str]]) -> None:
-    """Each frozen message arrives from a customer and a lead corrects its labels."""
+def _plant(labels: list[tuple[str, str]], customers: int = 1) -> None:
+    """Each frozen message arrives from `customers` customers and a lead corrects its labels."""
     desk = get_desk()
     for text, *_ in FROZEN:
-        accept(Inbound(channel="chat", external_id=hashlib.sha1(text.encode()).hexdigest(),
-                       sender=f"c{hashlib.sha1(text.encode()).hexdigest()[:8]}", text=text))
+        for n in range(customers):
+            key = hashlib.sha1(f"{n}:{text}".encode()).hexdigest()
+            accept(Inbound(channel="chat", external_id=key, sender=f"c{key[:8]}", text=text))
     drain_inbound()
     wanted = {text: label for (text, *_), label in zip(FROZEN, labels, strict=True)}
     with session_scope() as session:
         lead = session.execute(select(Agent).where(Agent.name == "erin")).scalars().one()
         rows = session.execute(select(Conversation, Message.text).join(
             Message, Message.conversation_id == Conversation.id).where(Message.direction == "in")).all()
-        assert len(rows) == len(FROZEN)
+        assert len(rows) == len(FROZEN) * customers
         for conversation, text in rows:
             category, urgency = wanted[text]
             correct(session, conversation, lead, desk, category=category, urgency=urgency)
@@ -114,8 +115,10 @@ def test_corrections_that_agree_with_the_frozen_file_are_promoted(db_url, broker
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_corrections_that_contradict_the_frozen_file_are_kept_aside(db_url, broker, base, tmp_path):
-    # A lead who labels everything "general, low": thefts included.
-    _plant([("general", "low")] * len(FROZEN))
+    # A lead who labels everything "general, low", thefts included, on many customers'
+    # messages: enough of the training set that the candidate learns it (the rules alone
+    # get most of the frozen file right, so a few wrong labels could pass unnoticed).
+    _plant([("general", "low")] * len(FROZEN), customers=8)
     before = base[1].read_bytes()
     result, target = _retrain(base, tmp_path)
     assert "NOT promoted" in result.stdout, result.stdout
