@@ -20,7 +20,8 @@ from router.classify.threshold import Case, choose, format_sweep, sweep
 from router.classify.training import fit, prepare
 
 SYSTEMS = ("rules+model", "rules only")
-TARGETS = {"category": 0.90, "urgency": 0.85, "language": 0.98, "critical recall": 0.97}
+# Issue 21's targets for a set written apart from the examples.
+TARGETS = {"category": 0.90, "urgency": 0.88, "language": 0.98, "critical recall": 0.97, "critical precision": 0.85}
 CRITICAL = "critical"
 
 
@@ -89,7 +90,8 @@ class Report:
                 lines.append(f"  {label:<16} accuracy {self.accuracy(system, label):6.1%}{self._target(label, system)}")
             recall, precision = self.critical(system)
             lines.append(f"  critical         recall {recall:6.1%}  precision {precision:6.1%}"
-                         f"{self._target('critical recall', system, recall)}")
+                         f"{self._target('critical recall', system, recall)}, "
+                         f"{self._target('critical precision', system, precision).strip()}")
             for label in LABELS:
                 if system in self.confidence:
                     correct = [g == p for g, p in zip(self.gold[label], self.predicted[system][label], strict=True)]
@@ -117,7 +119,8 @@ class Report:
         if label not in TARGETS:
             return ""
         value = self.accuracy(system, label) if value is None else value
-        return f"   target {TARGETS[label]:.0%}: {'met' if value >= TARGETS[label] else 'MISSED'}"
+        which = label.split()[-1] + " " if label.startswith("critical") else ""
+        return f"   target {which}{TARGETS[label]:.0%}: {'met' if value >= TARGETS[label] else 'MISSED'}"
 
     def _matrix(self, system: str, label: str) -> list[str]:
         classes, matrix = self.confusion(system, label)

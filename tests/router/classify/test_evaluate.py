@@ -19,9 +19,9 @@ def test_cross_validation_meets_the_targets(corpus):
     system = "rules+model"
     recall, precision = report.critical(system)
     figures = {"category": report.accuracy(system, "category"), "urgency": report.accuracy(system, "urgency"),
-               "language": report.accuracy(system, "language"), "critical recall": recall}
+               "language": report.accuracy(system, "language"), "critical recall": recall,
+               "critical precision": precision}
     assert all(figures[name] >= target for name, target in TARGETS.items()), report.format()
-    assert precision >= 0.75, report.format()
     assert report.secret_found == report.secret_gold
 
 
