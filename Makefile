@@ -49,7 +49,7 @@ services:
 ## take each other's tasks. MUTMUT_ARGS picks mutants, e.g. 'router.deadlines.*'.
 mutation: $(VENV)/.mutation-installed services
 	rm -rf mutants
-	nice -n 15 $(VENV)/bin/mutmut run --max-children 1 $(MUTMUT_ARGS)
+	nice -n 19 $(VENV)/bin/mutmut run --max-children 1 $(MUTMUT_ARGS)
 	$(PY) tests/mutation/score.py
 
 bench: install services
