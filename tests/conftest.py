@@ -63,18 +63,47 @@ def pg_url():
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("template") / "msgrouter.db"
+def _migrated_sqlite(path) -> None:
+    from router.db import get_engine
     from router.migrate import upgrade
 
     url = f"sqlite:///{path}"
     upgrade(url)
-    from router.db import get_engine
-
     # Closing the last connection folds the write-ahead log into the file, so a plain
     # copy of the file carries the schema.
     get_engine(url).dispose()
+
+
+def _cached_template(tmp_path_factory):
+    """Under mutmut every mutant is a pytest session of its own, and migrating the template
+    again for each (alembic's import and fourteen migrations, about a second) was a fixed
+    cost on top of every mutant's tests. The template is a function of the migrations
+    alone (mutmut never mutates them), so it is built once per content of migrations/ and
+    copied from then on; a new or edited migration makes a new one."""
+    import hashlib
+    from pathlib import Path
+
+    migrations = Path(__file__).resolve().parent.parent / "migrations"
+    digest = hashlib.sha256()
+    for file in sorted(migrations.rglob("*.py")):
+        digest.update(file.relative_to(migrations).as_posix().encode() + b"\0" + file.read_bytes())
+    cache = Path(tmp_path_factory.getbasetemp()).parent / "msgrouter-template"
+    cache.mkdir(exist_ok=True)
+    path = cache / f"{digest.hexdigest()[:16]}.db"
+    if not path.exists():
+        # Built aside and renamed: two mutants starting at once never copy half a file.
+        building = cache / f"{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:6]}.db"
+        _migrated_sqlite(building)
+        building.replace(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    if "MUTANT_UNDER_TEST" in os.environ:  # a mutmut run: see _cached_template
+        return _cached_template(tmp_path_factory)
+    path = tmp_path_factory.mktemp("template") / "msgrouter.db"
+    _migrated_sqlite(path)
     return path
 
 
