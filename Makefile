@@ -51,6 +51,7 @@ mutation: $(VENV)/.mutation-installed services
 	rm -rf mutants
 	nice -n 19 $(VENV)/bin/mutmut run --max-children 1 $(MUTMUT_ARGS)
 	$(PY) tests/mutation/score.py
+	$(PY) tests/mutation/score.py --times
 
 bench: install services
 	$(PY) bench/throughput.py --quick

@@ -6,7 +6,9 @@ passes ran 571 tests, about six minutes on an idle core, where the named ones ta
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
+import time
 import tomllib
 from pathlib import Path
 
@@ -21,8 +23,12 @@ def module_of(mutant: str) -> str:
     return mutant.rsplit(".", 1)[0].replace(".", "/") + ".py"
 
 
+_started: list[float] = []  # this pytest's start (the module is imported once, by the fork server)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Every module mutmut mutates must have its tests named, checked before any mutant runs."""
+    _started[:] = [time.monotonic()]
     settings = tomllib.loads((config.rootpath / "pyproject.toml").read_text("utf-8"))
     patterns = settings["tool"]["mutmut"]["only_mutate"]
     mutated = {str(p.relative_to(config.rootpath)) for pattern in patterns
@@ -55,3 +61,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if len(keep) < len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Each mutant's time, wall and CPU, to mutants/mutation-times.jsonl (mutmut's fork
+    server keeps none): tests/mutation/score.py --times sums them per module. The CPU is
+    the child's own (a forked child starts from zero), the figure that says what the run
+    costs on idle cores when the host is shared."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" not in mutant:
+        return
+    cpu = os.times()
+    record = {"mutant": mutant, "wall": round(time.monotonic() - _started[0], 3),
+              "cpu": round(cpu.user + cpu.system + cpu.children_user + cpu.children_system, 3)}
+    with (config.rootpath / "mutation-times.jsonl").open("a", encoding="utf-8") as out:
+        out.write(json.dumps(record) + "\n")

@@ -75,7 +75,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mutants", type=Path, default=Path("mutants"), help="mutmut's output folder")
     parser.add_argument("--quiet", action="store_true", help="scores only, no list of survivors")
+    parser.add_argument("--times", action="store_true",
+                        help="time per mutant and module, from mutation-times.jsonl (per_module_tests.py)")
     args = parser.parse_args()
+    if args.times:
+        return print_times(args.mutants)
     equivalent = load_equivalent()
     total, open_survivors = Counter(), []
     print(f"{'module':32} {'mutants':>7} {'killed':>6} {'equiv':>5} {'surv':>4} {'no test':>7} {'unrun':>5}  score")
@@ -102,6 +106,36 @@ def main() -> int:
             print("  - " + removed.replace("\n", "\n  - "))
             print("  + " + added.replace("\n", "\n  + "))
     return 0
+
+
+def print_times(root: Path) -> int:
+    """Mean wall and CPU seconds per mutant, killed and surviving apart (a survivor runs all
+    its module's tests, a killed mutant stops at the first that fails), per module."""
+    times = {}
+    log = root / "mutation-times.jsonl"
+    for line in log.read_text("utf-8").splitlines() if log.exists() else []:
+        record = json.loads(line)
+        times[record["mutant"]] = record  # a mutant run again: its last time
+    codes = {name: code for mutants in collect(root).values() for name, code, _ in mutants}
+    rows: dict[str, dict[str, list[dict]]] = {}
+    for name, record in times.items():
+        outcome = "killed" if codes.get(name) in KILLED else "survived" if codes.get(name) == SURVIVED else "other"
+        rows.setdefault(name.rsplit(".", 1)[0], {}).setdefault(outcome, []).append(record)
+    print(f"{'module':32} {'timed':>5} {'wall s':>7} {'cpu s':>6}  "
+          f"{'killed: n wall cpu':>20}  {'survived: n wall cpu':>22}")
+    for module, by in sorted(rows.items()):
+        every = [r for records in by.values() for r in records]
+        print(f"{module:32} {len(every):5} {_mean(every, 'wall'):7.1f} {_mean(every, 'cpu'):6.1f}  "
+              f"{_part(by.get('killed', [])):>20}  {_part(by.get('survived', [])):>22}")
+    return 0
+
+
+def _mean(records: list[dict], key: str) -> float:
+    return sum(r[key] for r in records) / len(records) if records else 0.0
+
+
+def _part(records: list[dict]) -> str:
+    return f"{len(records)} {_mean(records, 'wall'):.1f} {_mean(records, 'cpu'):.1f}"
 
 
 def _line(module: str, row: Counter) -> str:
