@@ -12,10 +12,11 @@ from sqlalchemy import select
 from channels import email as email_channel
 from config.desk import get_desk
 from pipeline_support import conversation, delivered, ingest, later
+from router import conversations as actions
 from router.db import session_scope
 from router.drain import drain_inbound
 from router.intake import accept
-from router.models import Event, Message
+from router.models import Agent, Conversation, Event, Message
 from router.steps.dedupe import WINDOW
 from support import make_email
 
@@ -96,12 +97,15 @@ def test_a_person_writing_what_their_autoresponder_wrote_gets_a_case(db_url, bro
 
 
 def test_our_own_words_sent_back_are_the_customers_message_not_a_duplicate(db_url, broker, sink):
-    """Only the customer's messages count: a customer who pastes our reply back as a new mail
-    (no thread headers) wrote something of their own."""
+    """Only the customer's messages count: a customer who pastes the reply we sent a minute
+    ago back as a new mail (no thread headers) wrote something of their own. (The case is
+    older than the same-sender window, so only dedupe could join the paste to it.)"""
     first = ingest(make_email(sender="sam@example.com", subject="Login", text="I cannot log in."))
-    [ack] = delivered(sink, "sam@example.com")
-    ours = ack.get_content().strip()
-    with later(_age()):
+    ours = "Please reset your two-factor code from the settings page and try again."
+    with later(_age()), session_scope() as session:
+        alice = session.execute(select(Agent).where(Agent.name == "alice")).scalars().one()
+        actions.reply(session, session.get(Conversation, first.conversation_id), alice, ours)
+    with later(_age() + timedelta(minutes=1)):
         pasted = ingest(make_email(sender="sam@example.com", subject="What does this mean?", text=ours))
     assert pasted.conversation_id not in (None, first.conversation_id)
     assert not _received(pasted.id).get("duplicate")
@@ -121,6 +125,11 @@ def test_a_threaded_reply_stays_in_its_case_whatever_another_case_holds(db_url, 
         in_fees = _threaded(sink, "sam@example.com", fees_ack, TEXT)
     assert (in_login.conversation_id, in_fees.conversation_id) == (login.conversation_id, fees.conversation_id)
     assert not _received(in_fees.id).get("duplicate")
+    # Written a third time, threading nowhere, it joins the case of the newest copy.
+    with later(_age() * 2 + timedelta(minutes=2)):
+        third = ingest(make_email(sender="sam@example.com", subject="Urgent!!", text=TEXT))
+    assert third.conversation_id == fees.conversation_id
+    assert _received(third.id).get("duplicate") is True
 
 
 def test_the_window_includes_its_last_instant(db_url, broker, sink):
