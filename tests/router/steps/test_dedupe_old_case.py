@@ -55,7 +55,7 @@ def test_the_same_text_again_joins_an_old_case_it_was_just_written_in(db_url, br
     assert again.conversation_id == case
     assert conversation_count() == 1
     received = _received(again.id)
-    assert received.get("duplicate") is True and not received.get("repeat")
+    assert received == {"channel": "email", "duplicate": True}, "received by mail, as a duplicate"
     assert _received_in(again.id) == case, "the event is the case's"
     assert [r["reason"] for r in conversation(case).reasons
             if r["step"] == "dedupe" and r["message_id"] == again.id] \
