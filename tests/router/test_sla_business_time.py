@@ -93,6 +93,7 @@ def test_pause_stops_the_clocks_and_the_customer_resumes_them(desk, api, broker,
     assert due["resolution_due_at"] == local(2026, 3, 13, 9, 30)
     kinds = [e["kind"] for e in resumed["events"]]
     assert kinds.count("paused") == 1 and kinds.count("resumed") == 1
+    assert kinds.index("paused") < kinds.index("resumed"), "resumed by the customer's answer, after the pause"
     assert resumed["metrics"]["paused_seconds"] == (wrote - local(2026, 3, 9, 11, 0)).total_seconds()
 
     # Worked out again from the same history, a later message changes nothing.
