@@ -15,7 +15,7 @@ from conftest import reset_caches
 from customer_mail import show
 from router.db import session_scope
 from router.drain import drain_inbound
-from router.models import Conversation, Csat, Message
+from router.models import Conversation, Csat, Event, Message
 from router.outbox import deliver_pending
 from standins.telegram_api import TelegramStandIn
 from telegram_support import SECRET, TOKEN, point_at, update
@@ -71,6 +71,10 @@ def test_the_keyboard_tap_rates_and_opens_nothing(standin, api, broker):
     with session_scope() as session:
         rated = session.execute(select(Message).where(Message.direction == "in").order_by(Message.id.desc())).scalar()
         assert (rated.conversation_id, rated.status) == (cid, "done")
+        # Its arrival is in the resolved conversation's history, marked as the rating.
+        received = session.execute(select(Event).where(Event.kind == "received",
+                                                       Event.message_id == rated.id)).scalars().one()
+        assert (received.conversation_id, received.data) == (cid, {"channel": "telegram", "csat": True})
 
     # Rated once: the next "5" is an ordinary message, a new case.
     _write(base, 43, "5")
