@@ -75,6 +75,12 @@ def test_the_keyboard_tap_rates_and_opens_nothing(standin, api, broker):
         received = session.execute(select(Event).where(Event.kind == "received",
                                                        Event.message_id == rated.id)).scalars().one()
         assert (received.conversation_id, received.data) == (cid, {"channel": "telegram", "csat": True})
+        # The rating event names the message it came in and what it said.
+        survey = session.execute(select(Csat)).scalars().one()
+        event = session.execute(select(Event).where(Event.kind == "csat_rated")).scalars().one()
+        assert (event.conversation_id, event.message_id, event.actor, event.data) == (
+            cid, rated.id, "customer",
+            {"survey_id": survey.id, "score": 4, "comment": "谢谢，处理得很快", "by": "telegram"})
 
     # Rated once: the next "5" is an ordinary message, a new case.
     _write(base, 43, "5")
