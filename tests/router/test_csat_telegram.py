@@ -81,6 +81,8 @@ def test_the_keyboard_tap_rates_and_opens_nothing(standin, api, broker):
         assert (event.conversation_id, event.message_id, event.actor, event.data) == (
             cid, rated.id, "customer",
             {"survey_id": survey.id, "score": 4, "comment": "谢谢，处理得很快", "by": "telegram"})
+        assert [r["reason"] for r in session.get(Conversation, cid).reasons if r["step"] == "rating"] == \
+            [f"stopped: the customer rated #{cid} 4 of 5"], "why the message opened nothing"
 
     # Rated once: the next "5" is an ordinary message, a new case.
     _write(base, 43, "5")
