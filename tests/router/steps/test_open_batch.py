@@ -1,0 +1,32 @@
+"""open takes the whole batch in order: a message that threads into a case, or follows an
+earlier one of the batch, does not end the step for the messages after it; each new
+message after it still opens its own case."""
+from __future__ import annotations
+
+from channels import email as email_channel
+from pipeline_support import conversation, delivered, ingest
+from router.db import session_scope
+from router.drain import drain_inbound
+from router.intake import accept
+from router.models import Message
+from support import make_email
+
+
+def _one_batch(*mails) -> list[Message]:
+    ids = [accept(email_channel.parse(m.as_bytes())).message_id for m in mails]
+    drain_inbound()
+    with session_scope() as session:
+        return [session.get(Message, i) for i in ids]
+
+
+def test_new_mail_after_a_reply_in_the_same_batch_opens_its_own_case(db_url, broker, sink):
+    first = ingest(make_email(sender="ann@example.com", subject="Login", text="I cannot log in."))
+    [ack] = delivered(sink, "ann@example.com")
+    reply, bob, carol = _one_batch(
+        make_email(sender="ann@example.com", subject="Re: " + str(ack["Subject"]), text="Still nothing.",
+                   in_reply_to=ack["Message-ID"], references=[ack["Message-ID"]]),
+        make_email(sender="bob@example.com", subject="Fees", text="What are your fees?"),
+        make_email(sender="carol@example.com", subject="Deposit", text="My deposit is missing."))
+    assert reply.conversation_id == first.conversation_id
+    assert len({first.conversation_id, bob.conversation_id, carol.conversation_id}) == 3
+    assert [(m.status, conversation(m.conversation_id).state) for m in (bob, carol)] == [("done", "open")] * 2
