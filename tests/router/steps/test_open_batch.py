@@ -30,3 +30,15 @@ def test_new_mail_after_a_reply_in_the_same_batch_opens_its_own_case(db_url, bro
     assert reply.conversation_id == first.conversation_id
     assert len({first.conversation_id, bob.conversation_id, carol.conversation_id}) == 3
     assert [(m.status, conversation(m.conversation_id).state) for m in (bob, carol)] == [("done", "open")] * 2
+
+
+def test_new_mail_after_a_follower_in_the_same_batch_opens_its_own_case(db_url, broker, sink):
+    """Ann's second mail follows her first (same sender within the hour: `repeat`); Bob's,
+    after it in the batch, opens his own case."""
+    ann, again, bob = _one_batch(
+        make_email(sender="ann@example.com", subject="Login", text="I cannot log in."),
+        make_email(sender="ann@example.com", subject="Login, again", text="Still cannot log in, on my phone."),
+        make_email(sender="bob@example.com", subject="Fees", text="What are your fees?"))
+    assert again.conversation_id == ann.conversation_id is not None
+    assert bob.conversation_id not in (None, ann.conversation_id)
+    assert (bob.status, conversation(bob.conversation_id).state) == ("done", "open")
