@@ -34,14 +34,24 @@ def _mutant_sources(mutated_file: Path) -> dict[str, str]:
     return found
 
 
-def change_of(sources: dict[str, str], mangled: str) -> tuple[str, str]:
-    """(removed, added): the lines a mutant changed against its function's original."""
+def change_of(sources: dict[str, str], mangled: str) -> tuple[str, str, str]:
+    """(removed, added, after): the lines a mutant changed against its function's original,
+    and the unchanged line before them (to tell apart the same change made in two places,
+    such as `continue` -> `break` in one function)."""
     orig = sources.get(mangled.rsplit("__mutmut_", 1)[0] + "__mutmut_orig", "")
     now = sources.get(mangled, "")
     diff = list(difflib.ndiff(orig.splitlines(), now.splitlines()))
     removed = "\n".join(line[2:].strip() for line in diff if line.startswith("- "))
     added = "\n".join(line[2:].strip() for line in diff if line.startswith("+ "))
-    return removed, added
+    first = next((i for i, line in enumerate(diff) if line[:2] in ("- ", "+ ")), 0)
+    after = next((line[2:].strip() for line in reversed(diff[:first]) if line.startswith("  ")), "")
+    return removed, added, after
+
+
+def is_equivalent(equivalent: set[tuple[str, str, str, str]], function: str, change: tuple[str, str, str]) -> bool:
+    """An entry matches its function and changed lines; one with `after` also the line before."""
+    removed, added, after = change
+    return (function, removed, added, "") in equivalent or (function, removed, added, after) in equivalent
 
 
 def function_of(mutant: str) -> str:
@@ -52,13 +62,13 @@ def function_of(mutant: str) -> str:
     return f"{module}.{name}"
 
 
-def load_equivalent() -> set[tuple[str, str, str]]:
+def load_equivalent() -> set[tuple[str, str, str, str]]:
     entries = tomllib.loads(EQUIVALENT.read_text("utf-8")).get("equivalent", []) if EQUIVALENT.exists() else []
-    return {(e["function"], e["was"].strip(), e["now"].strip()) for e in entries}
+    return {(e["function"], e["was"].strip(), e["now"].strip(), e.get("after", "").strip()) for e in entries}
 
 
-def collect(root: Path) -> dict[str, list[tuple[str, int | None, tuple[str, str]]]]:
-    """module path -> [(mutant name, exit code, (removed, added))]."""
+def collect(root: Path) -> dict[str, list[tuple[str, int | None, tuple[str, str, str]]]]:
+    """module path -> [(mutant name, exit code, (removed, added, after))]."""
     results = {}
     for meta in sorted(root.rglob("*.py.meta")):
         codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
@@ -90,7 +100,7 @@ def main() -> int:
             if code in KILLED:
                 row["killed"] += 1
             elif code == SURVIVED or code in NO_TESTS:
-                if (function_of(name), *change) in equivalent:
+                if is_equivalent(equivalent, function_of(name), change):
                     row["equiv"] += 1
                     continue
                 row["surv" if code == SURVIVED else "no test"] += 1
@@ -101,8 +111,9 @@ def main() -> int:
         print(_line(module, row))
     print(_line("total", total))
     if not args.quiet:
-        for name, code, (removed, added) in open_survivors:
+        for name, code, (removed, added, after) in open_survivors:
             print(f"\n{'SURVIVED' if code == SURVIVED else 'NO TEST'} {name} ({function_of(name)})")
+            print(f"  after: {after}")
             print("  - " + removed.replace("\n", "\n  - "))
             print("  + " + added.replace("\n", "\n  + "))
     return 0
