@@ -42,3 +42,6 @@ def test_new_mail_after_a_follower_in_the_same_batch_opens_its_own_case(db_url, 
     assert again.conversation_id == ann.conversation_id is not None
     assert bob.conversation_id not in (None, ann.conversation_id)
     assert (bob.status, conversation(bob.conversation_id).state) == ("done", "open")
+    # A new case records when its customer last wrote: now, the message that opened it.
+    opened = conversation(bob.conversation_id)
+    assert opened.last_inbound_at == opened.created_at is not None
