@@ -45,3 +45,4 @@ def test_new_mail_after_a_follower_in_the_same_batch_opens_its_own_case(db_url, 
     # A new case records when its customer last wrote: now, the message that opened it.
     opened = conversation(bob.conversation_id)
     assert opened.last_inbound_at == opened.created_at is not None
+    assert opened.subject == "Fees", "the case is named by the mail that opened it"
