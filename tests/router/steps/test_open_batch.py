@@ -45,4 +45,11 @@ def test_new_mail_after_a_follower_in_the_same_batch_opens_its_own_case(db_url, 
     # A new case records when its customer last wrote: now, the message that opened it.
     opened = conversation(bob.conversation_id)
     assert opened.last_inbound_at == opened.created_at is not None
+    assert opened.updated_at == opened.created_at, "last changed when it was opened"
     assert opened.subject == "Fees", "the case is named by the mail that opened it"
+
+
+def test_a_case_takes_the_first_500_characters_of_a_long_subject(db_url, broker, sink):
+    subject = "Withdrawal " + "x" * 600
+    mail = ingest(make_email(sender="ann@example.com", subject=subject, text="My withdrawal is missing."))
+    assert conversation(mail.conversation_id).subject == subject[:500]
