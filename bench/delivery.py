@@ -1,4 +1,4 @@
-"""Delivery alone: N queued acknowledgements through `router.outbox.deliver_pending` to a
+"""Delivery alone: N queued acknowledgements through `router.delivery.outbox.deliver_pending` to a
 counting SMTP sink on loopback, in acknowledgements per second; beside it, the two pieces
 the batch design replaced, each timed with the code that still has them.
 
@@ -83,10 +83,10 @@ def _outbounds(n: int) -> list:
 
 def _queue(n: int) -> None:
     """N acknowledgements queued as the pipeline queues them: rows, one insert."""
-    from router import rows
     from router.clock import utcnow
-    from router.db import session_scope
-    from router.models import Message
+    from router.storage import rows
+    from router.storage.db import session_scope
+    from router.storage.models import Message
 
     now = utcnow()
     batch = [rows.new(Message, direction="out", channel="email", external_id=o.message_id, status="queued",
@@ -98,7 +98,7 @@ def _queue(n: int) -> None:
 
 
 def outbox_rate(n: int, sink: CountingSink) -> float:
-    from router.outbox import deliver_pending
+    from router.delivery.outbox import deliver_pending
 
     _queue(n)
     before, start = sink.received, time.perf_counter()
@@ -156,7 +156,7 @@ def _database(postgres: bool, tmp: str) -> tuple[str, object]:
         conn.execute(text(f"CREATE DATABASE {name}"))
 
     def drop() -> None:
-        from router.db import get_engine
+        from router.storage.db import get_engine
 
         get_engine().dispose()
         with admin.connect() as conn:
@@ -175,7 +175,7 @@ def main() -> None:
         os.environ.update(MSGROUTER_DATABASE_URL=url, MSGROUTER_RELAY_PORT=str(port),
                           MSGROUTER_BROKER_URL="memory://localhost/")
         try:
-            from router.migrate import upgrade
+            from router.storage.migrate import upgrade
 
             upgrade(url)
             rate = outbox_rate(args.n, sink)

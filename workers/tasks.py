@@ -1,10 +1,10 @@
 """The tasks: ids and counts in, counts out; all the work is in `router/`."""
 from __future__ import annotations
 
-from router import drain as drain_work
-from router import outbox
-from router import retrain as retrain_work
-from router import tick as tick_work
+from router.classify import retrain as retrain_work
+from router.delivery import outbox
+from router.queue import drain as drain_work
+from router.queue import tick as tick_work
 from workers.app import app
 
 

@@ -20,7 +20,7 @@ from channels.email.limiter import SmtpLimiter, SmtpLimits
 from channels.email.parse_pool import ParsePool
 from config.desk import get_desk
 from config.settings import Settings, get_settings
-from router.intake import accept
+from router.queue.intake import accept
 
 log = logging.getLogger(__name__)
 # Storing blocks on the database; these threads wait there, so the more sessions can wait

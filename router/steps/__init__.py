@@ -10,8 +10,8 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
-from router.batch import Batch
-from router.rows import Row
+from router.queue.batch import Batch
+from router.storage.rows import Row
 
 _MODULES = ("thread", "rating", "dedupe", "automatic", "repeat", "open", "classify", "route", "assign", "deadlines",
             "acknowledge")

@@ -3,7 +3,7 @@ reply time and the warning that staff never ask for a mnemonic or private key.
 
 Never to machine-written mail (that is how mail loops start), never twice for one
 conversation, at most a few per mailbox per window (x+1@ and x+2@ are one mailbox;
-`router.ack_quota` holds the cap under a lock), never to an address known to be
+`router.delivery.ack_quota` holds the cap under a lock), never to an address known to be
 undeliverable. When the message held a secret, the answer tells the customer to move
 their funds. The answer greets no one by name: the display name is whatever the sender
 typed. What the rules need is read once for the batch.
@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from channels import REGISTRY, get_channel, kind_of
-from router.ack_quota import Key, Quota
-from router.batch import Batch, Item
+from router.delivery.ack_quota import Key, Quota
+from router.delivery.outbox import outbound_row
 from router.logs import log_extra
-from router.models import Identity
-from router.outbox import outbound_row
-from router.rows import Row
+from router.queue.batch import Batch, Item
+from router.storage.models import Identity
+from router.storage.rows import Row
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from functools import lru_cache
 
 from channels.email.quoted import strip_quoted
 from config.settings import get_settings
-from router.batch import Batch, Item
 from router.classify import Classification, classify, get_rules, load_model
 from router.classify.parking import park_reason
-from router.rows import Row
+from router.queue.batch import Batch, Item
+from router.storage.rows import Row
 
 URGENCY_RANK = {"low": 0, "normal": 1, "high": 2, "critical": 3}
 

@@ -5,9 +5,9 @@ Automatic mail that threads nowhere opens a parked conversation: nobody's work.
 The batch's new conversations are inserted with one statement."""
 from __future__ import annotations
 
-from router import rows
-from router.batch import Automatic, Batch
-from router.models import Conversation
+from router.queue.batch import Automatic, Batch
+from router.storage import rows
+from router.storage.models import Conversation
 
 
 def run(batch: Batch) -> None:

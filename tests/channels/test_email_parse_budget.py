@@ -11,8 +11,8 @@ from email.message import EmailMessage
 from sqlalchemy import select
 
 from channels.email.mime import parse
-from router.db import session_scope
-from router.models import Message
+from router.storage.db import session_scope
+from router.storage.models import Message
 from smtp_server import smtp_server
 from support import make_email
 
