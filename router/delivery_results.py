@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from channels.base import DeliveryResult
@@ -22,6 +22,7 @@ from router.held import hold
 from router.models import Event, Identity, Message
 from router.rows import Row
 
+EVENT_COLUMNS = ("conversation_id", "message_id", "kind", "actor", "at", "data")
 WRITTEN = ("status", "processed_at", "error", "claimed_at", "retry_until", "claim_token")
 
 
@@ -73,7 +74,8 @@ def record_results(session: Session, batch: list[Row], results: list[DeliveryRes
     write_receipts(session, batch, late)
     _write(session, written, token)
     if events:
-        session.execute(insert(rows.table_of(Event)), events)
+        rows.insert_many(session.connection(), rows.table_of(Event),
+                         {name: [event[name] for event in events] for name in EVENT_COLUMNS})
     if undeliverable:
         identity = rows.table_of(Identity)
         session.connection().execute(
@@ -87,11 +89,11 @@ def _write(session: Session, written: list[Row], token: str) -> None:
     if not written:
         return
     table = rows.table_of(Message)
-    statement = update(table).where(table.c.id == bindparam("_id"), table.c.claim_token == bindparam("_token")) \
-        .values({name: bindparam(f"_{name}") for name in WRITTEN})
-    session.connection().execute(statement, [{"_id": row.id, "_token": token,
-                                              **{f"_{name}": getattr(row, name) for name in WRITTEN}}
-                                             for row in written])
+    values = {f"_{name}": [getattr(row, name) for row in written] for name in WRITTEN}
+    values |= {"_id": [row.id for row in written], "_token": [token] * len(written)}
+    rows.run_many(session.connection(), ("delivery results",), lambda: update(table)
+                  .where(table.c.id == bindparam("_id"), table.c.claim_token == bindparam("_token"))
+                  .values({name: bindparam(f"_{name}") for name in WRITTEN}), values)
 
 
 def _event(kind: str, row: Row, now: datetime, data: dict) -> dict:
