@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, col
 
 from config.desk import Desk
-from router import rows
+from router import bulk, rows
 from router.models import Conversation, Event, Pool
 from router.rows import Row, table_of
 
@@ -142,7 +142,7 @@ class Batch:
         if not self.events:
             return
         events = self.events
-        rows.insert_many(self.session.connection(), table_of(Event), {
+        bulk.insert_many(self.session.connection(), table_of(Event), {
             "conversation_id": [_id(e["conversation"]) for e in events],
             "message_id": [_id(e["message"]) for e in events],
             "kind": [e["kind"] for e in events], "actor": [e["actor"] for e in events],

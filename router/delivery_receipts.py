@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, insert, select
 from sqlmodel import Session
 
-from router import rows
+from router import bulk, rows
 from router.db import upsert_dialect_insert
 from router.models import DeliveryReceipt, Event, Message
 from router.rows import Row
@@ -103,10 +103,10 @@ def _writer(conn: Connection) -> Callable[[dict], None]:
     dialect = conn.dialect.name
 
     def write(values: dict) -> None:
-        # Compiled once (rows.run_many): building and compiling the statement's parameters
+        # Compiled once (bulk.run_many): building and compiling the statement's parameters
         # through SQLAlchemy cost more than SQLite's insert itself.
         with conn.begin():
-            rows.run_many(conn, ("receipt",), lambda: _insert(dialect), {k: [v] for k, v in values.items()})
+            bulk.run_many(conn, ("receipt",), lambda: _insert(dialect), {k: [v] for k, v in values.items()})
     return write
 
 

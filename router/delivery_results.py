@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from channels.base import DeliveryResult
 from config.settings import get_settings
-from router import rows
+from router import bulk, rows
 from router.clock import utcnow
 from router.delivery_progress import held_ids
 from router.delivery_receipts import write_receipts
@@ -74,7 +74,7 @@ def record_results(session: Session, batch: list[Row], results: list[DeliveryRes
     write_receipts(session, batch, late)
     _write(session, written, token)
     if events:
-        rows.insert_many(session.connection(), rows.table_of(Event),
+        bulk.insert_many(session.connection(), rows.table_of(Event),
                          {name: [event[name] for event in events] for name in EVENT_COLUMNS})
     if undeliverable:
         identity = rows.table_of(Identity)
@@ -88,12 +88,9 @@ def record_results(session: Session, batch: list[Row], results: list[DeliveryRes
 def _write(session: Session, written: list[Row], token: str) -> None:
     if not written:
         return
-    table = rows.table_of(Message)
-    values = {f"_{name}": [getattr(row, name) for row in written] for name in WRITTEN}
-    values |= {"_id": [row.id for row in written], "_token": [token] * len(written)}
-    rows.run_many(session.connection(), ("delivery results",), lambda: update(table)
-                  .where(table.c.id == bindparam("_id"), table.c.claim_token == bindparam("_token"))
-                  .values({name: bindparam(f"_{name}") for name in WRITTEN}), values)
+    bulk.update_many(session.connection(), rows.table_of(Message),
+                     {name: [getattr(row, name) for row in written] for name in WRITTEN},
+                     {"id": [row.id for row in written], "claim_token": [token] * len(written)})
 
 
 def _event(kind: str, row: Row, now: datetime, data: dict) -> dict:

@@ -7,15 +7,15 @@ actions, one row at a time, keep using the models.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Table, func, select
 from sqlmodel import Session, SQLModel
 
+from router import bulk
 from router.db import on_postgresql
 
 
@@ -96,68 +96,17 @@ def insert_drawn(session: Session, model: type[SQLModel], rows: list[Row]) -> No
     """Insert rows whose ids `draw_ids` gave them, every column as the row has it now."""
     if rows:
         table = table_of(model)
-        insert_many(session.connection(), table,
-                    {c.name: [getattr(row, c.name) for row in rows] for c in table.columns})
-
-
-def insert_many(connection: Connection, table: Table, values: dict[str, list[Any]]) -> None:
-    """Insert rows given column by column (column name -> one value per row), with one
-    executemany; a column left out takes its default."""
-    run_many(connection, ("insert", table.name, *values), lambda: insert(table), values)
+        bulk.insert_many(session.connection(), table,
+                         {c.name: [getattr(row, c.name) for row in rows] for c in table.columns})
 
 
 def update_all(session: Session, model: type[SQLModel], rows: Iterable[Row], columns: Iterable[str]) -> None:
-    """Write `columns` of every row back, with one executemany."""
+    """Write `columns` of every row back, with one statement (`router.bulk`)."""
     rows, columns = list(rows), list(columns)
-    if not rows:
-        return
-    table = table_of(model)
-    values = {f"_{name}": [getattr(row, name) for row in rows] for name in columns}
-    values["_id"] = [row.id for row in rows]
-    run_many(session.connection(), ("update", table.name, tuple(columns)),
-             lambda: update(table).where(table.c.id == bindparam("_id"))
-             .values({name: bindparam(f"_{name}") for name in columns}), values)
-
-
-class _Compiled:
-    """A statement compiled once for a dialect: its SQL, its parameters' names in the order
-    the driver takes them, and each one's conversion (the column type's own)."""
-
-    def __init__(self, statement: Any, dialect: Dialect, column_keys: list[str]) -> None:
-        compiled = statement.compile(dialect=dialect, column_keys=column_keys)
-        self.sql = compiled.string
-        self.positional = compiled.positional
-        self.names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
-        missing = set(self.names) - set(column_keys)
-        if missing:  # a column default SQLAlchemy would have worked out per row
-            raise ValueError(f"no values given for {sorted(missing)}")
-        processors = compiled._bind_processors
-        self.processors = [processors.get(name) for name in self.names]
-
-
-_compiled: dict[tuple[Any, ...], _Compiled] = {}
-
-
-def run_many(connection: Connection, key: tuple[Any, ...], statement: Callable[[], Any],
-             values: dict[str, list[Any]]) -> None:
-    """One executemany of `statement` (made and compiled once per `key` and dialect), with
-    `values` given column by column: bind name -> one value per row.
-
-    SQLAlchemy's own executemany rebuilds and converts every row's parameters one at a time
-    (about 15 µs a row here), which cost the pipeline more than SQLite's work on the same
-    rows; here each column goes through its type's converter in one pass and the driver
-    gets the statement as SQLAlchemy compiled it. It still goes through the connection, so
-    its events (statement counts, SQLite's write lock) see it."""
-    dialect = connection.dialect
-    compiled = _compiled.get((dialect, *key))
-    if compiled is None:
-        compiled = _compiled[(dialect, *key)] = _Compiled(statement(), dialect, list(values))
-    columns = [list(map(convert, values[name])) if convert else values[name]
-               for name, convert in zip(compiled.names, compiled.processors, strict=True)]
-    params: list[Any] = list(zip(*columns, strict=True)) if compiled.positional else \
-        [dict(zip(compiled.names, row, strict=True)) for row in zip(*columns, strict=True)]
-    if params:
-        connection.exec_driver_sql(compiled.sql, params)
+    if rows:
+        bulk.update_many(session.connection(), table_of(model), {name: [getattr(row, name) for row in rows]
+                                                                 for name in columns},
+                         {"id": [row.id for row in rows]})
 
 
 @cache
