@@ -25,7 +25,7 @@ from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
-WARMUP = 20  # acknowledgements delivered before the timed ones
+WARMUP = 60  # acknowledgements delivered before the timed ones: more than one claim's worth
 PG_ADMIN = os.environ.get("MSGROUTER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 SUBJECT = "我们已收到您的消息 [#{}]"
 TEXT = ("您好 Wei：\n\n感谢您联系Pinecone Wallet Support。您的问题已登记为工单 #{}，我们的客服人员将在 "
@@ -103,8 +103,9 @@ def outbox_rate(n: int, sink: CountingSink) -> tuple[float, float]:
     (the sender's; the sink is another process) per acknowledgement."""
     from router.outbox import deliver_pending
 
-    # A warm-up batch first: the first delivery loads the desk, the channel and the broker
-    # client (about half a second), which is start-up, not delivery.
+    # Warm-up batches first: the first delivery loads the desk and the channel, and the
+    # first full batch rings the doorbell, which imports Celery (together about half a
+    # second): start-up, not delivery.
     _queue(WARMUP)
     while deliver_pending():
         pass
