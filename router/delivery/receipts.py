@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, insert, select
 from sqlmodel import Session
 
-from router.storage import rows
+from router.storage import bulk, rows
 from router.storage.db import upsert_dialect_insert
 from router.storage.models import DeliveryReceipt, Event, Message
 from router.storage.rows import Row
@@ -100,11 +100,13 @@ def _writer(conn: Connection) -> Callable[[dict], None]:
             conn.exec_driver_sql("SET synchronous_commit TO OFF")
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         return lambda values: cursor.execute(_PG_INSERT, values)
-    statement = _insert(conn.dialect.name)
+    dialect = conn.dialect.name
 
     def write(values: dict) -> None:
+        # Compiled once (bulk.run_many): building and compiling the statement's parameters
+        # through SQLAlchemy cost more than SQLite's insert itself.
         with conn.begin():
-            conn.execute(statement, [values])
+            bulk.run_many(conn, ("receipt",), lambda: _insert(dialect), {k: [v] for k, v in values.items()})
     return write
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from channels.base import DeliveryResult
@@ -18,10 +18,11 @@ from router.delivery.held import hold
 from router.delivery.progress import held_ids
 from router.delivery.receipts import write_receipts
 from router.delivery.retry import next_attempt, retry_until
-from router.storage import rows
+from router.storage import bulk, rows
 from router.storage.models import Event, Identity, Message
 from router.storage.rows import Row
 
+EVENT_COLUMNS = ("conversation_id", "message_id", "kind", "actor", "at", "data")
 WRITTEN = ("status", "processed_at", "error", "claimed_at", "retry_until", "claim_token")
 
 
@@ -73,7 +74,8 @@ def record_results(session: Session, batch: list[Row], results: list[DeliveryRes
     write_receipts(session, batch, late)
     _write(session, written, token)
     if events:
-        session.execute(insert(rows.table_of(Event)), events)
+        bulk.insert_many(session.connection(), rows.table_of(Event),
+                         {name: [event[name] for event in events] for name in EVENT_COLUMNS})
     if undeliverable:
         identity = rows.table_of(Identity)
         session.connection().execute(
@@ -86,12 +88,9 @@ def record_results(session: Session, batch: list[Row], results: list[DeliveryRes
 def _write(session: Session, written: list[Row], token: str) -> None:
     if not written:
         return
-    table = rows.table_of(Message)
-    statement = update(table).where(table.c.id == bindparam("_id"), table.c.claim_token == bindparam("_token")) \
-        .values({name: bindparam(f"_{name}") for name in WRITTEN})
-    session.connection().execute(statement, [{"_id": row.id, "_token": token,
-                                              **{f"_{name}": getattr(row, name) for name in WRITTEN}}
-                                             for row in written])
+    bulk.update_many(session.connection(), rows.table_of(Message),
+                     {name: [getattr(row, name) for row in written] for name in WRITTEN},
+                     {"id": [row.id for row in written], "claim_token": [token] * len(written)})
 
 
 def _event(kind: str, row: Row, now: datetime, data: dict) -> dict:

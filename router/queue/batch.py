@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, col
 
 from config.desk import Desk
-from router.storage import rows
+from router.storage import bulk, rows
 from router.storage.models import Conversation, Event, Pool
 from router.storage.rows import Row, table_of
 
@@ -87,6 +86,8 @@ class Batch:
     cache: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     conversations: dict[int, Row] = field(default_factory=dict)  # one row object per conversation
+    # The conversations `open` made: their ids are drawn, they are inserted when the batch ends.
+    opened: list[Row] = field(default_factory=list)
     # What steps worked out before the transaction (`prepare`): step -> message id -> result.
     prepared: dict[str, dict[int, Any]] = field(default_factory=dict)
     # Writes a step defers to the end of the batch (an agent's load, once).
@@ -140,10 +141,12 @@ class Batch:
     def write_events(self) -> None:
         if not self.events:
             return
-        rows = [{"conversation_id": _id(e["conversation"]), "message_id": _id(e["message"]),
-                 "kind": e["kind"], "actor": e["actor"], "at": self.now, "data": e["data"]}
-                for e in self.events]
-        self.session.execute(insert(table_of(Event)), rows)
+        events = self.events
+        bulk.insert_many(self.session.connection(), table_of(Event), {
+            "conversation_id": [_id(e["conversation"]) for e in events],
+            "message_id": [_id(e["message"]) for e in events],
+            "kind": [e["kind"] for e in events], "actor": [e["actor"] for e in events],
+            "at": [self.now] * len(events), "data": [e["data"] for e in events]})
         self.events.clear()
 
 

@@ -47,6 +47,9 @@ def _text_for_triage(message: Row) -> str:
     return strip_quoted(message.text) if message.channel == "email" else message.text
 
 
+PREPARE_COLUMNS = ("text", "subject", "channel", "secret_kinds")  # what `prepare` reads of a message
+
+
 def prepare(messages: list[Row]) -> dict[int, Classification | Exception]:
     """Each message's labels, or the error classifying it raised (its own failure)."""
     model = triage_model()

@@ -12,9 +12,10 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, func, select
 from sqlmodel import Session, SQLModel
 
+from router.storage import bulk
 from router.storage.db import on_postgresql
 
 
@@ -48,11 +49,12 @@ def table_of(model: type[SQLModel]) -> Table:
 
 
 def load(session: Session, model: type[SQLModel], where: Any, order_by: Any = None,
-         lock: bool = False) -> list[Row]:
-    """The rows `where` holds; with `lock`, row-locked until the transaction ends (on
-    PostgreSQL; SQLite's write transaction already excludes every other writer)."""
+         lock: bool = False, columns: Iterable[str] | None = None) -> list[Row]:
+    """The rows `where` holds (only `columns` of them, when given); with `lock`, row-locked
+    until the transaction ends (on PostgreSQL; SQLite's write transaction already excludes
+    every other writer)."""
     table = table_of(model)
-    query = select(table).where(where)
+    query = (select(table) if columns is None else select(*(table.c[name] for name in columns))).where(where)
     if order_by is not None:
         query = query.order_by(order_by)
     if lock and on_postgresql(session):
@@ -63,12 +65,20 @@ def load(session: Session, model: type[SQLModel], where: Any, order_by: Any = No
 
 
 def insert_all(session: Session, model: type[SQLModel], rows: list[Row]) -> None:
-    """Insert the rows with one executemany and give each its new id.
+    """Insert the rows with one executemany and give each its new id (`draw_ids`)."""
+    draw_ids(session, model, rows)
+    insert_drawn(session, model, rows)
+
+
+def draw_ids(session: Session, model: type[SQLModel], rows: list[Row]) -> None:
+    """Give each row the id it will be inserted with, before it is.
 
     The ids are drawn first, so the insert needs no RETURNING kept in row order (which
     PostgreSQL pays for and SQLite does one row at a time): on PostgreSQL from the id
     sequence, on SQLite after the table's largest id, which no one else can take while
-    this write transaction holds the database's one write lock (BEGIN IMMEDIATE)."""
+    this write transaction holds the database's one write lock (BEGIN IMMEDIATE), so the
+    rows must be inserted (`insert_drawn`) in the same transaction, before any other row
+    of the table."""
     if not rows:
         return
     table = table_of(model)
@@ -80,19 +90,23 @@ def insert_all(session: Session, model: type[SQLModel], rows: list[Row]) -> None
         ids = range(last + 1, last + 1 + len(rows))
     for row, new_id in zip(rows, ids, strict=True):
         row.id = new_id
-    session.execute(insert(table), [{c.name: getattr(row, c.name) for c in table.columns} for row in rows])
+
+
+def insert_drawn(session: Session, model: type[SQLModel], rows: list[Row]) -> None:
+    """Insert rows whose ids `draw_ids` gave them, every column as the row has it now."""
+    if rows:
+        table = table_of(model)
+        bulk.insert_many(session.connection(), table,
+                         {c.name: [getattr(row, c.name) for row in rows] for c in table.columns})
 
 
 def update_all(session: Session, model: type[SQLModel], rows: Iterable[Row], columns: Iterable[str]) -> None:
-    """Write `columns` of every row back, with one executemany."""
+    """Write `columns` of every row back, with one statement (`router.storage.bulk`)."""
     rows, columns = list(rows), list(columns)
-    if not rows:
-        return
-    table = table_of(model)
-    statement = update(table).where(table.c.id == bindparam("_id")) \
-        .values({name: bindparam(f"_{name}") for name in columns})
-    session.connection().execute(statement, [{"_id": row.id, **{f"_{name}": getattr(row, name) for name in columns}}
-                                             for row in rows])
+    if rows:
+        bulk.update_many(session.connection(), table_of(model), {name: [getattr(row, name) for row in rows]
+                                                                 for name in columns},
+                         {"id": [row.id for row in rows]})
 
 
 @cache
