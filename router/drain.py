@@ -29,11 +29,15 @@ _ran_dry: dict[str, float] = {}  # when a claim last emptied the queue, per data
 
 
 def drain_rung(engine=None) -> int:
-    """The drain the doorbell rings for: one at a time per database in this process (on
-    SQLite the batches queue for one write lock anyway, and side by side each gets a
-    smaller batch), each batch gathered for up to GATHER_SECONDS. Rung while one runs,
-    it leaves the work to that one, which rings again as it ends; no thread waits."""
+    """The drain the doorbell rings for. On SQLite: one at a time per database in this
+    process (the batches queue for its one write lock anyway, and side by side each gets
+    a smaller batch), each batch gathered for up to GATHER_SECONDS. Rung while one runs,
+    it leaves the work to that one, which rings again as it ends; no thread waits.
+    PostgreSQL's drains still run side by side at once (SKIP LOCKED): measured once
+    under load, gathering there doubled the p99 of accepted-to-assigned (200 -> 409 ms)."""
     engine = engine or get_engine()
+    if engine.dialect.name != "sqlite":
+        return drain_inbound(engine)
     key = engine.url.render_as_string(hide_password=False)
     with _state:
         busy = key in _running
