@@ -11,7 +11,7 @@ from workers.app import app
 @app.task(name="msgrouter.drain")
 def drain() -> int:
     """Process pending inbound messages, batch after batch, until none is left."""
-    return drain_work.drain_inbound()
+    return drain_work.drain_rung()
 
 
 @app.task(name="msgrouter.deliver")
