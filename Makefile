@@ -46,7 +46,7 @@ services:
 ## Mutation testing of the modules that carry the README's promises (README, "Mutation
 ## testing"; config in pyproject.toml [tool.mutmut]). Needs a green suite. One mutant at a
 ## time: the tests share one Redis database (MSGROUTER_BROKER_URL), so two at once would
-## take each other's tasks. MUTMUT_ARGS picks mutants, e.g. 'router.deadlines.*'.
+## take each other's tasks. MUTMUT_ARGS picks mutants, e.g. 'router.sla.deadlines.*'.
 mutation: $(VENV)/.mutation-installed services
 	rm -rf mutants
 	nice -n 19 $(VENV)/bin/mutmut run --max-children 1 $(MUTMUT_ARGS)

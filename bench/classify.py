@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from router.classify import classify, get_rules, load_model  # noqa: E402 - once sys.path names the checkout
-from router.redact import redact  # noqa: E402
+from router.secrets.redact import redact  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "dev.jsonl"
 DEFAULT_MODEL = ROOT / "config" / "triage-model.npz"

@@ -41,9 +41,9 @@ def _database(kind: str, cleanup: list) -> str:
 
 def _prepared_database(url: str):
     from config.desk import get_desk
-    from router.db import get_engine, session_scope
-    from router.desk_sync import sync_desk
-    from router.migrate import upgrade
+    from router.desk.desk_sync import sync_desk
+    from router.storage.db import get_engine, session_scope
+    from router.storage.migrate import upgrade
 
     upgrade(url)
     engine = get_engine(url)
@@ -67,8 +67,8 @@ def _inbounds(n: int, run: str) -> list:
 
 def measure(kind: str, path: str, n: int, clients: int) -> dict:
     """Accept `n` mails from `clients` threads with a drain running; latencies in ms."""
-    from router import intake
-    from router.drain import drain_inbound
+    from router.queue import intake
+    from router.queue.drain import drain_inbound
 
     cleanup: list = []
     url = _database(kind, cleanup)
@@ -115,8 +115,8 @@ def _done(engine) -> int:
     """Inbound messages the drain has finished so far."""
     from sqlalchemy import func, select
 
-    from router.db import read_scope
-    from router.models import Message
+    from router.storage.db import read_scope
+    from router.storage.models import Message
 
     with read_scope(engine) as session:
         return session.execute(select(func.count()).select_from(Message).where(

@@ -31,7 +31,7 @@ CONFIGS = [("sqlite", "shipped"), ("sqlite", "rules only"), ("postgresql", "ship
 
 def _accept_all(messages: list) -> None:
     from channels import email as email_channel
-    from router.intake import accept
+    from router.queue.intake import accept
 
     for msg in messages:
         accept(email_channel.parse(msg.as_bytes(), envelope_from=parseaddr(str(msg["From"]))[1],
@@ -41,7 +41,7 @@ def _accept_all(messages: list) -> None:
 def _count_done(engine) -> tuple[int, int]:
     from sqlalchemy import func, select
 
-    from router.models import Message
+    from router.storage.models import Message
 
     with engine.connect() as conn:
         rows = dict(conn.execute(select(Message.status, func.count()).where(Message.direction == "in")
@@ -56,10 +56,10 @@ def measure(n: int) -> dict:
     from config.desk import get_desk
     from feed import relabel
     from mailgen import generate
-    from router.db import get_engine, session_scope
-    from router.desk_sync import sync_desk
-    from router.drain import drain_inbound
-    from router.migrate import upgrade
+    from router.desk.desk_sync import sync_desk
+    from router.queue.drain import drain_inbound
+    from router.storage.db import get_engine, session_scope
+    from router.storage.migrate import upgrade
 
     upgrade()
     with session_scope() as session:

@@ -23,11 +23,11 @@ from sqlalchemy import select, text
 from sqlmodel import Session
 
 from config.desk import get_desk
-from router.assign import _waiting_page
-from router.db import get_engine
-from router.desk_sync import sync_desk
-from router.migrate import alembic_config, upgrade
-from router.models import Conversation, Pool
+from router.desk.assign import _waiting_page
+from router.desk.desk_sync import sync_desk
+from router.storage.db import get_engine
+from router.storage.migrate import alembic_config, upgrade
+from router.storage.models import Conversation, Pool
 from router.web.routes.queues import _open_ordered
 
 PG_ADMIN = os.environ.get("MSGROUTER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

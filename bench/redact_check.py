@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from router.redact import redact
+from router.secrets.redact import redact
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

@@ -1,7 +1,7 @@
 """tick's SLA cost against the number of open conversations: a fresh PostgreSQL database is
 filled set-based (INSERT ... SELECT generate_series) with N open conversations, every one
 with an SLA alarm ahead (as on a real desk), and D of them due now (a first-reply warning);
-then one tick (`router.tick.run`, agents offline so the queue fill has nothing to do) is
+then one tick (`router.queue.tick.run`, agents offline so the queue fill has nothing to do) is
 timed. Each figure is the fastest of a few ticks, the due alarms reset between them. The
 cost should follow D, not N: the due query walks the partial index on `sla_check_at`.
 
@@ -75,7 +75,7 @@ def _time_tick(engine, open_count: int, due: int) -> tuple[float, int]:
     """The fastest of REPEATS ticks over the same due set, and the warnings one tick recorded."""
     import time_machine
 
-    from router import tick
+    from router.queue import tick
 
     times, warned = [], 0
     for _ in range(REPEATS):
@@ -99,7 +99,7 @@ def run(opens: list[int], dues: list[int]) -> dict[tuple[int, int], float]:
     try:
         return _measure(url, opens, dues)
     finally:
-        from router.db import get_engine
+        from router.storage.db import get_engine
 
         get_engine(url).dispose()
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
@@ -110,9 +110,9 @@ def _measure(url: str, opens: list[int], dues: list[int]) -> dict[tuple[int, int
     from sqlalchemy import text
 
     from config.desk import get_desk
-    from router.db import get_engine, session_scope
-    from router.desk_sync import sync_desk
-    from router.migrate import upgrade
+    from router.desk.desk_sync import sync_desk
+    from router.storage.db import get_engine, session_scope
+    from router.storage.migrate import upgrade
 
     upgrade(url)
     engine = get_engine(url)

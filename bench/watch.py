@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, func, select
 
-from router.models import Message
+from router.storage.models import Message
 
 POLL_SECONDS = 0.02
 

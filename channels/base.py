@@ -76,7 +76,7 @@ class DeliveryResult:
     # the backoff's.
     retry_after: float | None = None
     # wechat: the channel takes the message only once the customer writes again (WeChat's
-    # 48-hour window); the outbox keeps it as `held` (router.held) instead of failing it.
+    # 48-hour window); the outbox keeps it as `held` (router.delivery.held) instead of failing it.
     hold: bool = False
 
 

@@ -4,7 +4,7 @@ desk with the key named instead of reaching a customer.
 
 A macro may use only the placeholders in `MACRO_FIELDS`, written `{name}`; any other
 brace is refused, so a typo (`{customer_name`) is caught here, not in a customer's mail.
-Placeholders are filled by plain replacement (`router.macros.fill`), never by
+Placeholders are filled by plain replacement (`router.desk.macros.fill`), never by
 `str.format`, so a value cannot reach into Python objects or expand another placeholder.
 A macro that asks the customer for a secret, or that holds something that reads as one,
 is refused here as the outbound guard and the redactor would refuse it at send time.
@@ -15,8 +15,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from router.outbound_guard import asks_for_secret
-from router.redact import redact
+from router.secrets.outbound_guard import asks_for_secret
+from router.secrets.redact import redact
 
 # What a macro may say about the case, filled from the conversation and the agent.
 MACRO_FIELDS = ("customer_name", "case", "agent_name", "desk_name")

@@ -162,7 +162,7 @@ class Settings(BaseSettings):
     form_rate_per_ip: str = "10 per hour"
     form_rate_per_address: str = "5 per hour"
 
-    # Customer satisfaction (router/csat.py): on resolution the customer is asked for a
+    # Customer satisfaction (router/csat/ratings.py): on resolution the customer is asked for a
     # rating (1-5 and a comment) through their channel; "off" asks nobody.
     csat: bool = True
     # How long a rating link (and Telegram's reply window) stays open, in days (may be a fraction).

@@ -1,11 +1,11 @@
-"""Alembic environment: runs migrations against the URL given by `router.migrate`."""
+"""Alembic environment: runs migrations against the URL given by `router.storage.migrate`."""
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import router.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from router.db import get_engine
+import router.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from router.storage.db import get_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -7,15 +7,15 @@ from pathlib import Path
 import typer
 
 from config.settings import get_settings
-from router.cli_errors import CommandGroup, OperatorError, listening
-from router.cli_imap import imap
-from router.cli_passwd import passwd
-from router.cli_prepare import prepare
-from router.cli_replay import replay
-from router.cli_servers import serve_web, start_smtp, wait_for_signal, web_socket
-from router.cli_telegram import telegram_app
-from router.cli_tokens import token
-from router.cli_train import train
+from router.commands.errors import CommandGroup, OperatorError, listening
+from router.commands.imap import imap
+from router.commands.passwd import passwd
+from router.commands.prepare import prepare
+from router.commands.replay import replay
+from router.commands.servers import serve_web, start_smtp, wait_for_signal, web_socket
+from router.commands.telegram import telegram_app
+from router.commands.tokens import token
+from router.commands.train import train
 
 # Plain help (rich_markup_mode=None): the rich layout prints a `<bool>` type beside every flag.
 # No locals in tracebacks: they could hold a customer's mail or a token.
@@ -217,14 +217,14 @@ def classify_file(jsonl: list[Path] = typer.Option(..., "--jsonl", exists=True, 
     import json
 
     from router.classify import load_model
-    from router.triage_files import RecordError, classify_records, read_jsonl, score
+    from router.classify.files import RecordError, classify_records, read_jsonl, score
 
     if train_extra and not (evaluate and folds):
         typer.echo("msgrouter: --train-extra needs --eval --folds N (it only feeds the cross-validation)", err=True)
         raise typer.Exit(2)
     if evaluate and folds:
         from router.classify import evaluate as cross_validate
-        from router.triage_files import check_labels
+        from router.classify.files import check_labels
 
         try:
             records = []

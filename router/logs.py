@@ -18,7 +18,7 @@ from typing import Any
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
-from router.redact import redact
+from router.secrets.redact import redact
 
 ID_FIELDS = ("message_id", "conversation_id")
 # The ids of the work in hand (a request, a block of the worker), merged into every record

@@ -25,8 +25,8 @@ from sqlmodel import col
 
 from channels import REGISTRY as CHANNELS
 from router.clock import utcnow
-from router.db import read_scope
-from router.models import Conversation, Message, Pool
+from router.storage.db import read_scope
+from router.storage.models import Conversation, Message, Pool
 
 # Seconds from the commit of an inbound message to the commit of its pipeline batch; the
 # SLA for chat counts minutes, for email hours, so the buckets span both.

@@ -33,7 +33,7 @@ from support import Sink, free_port, serve_app  # noqa: E402
 def reset_caches() -> None:
     from config.desk import get_desk
     from config.settings import get_settings
-    from router.doorbell import get_doorbell
+    from router.queue.doorbell import get_doorbell
 
     get_settings.cache_clear()
     get_desk.cache_clear()
@@ -52,11 +52,11 @@ def pg_url():
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    from router.migrate import upgrade
+    from router.storage.migrate import upgrade
 
     upgrade(url)
     yield url
-    from router.db import get_engine
+    from router.storage.db import get_engine
 
     get_engine(url).dispose()
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
@@ -64,8 +64,8 @@ def pg_url():
 
 
 def _migrated_sqlite(path) -> None:
-    from router.db import get_engine
-    from router.migrate import upgrade
+    from router.storage.db import get_engine
+    from router.storage.migrate import upgrade
 
     url = f"sqlite:///{path}"
     upgrade(url)
@@ -110,8 +110,8 @@ def sqlite_template(tmp_path_factory):
 def _truncate(url: str) -> None:
     from sqlmodel import SQLModel
 
-    import router.models  # noqa: F401
-    from router.db import get_engine
+    import router.storage.models  # noqa: F401
+    from router.storage.db import get_engine
 
     names = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
     with get_engine(url).begin() as conn:
@@ -131,8 +131,8 @@ def db_url(request, tmp_path, monkeypatch, sqlite_template):
     monkeypatch.setenv("MSGROUTER_DATABASE_URL", url)
     reset_caches()
     from config.desk import get_desk
-    from router.db import get_engine, session_scope
-    from router.desk_sync import sync_desk
+    from router.desk.desk_sync import sync_desk
+    from router.storage.db import get_engine, session_scope
 
     with session_scope() as session:
         sync_desk(session, get_desk())
@@ -196,8 +196,8 @@ def api(db_url):
     The header is the demo desk's supervisor's unless the test names an agent: a supervisor
     may read and act on every pool, so a test about something else need not pick the pool's
     member; tests of roles and pool scope name their agents."""
-    from router.db import session_scope
-    from router.tokens import issue_token
+    from router.desk.tokens import issue_token
+    from router.storage.db import session_scope
     from router.web.app import create_app
 
     def auth(agent: str = "erin") -> dict[str, str]:

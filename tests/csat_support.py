@@ -7,7 +7,7 @@ import re
 import httpx
 
 from customer_mail import write_in
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
 
 LINK = re.compile(r"https?://\S+/csat/([A-Za-z0-9_.\-]+)")
 

@@ -7,10 +7,10 @@ from datetime import datetime
 import httpx
 
 from channels.email import parse
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Message
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Message
 from support import make_email
 
 

@@ -1,5 +1,5 @@
 """Signing in to the dashboard as a browser does, for the tests of its pages: a password
-set through router/passwords.py, the sign-in form posted with its CSRF token, and the
+set through router/desk/passwords.py, the sign-in form posted with its CSRF token, and the
 cookie kept by an httpx client."""
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from router.db import session_scope
-from router.passwords import set_password
+from router.desk.passwords import set_password
+from router.storage.db import session_scope
 
 PASSWORD = "correct horse battery staple"
 CHROMIUM = Path("/usr/bin/chromium")

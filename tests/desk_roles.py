@@ -7,10 +7,10 @@ import uuid
 from sqlalchemy import select
 
 from channels.base import Inbound
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Conversation, Message, Pool
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Message, Pool
 
 # Who plays each part in config/desk.toml: alice and dan are in the security pool, carol
 # is not (accounts, tech, general, complaints), erin supervises, frank administers.

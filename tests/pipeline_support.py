@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from channels import email as email_channel
 from router.clock import utcnow
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Conversation, Event, Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Event, Message
 from support import Sink
 
 

@@ -10,10 +10,10 @@ import httpx
 
 from channels.base import Inbound
 from customer_mail import write_in
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Message
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Message
 
 T0 = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)  # a Tuesday
 NOW = T0 + timedelta(hours=48)

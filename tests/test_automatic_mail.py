@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from router.db import session_scope
-from router.models import Agent, Conversation, Event, Identity, Message
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Event, Identity, Message
 from support import make_email, wait_for
 
 KINDS = {  # name -> (sender, extra headers, envelope sender)

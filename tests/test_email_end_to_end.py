@@ -7,8 +7,8 @@ import smtplib
 import httpx
 from sqlalchemy import func, select
 
-from router.db import session_scope
-from router.models import Conversation, Message
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Message
 from support import make_email, wait_for
 
 
@@ -44,7 +44,7 @@ def test_mail_is_triaged_routed_acknowledged_and_answered(worker, smtp_port, sin
     # The conversation sits in its pool's queue with an assignee, a due time and its reasons.
     headers = auth("alice")
     with session_scope() as session:
-        from router.models import Pool
+        from router.storage.models import Pool
 
         pool = session.get(Pool, conversation.pool_id).name
     queue = httpx.get(f"{base}/api/pools/{pool}/queue", headers=headers).json()

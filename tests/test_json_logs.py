@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from channels.base import Inbound
 from conftest import reset_caches
 from router import logs
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Conversation
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.models import Conversation
 from support import free_port, serve_app
 
 
@@ -89,8 +89,8 @@ def test_a_line_logged_during_an_api_request_carries_its_conversation(json_log, 
     # doorbell was not rung; that line names the conversation the request was about.
     monkeypatch.setenv("MSGROUTER_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     reset_caches()
-    from router.db import session_scope
-    from router.tokens import issue_token
+    from router.desk.tokens import issue_token
+    from router.storage.db import session_scope
 
     with session_scope() as session:
         token = issue_token(session, "erin", actor="test")  # the supervisor: any pool's case

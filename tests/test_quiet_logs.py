@@ -8,8 +8,8 @@ import smtplib
 
 from channels.base import Inbound
 from cli_process import start, stop
-from router.drain import drain_inbound
-from router.intake import accept
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
 from support import free_port, make_email, wait_for
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d [\d:,]+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+): (.*)$")
@@ -32,7 +32,7 @@ def _mail_through_smtp(tmp_path, db_url: str, level: str) -> list[tuple[str, str
 
 def test_a_mail_in_is_one_log_line_at_the_default_level(db_url, broker, tmp_path):
     lines = _mail_through_smtp(tmp_path, db_url, "INFO")
-    assert [(level, logger) for level, logger, _ in lines] == [("INFO", "router.intake")], lines
+    assert [(level, logger) for level, logger, _ in lines] == [("INFO", "router.queue.intake")], lines
     assert re.fullmatch(r"accepted email message \d+", lines[0][2])
 
 

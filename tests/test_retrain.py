@@ -17,11 +17,11 @@ from sqlalchemy import select
 from channels.base import Inbound
 from config.desk import get_desk
 from router.classify import train
-from router.corrections import correct
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Agent, Conversation, Event, Message
+from router.desk.corrections import correct
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Event, Message
 
 REPO = Path(__file__).resolve().parents[1]
 

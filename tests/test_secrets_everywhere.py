@@ -36,10 +36,10 @@ from sqlalchemy import inspect, select, text
 
 from channels.base import Attachment as Attachment_
 from router import logs
-from router.db import get_engine, session_scope
-from router.models import Attachment, Conversation, Message
-from router.redact_attachments import keep_attachment
-from router.secret_forms import base58check_encode
+from router.secrets.redact_attachments import keep_attachment
+from router.secrets.secret_forms import base58check_encode
+from router.storage.db import get_engine, session_scope
+from router.storage.models import Attachment, Conversation, Message
 from support import wait_for
 
 SMTPUTF8 = policy.SMTPUTF8.clone(max_line_length=998)

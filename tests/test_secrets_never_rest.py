@@ -13,10 +13,10 @@ from sqlalchemy import select, text
 from sqlmodel import SQLModel
 
 from router import logs
-from router.db import get_engine, session_scope
-from router.drain import drain_inbound
-from router.models import Conversation, Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue.drain import drain_inbound
+from router.storage.db import get_engine, session_scope
+from router.storage.models import Conversation, Message
 from support import make_email
 
 

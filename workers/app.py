@@ -16,7 +16,7 @@ settings = get_settings()
 # test_worker_survives_broker_loss.py). Without the emulation, kombu restores taken tasks
 # from the worker's memory and catches every failure of that restore, so none can reach
 # the consumer. Our tasks are doorbells: a task lost with a dead worker or a dead Redis
-# costs nothing, because tick re-rings pending rows and expired claims (router/tick.py).
+# costs nothing, because tick re-rings pending rows and expired claims (router/queue/tick.py).
 # visibility_timeout only applies to the emulation, so it goes with it.
 _REDIS_TRANSPORT = {"ack_emulation": False}
 

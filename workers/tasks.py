@@ -1,17 +1,17 @@
 """The tasks: ids and counts in, counts out; all the work is in `router/`."""
 from __future__ import annotations
 
-from router import drain as drain_work
-from router import outbox
-from router import retrain as retrain_work
-from router import tick as tick_work
+from router.classify import retrain as retrain_work
+from router.delivery import outbox
+from router.queue import drain as drain_work
+from router.queue import tick as tick_work
 from workers.app import app
 
 
 @app.task(name="msgrouter.drain")
 def drain() -> int:
     """Process pending inbound messages, batch after batch, until none is left."""
-    return drain_work.drain_inbound()
+    return drain_work.drain_rung()
 
 
 @app.task(name="msgrouter.deliver")

@@ -18,7 +18,7 @@ from channels.chat import frames, inbox
 from channels.chat.hub import Hub
 from channels.chat.signature import verify
 from config.settings import Settings, get_settings
-from router.intake import accept
+from router.queue.intake import accept
 
 log = logging.getLogger(__name__)
 POLICY_VIOLATION = 1008  # WebSocket close code; before accept, uvicorn answers HTTP 403

@@ -18,7 +18,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from channels.chat import bus
-from router.rate_limits import RateLimits
+from router.queue.rate_limits import RateLimits
 
 log = logging.getLogger(__name__)
 SUBSCRIBE_WAIT_SECONDS = 5.0

@@ -14,8 +14,8 @@ from sqlalchemy import or_, select, update
 from sqlmodel import col
 
 from router.clock import iso, utcnow
-from router.db import read_scope, session_scope
-from router.models import Conversation, Identity, Message
+from router.storage.db import read_scope, session_scope
+from router.storage.models import Conversation, Identity, Message
 
 HISTORY_LIMIT = 200  # frames per connect; the next connect's `after` continues from the last
 

@@ -1,9 +1,9 @@
 """IMAP: read a desk's existing mailbox into the same intake as our SMTP server.
 
-New mail is found by UID after the last one taken (`router.imap_cursors`, kept with the
+New mail is found by UID after the last one taken (`router.queue.imap_cursors`, kept with the
 mailbox's UIDVALIDITY; when that changes every UID is new again and the whole mailbox is
 looked at). Only the Message-ID headers are fetched first; mail whose Message-ID is
-stored already (`router.intake.already_accepted`) is never downloaded, so a restart or a
+stored already (`router.queue.intake.already_accepted`) is never downloaded, so a restart or a
 renumbered mailbox re-imports nothing. The rest is downloaded, parsed like SMTP mail
 and accepted; only once `accept` has returned (committed) is it marked (a flag) or moved
 (a folder), and the cursor moves on. A mail over the size limit is left in the mailbox,
@@ -29,9 +29,9 @@ from channels import email as email_channel
 from channels.email.fields import external_id
 from channels.email.headers import Headers
 from config.settings import Settings, get_settings
-from router import imap_cursors
-from router.imap_cursors import Cursor
-from router.intake import accept, already_accepted
+from router.queue import imap_cursors
+from router.queue.imap_cursors import Cursor
+from router.queue.intake import accept, already_accepted
 
 log = logging.getLogger(__name__)
 HEADER = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"

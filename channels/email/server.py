@@ -20,7 +20,7 @@ from channels.email.limiter import SmtpLimiter, SmtpLimits
 from channels.email.parse_pool import ParsePool
 from config.desk import get_desk
 from config.settings import Settings, get_settings
-from router.intake import accept
+from router.queue.intake import accept
 
 log = logging.getLogger(__name__)
 # Storing blocks on the database; these threads wait there, so the more sessions can wait
@@ -67,13 +67,17 @@ class IntakeHandler:
         if isinstance(raw, str):
             raw = raw.encode("utf-8", errors="surrogateescape")
         loop = asyncio.get_running_loop()
+        # aiosmtpd keeps an empty MAIL FROM as "<>": the parser reads it as a bounce.
+        mail = (raw, envelope.mail_from or "", (envelope.rcpt_tos or [""])[0])
         try:
             # Parsing runs in a worker process with a time budget, storing in a thread:
-            # neither holds the event loop, so other clients are served meanwhile.
-            # aiosmtpd keeps an empty MAIL FROM as "<>": the parser reads it as a bounce.
-            inbound = await self.parser.parse(raw, envelope.mail_from or "", (envelope.rcpt_tos or [""])[0])
+            # neither holds the event loop, so other clients are served meanwhile. A small
+            # plain mail is parsed in the storing thread (parse_pool explains why it may).
             # Concurrent sessions' mails are committed together; each 250 follows its commit.
-            await loop.run_in_executor(_intake, accept, inbound)
+            if self.parser.plain_and_small(raw):
+                await loop.run_in_executor(_intake, lambda: accept(self.parser.parse_here(*mail)))
+            else:
+                await loop.run_in_executor(_intake, accept, await self.parser.parse(*mail))
         except Exception as exc:  # noqa: BLE001 - not stored: the sender must keep it and retry
             log.error("could not store a message from %s: %s", envelope.mail_from, type(exc).__name__)
             return "451 4.3.0 Temporary failure storing the message, please retry"

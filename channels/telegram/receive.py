@@ -18,9 +18,9 @@ from channels.telegram.bot import make_bot, masked
 from channels.telegram.files import fetch_into
 from channels.telegram.updates import Received, read
 from config.settings import get_settings
-from router.edits import accept_edit
-from router.greetings import queue_greeting
-from router.intake import accept
+from router.desk.greetings import queue_greeting
+from router.queue.edits import accept_edit
+from router.queue.intake import accept
 
 log = logging.getLogger(__name__)
 

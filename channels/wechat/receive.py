@@ -2,7 +2,7 @@
 
 The caller answers `success` only once this returns, that is once the message is durably
 stored (or deliberately not: an event we do not handle, a redelivery). A customer who
-writes or follows again gets the replies held for them (`router.held.release`).
+writes or follows again gets the replies held for them (`router.delivery.held.release`).
 """
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from channels.wechat.replays import check_once
 from channels.wechat.shared import get_store
 from channels.wechat.verify import check_query, open_body
 from config.settings import get_settings
-from router.db import get_engine, session_scope
-from router.greetings import queue_greeting
-from router.held import release
-from router.intake import accept
-from router.reachability import set_reachable
+from router.delivery.held import release
+from router.delivery.reachability import set_reachable
+from router.desk.greetings import queue_greeting
+from router.queue.intake import accept
+from router.storage.db import get_engine, session_scope
 
 log = logging.getLogger(__name__)
 # A follow carries no language; the official account's followers read Chinese, and the

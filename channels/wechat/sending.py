@@ -3,7 +3,7 @@ result each.
 
 WeChat takes these for 48 hours after the customer last wrote (45015), and only so many
 per message of theirs (45047): such a message is held, not failed, and goes out when the
-customer writes again (`router.held`). A stale access token (40001, 40014, 42001) is
+customer writes again (`router.delivery.held`). A stale access token (40001, 40014, 42001) is
 replaced and the message tried once more. Rate limiting and a busy system (45009, -1) go
 back to the outbox for its backoff; after 45009 the rest of the batch waits untried, since
 the limit is the whole account's. An openid that is not ours or no longer follows the

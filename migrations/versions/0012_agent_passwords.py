@@ -27,5 +27,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Not a batch: a batch copies and drops the agent table, which SQLite's foreign keys
-    # (switched on by router.db) refuse; SQLite 3.35+ drops a plain column in place.
+    # (switched on by router.storage.db) refuse; SQLite 3.35+ drops a plain column in place.
     op.drop_column('agent', 'password_hash')

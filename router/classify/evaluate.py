@@ -150,7 +150,7 @@ def evaluate(records: Iterable[dict], k: int = 5, seed: int = 0, rules: RuleSet 
     examples a desk trains its shipped model on beside the corpus, so that the
     figures measure the model as shipped without testing it on what it learnt.
     """
-    from router.redact import redact_message
+    from router.secrets.redact import redact_message
 
     records = list(records)
     extra = list(extra)

@@ -18,7 +18,7 @@ HEADLINE = ("category", "urgency", "language", "critical recall", "critical prec
 
 def figures(model: TriageModel | None, records: Sequence[dict]) -> dict[str, float]:
     """The headline figures of `model` (None: rules alone) on labelled `records`."""
-    from router.triage_files import classify_records, score
+    from router.classify.files import classify_records, score
 
     outputs = list(classify_records(records, model))
     report = score(list(records), outputs, "candidate")

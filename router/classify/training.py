@@ -61,7 +61,7 @@ def train(records: Iterable[dict], path: str | Path, rules: RuleSet | None = Non
     Texts are redacted first, as the pipeline does before classifying, so that
     the model sees what it will see in service and never stores a secret.
     """
-    from router.redact import redact
+    from router.secrets.redact import redact
 
     records = list(records)
     if not records:

@@ -3,7 +3,7 @@ reply time and the warning that staff never ask for a mnemonic or private key.
 
 Never to machine-written mail (that is how mail loops start), never twice for one
 conversation, at most a few per mailbox per window (x+1@ and x+2@ are one mailbox;
-`router.ack_quota` holds the cap under a lock), never to an address known to be
+`router.delivery.ack_quota` holds the cap under a lock), never to an address known to be
 undeliverable. When the message held a secret, the answer tells the customer to move
 their funds. The answer greets no one by name: the display name is whatever the sender
 typed. What the rules need is read once for the batch.
@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from channels import REGISTRY, get_channel, kind_of
-from router.ack_quota import Key, Quota
-from router.batch import Batch, Item
+from router.delivery.ack_quota import Key, Quota
+from router.delivery.outbox import outbound_row
 from router.logs import log_extra
-from router.models import Identity
-from router.outbox import outbound_row
-from router.rows import Row
+from router.queue.batch import Batch, Item
+from router.storage.models import Identity
+from router.storage.rows import Row
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,11 @@ class _Known:
             select(col(Identity.customer_id), col(Identity.channel)).where(
                 col(Identity.customer_id).in_(customers), col(Identity.undeliverable).is_(True)))}
         policy = batch.desk.acknowledgement
-        # Every message of the batch the cap may have to judge, not only this run's.
-        keys = {sender_key(i.message.channel, i.message.sender) for i in batch.items
-                if i.stopped is None and _may_answer(i)}
+        # Every message of the batch the cap may have to judge, not only this run's; each
+        # one's mailbox worked out once (`decide` asks again).
+        self.keys = {id(i): sender_key(i.message.channel, i.message.sender) for i in batch.items
+                     if i.stopped is None and _may_answer(i)}
+        keys = set(self.keys.values())
         self.quota = Quota(session, keys, policy.max_per_customer, policy.window, batch.now)
         self.sent: list[tuple[int, Row]] = []  # (message id, its acknowledgement)
         batch.on_finish.append(self.quota.write)
@@ -104,7 +106,7 @@ def run(batch: Batch) -> None:
         assert conversation is not None
         row = outbound_row(conversation, body, subject=subject, now=batch.now,
                            automatic=True, answering=item.message)
-        key = sender_key(item.message.channel, item.message.sender)
+        key = known.keys.get(id(item)) or sender_key(item.message.channel, item.message.sender)
         if not known.quota.take(key, row):
             item.reason("acknowledge", f"no acknowledgement: already {known.quota.used(key)} automatic "
                                        f"answers to this mailbox ({key[1]}) within the window")

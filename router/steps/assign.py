@@ -7,8 +7,8 @@ otherwise the usual choice.
 """
 from __future__ import annotations
 
-from router.assign import AgentLoads
-from router.batch import Batch, Item
+from router.desk.assign import AgentLoads
+from router.queue.batch import Batch, Item
 
 
 def _loads(batch: Batch) -> AgentLoads:

@@ -22,11 +22,11 @@ import logging
 from sqlalchemy import select, tuple_, update
 from sqlmodel import col
 
-from router.batch import Automatic, Batch, Item
-from router.customers import identity_key
+from router.desk.customers import identity_key
 from router.logs import log_extra
-from router.models import Identity, Message
-from router.rows import Row
+from router.queue.batch import Automatic, Batch, Item
+from router.storage.models import Identity, Message
+from router.storage.rows import Row
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from functools import lru_cache
 
 from channels.email.quoted import strip_quoted
 from config.settings import get_settings
-from router.batch import Batch, Item
 from router.classify import Classification, classify, get_rules, load_model
 from router.classify.parking import park_reason
-from router.rows import Row
+from router.queue.batch import Batch, Item
+from router.storage.rows import Row
 
 URGENCY_RANK = {"low": 0, "normal": 1, "high": 2, "critical": 3}
 
@@ -45,6 +45,9 @@ triage_model.cache_clear = _load.cache_clear  # type: ignore[attr-defined]  # te
 def _text_for_triage(message: Row) -> str:
     # Quoted history is not the customer's news: triage judges what they say now.
     return strip_quoted(message.text) if message.channel == "email" else message.text
+
+
+PREPARE_COLUMNS = ("text", "subject", "channel", "secret_kinds")  # what `prepare` reads of a message
 
 
 def prepare(messages: list[Row]) -> dict[int, Classification | Exception]:

@@ -1,9 +1,9 @@
 """deadlines: start or tighten each conversation's reply clocks from the SLA table."""
 from __future__ import annotations
 
-from router import deadlines
-from router.batch import Batch, Item
 from router.clock import iso
+from router.queue.batch import Batch, Item
+from router.sla import deadlines
 
 
 def run(batch: Batch) -> None:

@@ -12,9 +12,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import col
 
-from router.batch import Batch, Duplicate, Item
-from router.models import Conversation, Message
-from router.rows import Row
+from router.queue.batch import Batch, Duplicate, Item
+from router.storage.models import Conversation, Message
+from router.storage.rows import Row
 
 WINDOW = timedelta(minutes=10)
 

@@ -2,12 +2,12 @@
 that follows an earlier message of the batch joins the conversation that message has now.
 Automatic mail that threads nowhere opens a parked conversation: nobody's work.
 
-The batch's new conversations are inserted with one statement."""
+The batch's new conversations are inserted with one statement when the batch ends."""
 from __future__ import annotations
 
-from router import rows
-from router.batch import Automatic, Batch
-from router.models import Conversation
+from router.queue.batch import Automatic, Batch
+from router.storage import rows
+from router.storage.models import Conversation
 
 
 def run(batch: Batch) -> None:
@@ -32,5 +32,8 @@ def run(batch: Batch) -> None:
                      data={"channel": message.channel, "new_conversation": True})
         if parked:
             batch.record("parked", conversation=item, message=message, data={"reason": message.auto_reason})
-    rows.insert_all(batch.session, Conversation, opened)
+    # Ids now (the later steps and events name them); the rows are inserted when the batch
+    # ends, as the steps left them, instead of inserted now and written over then.
+    rows.draw_ids(batch.session, Conversation, opened)
+    batch.opened.extend(opened)
     batch.conversations.update((row.id, row) for row in opened)

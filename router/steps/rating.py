@@ -9,8 +9,8 @@ The batch's customers' unrated surveys are loaded with one query and written wit
 from __future__ import annotations
 
 from channels import get_channel
-from router import csat
-from router.batch import Batch, Item, Stop
+from router.csat import ratings as csat
+from router.queue.batch import Batch, Item, Stop
 
 
 class Rated(Stop):

@@ -17,9 +17,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import col
 
-from router.batch import Batch, Item
-from router.models import Conversation
-from router.rows import Row
+from router.queue.batch import Batch, Item
+from router.storage.models import Conversation
+from router.storage.rows import Row
 
 
 def _recent(batch: Batch, candidates: list[Item], since) -> dict[tuple[int, str], Row]:

@@ -2,7 +2,7 @@
 
 A new conversation triage is unsure of (`Item.park`, set by classify) opens in the
 triage pool instead, when the desk has one, for a lead to label; the label
-correction routes it on (router/corrections.py).
+correction routes it on (router/desk/corrections.py).
 
 A conversation moved to a pool its agent does not belong to is taken from them; the
 assign step gives their capacity back in arrival order."""
@@ -13,10 +13,10 @@ import logging
 from sqlalchemy import select
 from sqlmodel import col
 
-from router.batch import Batch, Item
 from router.classify import get_rules
 from router.logs import log_extra
-from router.models import Membership
+from router.queue.batch import Batch, Item
+from router.storage.models import Membership
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from channels import get_channel, kind_of, same_kind
-from router.assign import resolved_by
-from router.batch import Batch, Item
-from router.customers import find_or_create_customers, identity_key
-from router.models import Conversation, Message
-from router.rows import Row
+from router.desk.assign import resolved_by
+from router.desk.customers import find_or_create_customers, identity_key
+from router.queue.batch import Batch, Item
+from router.storage.models import Conversation, Message
+from router.storage.rows import Row
 
 SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
 REOPEN_WINDOW = timedelta(days=7)

@@ -27,8 +27,8 @@ from fastapi import Depends, HTTPException, status
 from sqlalchemy import ColumnElement, select, true
 from sqlmodel import Session, col
 
-from router.db import read_scope
-from router.models import Agent, Conversation, Membership, Pool
+from router.storage.db import read_scope
+from router.storage.models import Agent, Conversation, Membership, Pool
 from router.web.deps import current_agent, session_agent
 from router.web.params import ConversationId, PoolName
 from router.web.schemas import ReassignIn

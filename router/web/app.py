@@ -114,7 +114,7 @@ def create_app() -> FastAPI:
     # The customers' doors: in-app chat (WebSocket and demo page) and the website form.
     app.include_router(chat.router)
     app.include_router(forms.router)
-    app.include_router(csat.router)  # the customer's rating page, by signed link (router/csat.py)
+    app.include_router(csat.router)  # the customer's rating page, by signed link (router/csat/ratings.py)
     # The agent dashboard: pages signed in by session cookie (the API keeps its tokens).
     pages.install(app, settings)
     return app

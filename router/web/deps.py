@@ -7,9 +7,9 @@ import time
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from router.db import read_scope
-from router.models import Agent
-from router.tokens import agent_for_token
+from router.desk.tokens import agent_for_token
+from router.storage.db import read_scope
+from router.storage.models import Agent
 
 bearer = HTTPBearer(auto_error=False, description="An agent token from `msgrouter token NAME`")
 
@@ -32,7 +32,7 @@ class SignInRequired(Exception):
 def session_agent(request: Request) -> Agent:
     """The agent signed in to this browser session. The session holds the agent's id and a
     fingerprint of their password hash, so a new password ends the old sessions."""
-    from router.passwords import stamp
+    from router.desk.passwords import stamp
 
     agent_id = request.session.get("agent_id")
     agent = None

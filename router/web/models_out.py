@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from router.clock import iso, utcnow
-from router.csat_links import hidden
-from router.models import Conversation, Csat, Event, Message
+from router.csat.links import hidden
+from router.storage.models import Conversation, Csat, Event, Message
 
 # An ISO 8601 time in UTC, "2026-12-07T03:18:26Z"; the format is documented, not re-parsed.
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
@@ -163,7 +163,7 @@ class Deadlines(BaseModel):
 
 
 class CsatOut(BaseModel):
-    """One resolution's rating request and the customer's answer, if any (router/csat.py)."""
+    """One resolution's rating request and the customer's answer, if any (router/csat/ratings.py)."""
 
     resolved_at: Timestamp = Field(description="the resolution it asks about")
     requested_at: Timestamp
@@ -264,7 +264,7 @@ class DayOut(BaseModel):
 
 
 class CsatSummaryOut(BaseModel):
-    """Customer ratings over a range (router/csat_report.py)."""
+    """Customer ratings over a range (router/reports/csat.py)."""
 
     requests: int = Field(description="rating requests sent for resolutions in the range")
     responses: int
@@ -273,7 +273,7 @@ class CsatSummaryOut(BaseModel):
 
 
 class ReportSummary(BaseModel):
-    """The Reports page's figures for conversations opened in [start, end) (router/report_figures.py)."""
+    """The Reports page's figures for conversations opened in [start, end) (router/reports/figures.py)."""
 
     start: Timestamp
     end: Timestamp

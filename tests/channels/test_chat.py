@@ -14,9 +14,9 @@ from websockets.exceptions import InvalidStatus
 from channels.chat.signature import sign
 from chat_client import SECRET, chat_url, frames_until, open_chat, send
 from conftest import reset_caches
-from router.db import session_scope
-from router.models import Conversation, Identity, Message
-from router.tokens import issue_token
+from router.desk.tokens import issue_token
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Identity, Message
 from support import serve_app, wait_for
 
 
@@ -31,7 +31,7 @@ def chat_env(monkeypatch, db_url):
 @pytest.fixture
 def desk(chat_env, worker):
     """The web app (with the chat) and a worker; yields (base URL, agent auth header)."""
-    from router.tokens import issue_token
+    from router.desk.tokens import issue_token
     from router.web.app import create_app
 
     def auth(agent: str = "alice") -> dict[str, str]:
@@ -198,8 +198,8 @@ def test_the_embedded_desk_pushes_replies_through_in_process_announcements(chat_
     monkeypatch.delenv("MSGROUTER_REDIS_URL", raising=False)
     reset_caches()
     from config.settings import get_settings
-    from router.drain import drain_inbound
-    from router.outbox import deliver_pending
+    from router.delivery.outbox import deliver_pending
+    from router.queue.drain import drain_inbound
     from router.web.app import create_app
 
     assert get_settings().doorbell_redis_url is None
@@ -226,8 +226,8 @@ def test_a_reply_older_than_the_customers_last_message_still_arrives(chat_env, m
     skipped (the task functions are called by hand to force that order)."""
     monkeypatch.setenv("MSGROUTER_BROKER_URL", "memory://localhost/")
     reset_caches()
-    from router.drain import drain_inbound
-    from router.outbox import deliver_pending
+    from router.delivery.outbox import deliver_pending
+    from router.queue.drain import drain_inbound
     from router.web.app import create_app
 
     with serve_app(create_app()) as base:
@@ -259,7 +259,7 @@ def test_a_reply_older_than_the_customers_last_message_still_arrives(chat_env, m
 
 
 def conversation_assignee(conversation: Conversation) -> str:
-    from router.models import Agent
+    from router.storage.models import Agent
 
     with session_scope() as session:
         return session.get(Agent, conversation.assignee_id).name

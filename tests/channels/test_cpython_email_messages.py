@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from channels import email as email_channel
-from router.db import session_scope
-from router.models import Message
+from router.storage.db import session_scope
+from router.storage.models import Message
 from smtp_server import smtp_server
 from support import make_email
 

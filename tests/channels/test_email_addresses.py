@@ -8,8 +8,8 @@ import smtplib
 import pytest
 from sqlalchemy import select
 
-from router.db import session_scope
-from router.models import Message
+from router.storage.db import session_scope
+from router.storage.models import Message
 
 
 def _send(port: int, from_header: str, *, envelope_from: str, subject: str = "Help",

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from channels.email.imap import poll_once
 from cli_process import start, stop
 from dovecot import PASSWORD, Dovecot, dovecot_binary
-from router.db import session_scope
-from router.models import Conversation, ImapCursor, Message
+from router.storage.db import session_scope
+from router.storage.models import Conversation, ImapCursor, Message
 from support import make_email, wait_for
 
 
@@ -204,7 +204,7 @@ def _refuse_inserts(db_url: str, on: bool) -> None:
     """Make the database refuse new messages (a full disk, say), or stop refusing."""
     from sqlalchemy import text
 
-    from router.db import get_engine
+    from router.storage.db import get_engine
 
     if db_url.startswith("sqlite"):
         statements = ["CREATE TRIGGER refuse BEFORE INSERT ON message BEGIN SELECT RAISE(ABORT, 'disk full'); END"] \

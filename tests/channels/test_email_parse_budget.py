@@ -3,6 +3,7 @@ and HTML layout has a size budget per mail: one hostile mail costs its own sende
 nobody else's."""
 from __future__ import annotations
 
+import asyncio
 import smtplib
 import threading
 import time
@@ -11,8 +12,9 @@ from email.message import EmailMessage
 from sqlalchemy import select
 
 from channels.email.mime import parse
-from router.db import session_scope
-from router.models import Message
+from channels.email.parse_pool import ParsePool
+from router.storage.db import session_scope
+from router.storage.models import Message
 from smtp_server import smtp_server
 from support import make_email
 
@@ -72,3 +74,34 @@ def test_html_past_the_size_budget_is_reduced_to_its_words():
     assert "first part" in inbound.text and "second & last part" in " ".join(inbound.text.split())
     assert any("layout budget" in note for note in inbound.parse_notes), inbound.parse_notes
     assert not any("budget" in note for note in parse(msg.as_bytes(), html_budget=10**6).parse_notes)
+
+
+def test_only_small_single_plain_mails_are_read_outside_a_worker():
+    # Read in the storing thread, with no budget: only what is linear and small to read.
+    assert ParsePool.plain_and_small(make_email(text="An ordinary question about fees.").as_bytes())
+    assert ParsePool.plain_and_small(b"From: a@example.com\r\nSubject: hi\r\n\r\nno content type: plain\r\n")
+    html = make_email(text="")
+    html.clear_content()
+    html.set_content("<p>hi</p>", subtype="html")
+    with_file = make_email(text="see the file")
+    with_file.add_attachment(b"%PDF", maintype="application", subtype="pdf", filename="a.pdf")
+    for msg in (html, with_file, _nested_divs_mail(parts=1, depth=10),
+                make_email(text="word " * 4000),  # over 16 KiB
+                make_email(text="Content-Type: text/html is what my app sent")):
+        assert not ParsePool.plain_and_small(msg.as_bytes()), msg.get_content_type()
+
+
+def test_a_small_plain_mail_reads_the_same_in_the_storing_thread_as_in_a_worker():
+    msg = make_email(name="Jörg Müller", subject="Passwort vergessen", charset="iso-8859-1",
+                     text="Grüße, mein Passwort ist Sommer2024! bitte helfen",
+                     headers={"Date": "Mon, 07 Dec 2026 10:00:00 +0100"})
+    raw = msg.as_bytes()
+    assert ParsePool.plain_and_small(raw)
+    pool = ParsePool(1, 30.0, max_attachment_bytes=1024, html_budget=1000)
+    try:
+        here = pool.parse_here(raw, "jorg@example.com", "support@pinecone.example")
+        there = asyncio.run(pool.parse(raw, "jorg@example.com", "support@pinecone.example"))
+    finally:
+        pool.close()
+    assert here == there
+    assert "Sommer2024" in here.text  # parsing keeps it; intake redacts it, on either path

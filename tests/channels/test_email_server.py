@@ -7,8 +7,8 @@ import smtplib
 import pytest
 from sqlalchemy import func, select
 
-from router.db import session_scope
-from router.models import Message
+from router.storage.db import session_scope
+from router.storage.models import Message
 from support import make_email
 
 
@@ -96,7 +96,7 @@ def test_malformed_mail_is_accepted_with_what_could_be_read(smtp_port, broker):
 
 
 def test_bounce_with_null_sender_is_kept_but_never_acknowledged(smtp_port, broker, sink):
-    from router.drain import drain_inbound
+    from router.queue.drain import drain_inbound
 
     bounce = make_email(sender="mailer@example.net", subject="Undelivered Mail Returned to Sender",
                         text="This is the mail system. Your message could not be delivered.")

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from channels.base import Attachment, Inbound
 from channels.storable import storable
-from router.db import session_scope
-from router.models import Attachment as AttachmentRow
-from router.models import Message
+from router.storage.db import session_scope
+from router.storage.models import Attachment as AttachmentRow
+from router.storage.models import Message
 
 # NUL in the subject, the body, an attachment's Content-Type and its filename.
 POISON = (b"From: poison@example.com\r\nTo: support@pinecone.example\r\nSubject: fee\x00 question\r\n"

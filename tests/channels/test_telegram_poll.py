@@ -8,8 +8,8 @@ import signal
 from sqlalchemy import select
 
 from cli_process import start, stop
-from router.db import session_scope
-from router.models import Message
+from router.storage.db import session_scope
+from router.storage.models import Message
 from standins.telegram_api import TelegramStandIn
 from support import wait_for
 from telegram_support import SECRET, TOKEN, update

@@ -7,10 +7,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.models import Attachment, Conversation, Customer, Identity, Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue.drain import drain_inbound
+from router.storage.db import session_scope
+from router.storage.models import Attachment, Conversation, Customer, Identity, Message
 from standins.telegram_api import TelegramStandIn
 from support import wait_for
 from telegram_support import SECRET, TOKEN, point_at, update

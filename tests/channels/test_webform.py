@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from conftest import reset_caches
 from customer_mail import show, write_in
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Conversation, Customer, Identity, Message
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Customer, Identity, Message
 from support import make_email, wait_for
 
 FORM = {"name": "Ana Souza", "email": "Ana.Souza@Example.com", "subject": "Card payment refused",

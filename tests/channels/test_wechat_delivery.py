@@ -15,10 +15,10 @@ from channels.wechat import api as wechat_api
 from channels.wechat.shared import SharedStore
 from channels.wechat.tokens import AccessTokens
 from config.settings import get_settings
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.models import Conversation, Event, Identity, Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue.drain import drain_inbound
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Event, Identity, Message
 from support import wait_for
 from wechat_support import APP_ID, OPENID, push_xml, wechat_standin
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from router.db import session_scope
-from router.models import Conversation, Identity, Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Identity, Message
 from standins.wechat_api import sign
 from support import wait_for
 from wechat_support import AES_KEY, FOLLOWER, OPENID, TOKEN, point_at, push_xml, wechat_standin
@@ -148,7 +148,7 @@ def test_a_follow_is_greeted_with_the_safety_warning_once_and_opens_no_case(wech
 
 def test_an_unfollow_marks_the_openid_unreachable_and_a_new_message_reachable_again(wechat):
     assert wechat.push(push_xml("text")) == (200, "success")
-    from router.drain import drain_inbound
+    from router.queue.drain import drain_inbound
 
     drain_inbound()
     assert wechat.push(push_xml("unsubscribe")) == (200, "success")

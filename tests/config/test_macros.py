@@ -10,7 +10,7 @@ from mnemonic import Mnemonic
 from config.desk import DeskConfigError, load_desk
 from config.macros import MACRO_FIELDS, PLACEHOLDER
 from config.settings import DEFAULT_DESK
-from router.outbound_guard import asks_for_secret
+from router.secrets.outbound_guard import asks_for_secret
 
 
 def _desk_with(tmp_path: Path, macros: str) -> Path:

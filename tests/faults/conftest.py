@@ -40,9 +40,9 @@ def private_redis(request):
 
 def _migrated(url: str) -> str:
     from config.desk import get_desk
-    from router.db import get_engine, session_scope
-    from router.desk_sync import sync_desk
-    from router.migrate import upgrade
+    from router.desk.desk_sync import sync_desk
+    from router.storage.db import get_engine, session_scope
+    from router.storage.migrate import upgrade
 
     upgrade(url)
     with session_scope(get_engine(url)) as session:
@@ -58,7 +58,7 @@ def fault_db(request, tmp_path):
     else:
         url = _migrated(request.getfixturevalue("private_pg").create_database(f"faults_{uuid.uuid4().hex[:8]}"))
     yield url
-    from router.db import get_engine
+    from router.storage.db import get_engine
 
     get_engine(url).dispose()
 
@@ -68,7 +68,7 @@ def pg_db(private_pg):
     """A migrated database on the private PostgreSQL (for tests that stop that server)."""
     url = _migrated(private_pg.create_database(f"faults_{uuid.uuid4().hex[:8]}"))
     yield url
-    from router.db import get_engine
+    from router.storage.db import get_engine
 
     get_engine(url).dispose()
 

@@ -9,8 +9,8 @@ from email import message_from_bytes, policy
 from sqlalchemy import func, select
 
 from faults.mailers import Mail
-from router.db import get_engine, read_scope
-from router.models import Conversation, Event, Message
+from router.storage.db import get_engine, read_scope
+from router.storage.models import Conversation, Event, Message
 from support import Sink, wait_for
 
 

@@ -13,9 +13,9 @@ from channels.base import Inbound
 from channels.email.mime import parse
 from fuzz.conftest import FUZZ
 from fuzz.mime_strategies import raw_email
-from router.db import read_scope
-from router.intake import accept
-from router.models import Message
+from router.queue.intake import accept
+from router.storage.db import read_scope
+from router.storage.models import Message
 
 NUL_CONTENT_TYPE = b"Content-Type: text/plain\x00; charset=utf-8\r\nSubject: hi\r\n\r\nhello"
 

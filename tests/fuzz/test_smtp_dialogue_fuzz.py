@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 from fuzz.conftest import FUZZ
 from fuzz.smtp_strategies import UNIQUE_ID, dialogue, transaction
-from router.db import read_scope
-from router.models import Message
+from router.storage.db import read_scope
+from router.storage.models import Message
 from support import make_email
 
 REPLY = re.compile(rb"^[2-5][0-9][0-9]([ -].*)?$")

@@ -55,7 +55,7 @@ def is_equivalent(equivalent: set[tuple[str, str, str, str]], function: str, cha
 
 
 def function_of(mutant: str) -> str:
-    """router.deadlines.x_open_deadlines__mutmut_3 -> router.deadlines.open_deadlines."""
+    """router.sla.deadlines.x_open_deadlines__mutmut_3 -> router.sla.deadlines.open_deadlines."""
     module, mangled = mutant.rsplit(".", 1)
     name = mangled.rsplit("__mutmut_", 1)[0]
     name = name[2:] if name.startswith("x_") else name.replace("xǁ", "").replace("ǁ", ".")

@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import select, text, update
 
-from router.assign import fill_queues, try_assign
 from router.clock import utcnow
-from router.db import get_engine, session_scope
-from router.models import Agent, Conversation, Customer, Pool
+from router.desk.assign import fill_queues, try_assign
+from router.storage.db import get_engine, session_scope
+from router.storage.models import Agent, Conversation, Customer, Pool
 
 
 def _conversation(session, pool: str, language: str = "en") -> Conversation:
@@ -91,7 +91,7 @@ def _waiting_on_locks(engine, at_least: int, timeout: float = 20.0) -> int:
 def test_concurrent_claims_never_exceed_capacity(db_url):
     # A real race: six workers assign at once while the test holds a row lock on both
     # agents, and all six wait on it; then the lock goes and they all proceed together.
-    # Assignment reads the agents' loads with FOR UPDATE (router/assign.py AgentLoads),
+    # Assignment reads the agents' loads with FOR UPDATE (router/desk/assign.py AgentLoads),
     # so each worker reads the load the previous one wrote and the agents stay within
     # capacity. Without that lock every worker would read both agents free, pick alice,
     # and write back the same load: six conversations on an agent of capacity two.
@@ -124,7 +124,7 @@ def test_concurrent_claims_never_exceed_capacity(db_url):
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_sqlite_serialises_read_and_claim(db_url):
     # On SQLite the race above cannot happen, and this is why: every write session opens
-    # with BEGIN IMMEDIATE (router/db.py), which takes the database's one write lock
+    # with BEGIN IMMEDIATE (router/storage/db.py), which takes the database's one write lock
     # before its first statement. A second worker therefore waits at BEGIN, before it
     # reads the candidate list, until the first commits; it then reads the first's claim.
     # (Were it to read first, its WAL snapshot would be stale by the time it could write,

@@ -10,8 +10,8 @@ import httpx
 from sqlalchemy import select
 
 from customer_mail import show, write_in
-from router.db import session_scope
-from router.models import Agent
+from router.storage.db import session_scope
+from router.storage.models import Agent
 
 MOVED_AT = datetime(2031, 4, 7, 15, 30, tzinfo=UTC)
 

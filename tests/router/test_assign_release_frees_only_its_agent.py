@@ -7,8 +7,8 @@ import httpx
 from sqlalchemy import select
 
 from customer_mail import show, write_in
-from router.db import session_scope
-from router.models import Agent
+from router.storage.db import session_scope
+from router.storage.models import Agent
 
 
 def _open_counts() -> dict[str, int]:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from config.sla import Calendar
-from router.business_time import ALWAYS, BusinessCalendar
+from router.sla.business_time import ALWAYS, BusinessCalendar
 
 WEEKDAYS_9_TO_18 = {d: ["09:00-12:00", "13:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
 

@@ -19,12 +19,12 @@ from channels import webform
 from conftest import reset_caches
 from csat_support import answered, rate, requests_in, resolve
 from customer_mail import show, write_in
-from router.csat_links import HIDDEN, SALT
-from router.db import get_engine, session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Csat, Event, Message
-from router.outbox import deliver_pending
+from router.csat.links import HIDDEN, SALT
+from router.delivery.outbox import deliver_pending
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import get_engine, session_scope
+from router.storage.models import Csat, Event, Message
 
 
 def _surveys() -> list[Csat]:

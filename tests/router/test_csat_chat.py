@@ -12,8 +12,8 @@ from sqlalchemy import select
 from chat_client import SECRET, frames_until, open_chat, send
 from conftest import reset_caches
 from csat_support import rate
-from router.db import session_scope
-from router.models import Conversation, Csat
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Csat
 from support import serve_app, wait_for
 
 LINK = re.compile(r"/csat/([A-Za-z0-9_.\-]+)")
@@ -21,7 +21,7 @@ LINK = re.compile(r"/csat/([A-Za-z0-9_.\-]+)")
 
 @pytest.fixture
 def desk(monkeypatch, db_url, worker):
-    from router.tokens import issue_token
+    from router.desk.tokens import issue_token
     from router.web.app import create_app
 
     monkeypatch.setenv("MSGROUTER_CHAT_SECRET", SECRET)

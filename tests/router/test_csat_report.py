@@ -12,10 +12,10 @@ from sqlalchemy import select
 from csat_support import answered, rate, requests_in, resolve
 from dashboard import signed_in
 from router.clock import utcnow
-from router.csat_report import CsatSummary, csat_summary
-from router.db import session_scope
-from router.models import Csat, Pool
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.reports.csat import CsatSummary, csat_summary
+from router.storage.db import session_scope
+from router.storage.models import Csat, Pool
 
 CASES = [  # (subject, text, score or None)
     ("Withdrawal missing", "My withdrawal of 200 USDT has not arrived.", 5),

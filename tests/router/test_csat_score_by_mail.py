@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from csat_support import answered, requests_in, resolve
 from customer_mail import write_in
-from router.db import session_scope
-from router.models import Conversation, Csat
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Csat
 
 
 def test_a_score_mailed_back_is_a_new_message_not_a_rating(api, broker, sink):

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from conftest import reset_caches
 from customer_mail import show
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.models import Conversation, Csat, Event, Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue.drain import drain_inbound
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Csat, Event, Message
 from standins.telegram_api import TelegramStandIn
 from telegram_support import SECRET, TOKEN, point_at, update
 

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from conftest import reset_caches
 from csat_support import rate
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.models import Conversation, Csat
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue.drain import drain_inbound
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Csat
 from wechat_support import OPENID, push_xml, wechat_standin
 
 LINK = re.compile(r"/csat/([A-Za-z0-9_.\-]+)")

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from pipeline_support import conversation, ingest
-from router import conversations as actions
-from router.db import session_scope
-from router.models import Agent, Conversation
+from router.desk import conversations as actions
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation
 from support import make_email
 
 T0 = datetime(2031, 5, 6, 10, 0, tzinfo=UTC)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from config.desk import get_desk
-from router.db import session_scope
-from router.desk_sync import sync_desk
-from router.models import Agent
+from router.desk.desk_sync import sync_desk
+from router.storage.db import session_scope
+from router.storage.models import Agent
 
 
 def _roles() -> dict[str, tuple[str, str]]:
@@ -35,7 +35,7 @@ def test_a_changed_role_is_synced_and_a_removed_admin_becomes_an_offline_agent(d
 def test_agents_stored_before_roles_are_plain_agents_until_the_next_sync(db_url):
     from alembic import command
 
-    from router.migrate import alembic_config
+    from router.storage.migrate import alembic_config
 
     command.downgrade(alembic_config(db_url), "0004")
     command.upgrade(alembic_config(db_url), "head")

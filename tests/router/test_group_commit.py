@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from router.drain import drain_inbound
+from router.queue.drain import drain_inbound
 from support import make_email
 
 PAUSE = 1.0  # how long the lock is held: time for every client's DATA to reach the server

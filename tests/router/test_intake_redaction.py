@@ -22,11 +22,11 @@ from typer.testing import CliRunner
 
 from channels.base import Inbound
 from router.cli import app as cli_app
-from router.db import get_engine, session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Attachment, Conversation, Customer, Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import get_engine, session_scope
+from router.storage.models import Attachment, Conversation, Customer, Message
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
-"""The live stream's reading of the event log (router/live_feed.py) against PostgreSQL,
+"""The live stream's reading of the event log (router/web/live_feed.py) against PostgreSQL,
 where ids come from a sequence: a transaction that took an id commits after one that took
 the next, and the reader that had gone past it still sends it."""
 from __future__ import annotations
 
 import pytest
 
-from router.db import read_scope, session_scope
-from router.events import record
-from router.live_feed import Cursor, latest_event_id, read
+from router.storage.db import read_scope, session_scope
+from router.storage.events import record
+from router.web.live_feed import Cursor, latest_event_id, read
 
 
 def _read(cursor: Cursor, now: float = 0.0) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from config.desk import load_desk
 from config.settings import DEFAULT_DESK
-from router.macros import fill, macro_language, macros_for, values
+from router.desk.macros import fill, macro_language, macros_for, values
 
 DESK = load_desk(DEFAULT_DESK)
 

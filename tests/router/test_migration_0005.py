@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from router.db import get_engine
-from router.migrate import alembic_config, upgrade
+from router.storage.db import get_engine
+from router.storage.migrate import alembic_config, upgrade
 
 
 def _index_sql(url: str, name: str) -> str:

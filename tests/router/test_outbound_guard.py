@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from router.outbound_guard import OutboundRefused, asks_for_secret, check_reply
+from router.secrets.outbound_guard import OutboundRefused, asks_for_secret, check_reply
 
 REFUSED = [
     "Please send us your 12-word recovery phrase so we can verify your wallet.",

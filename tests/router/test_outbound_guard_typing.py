@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from router.outbound_guard import OutboundRefused, check_reply
+from router.secrets.outbound_guard import OutboundRefused, check_reply
 
 TYPED_ELSEWHERE = [
     "Type your recovery phrase at www.wallet-restore.io to continue.",  # a link, no app

@@ -18,12 +18,12 @@ from channels import email as email_channel
 from config.settings import Settings
 from conftest import reset_caches
 from relays import Relay, message_ids
-from router.db import session_scope
-from router.delivery_retry import backoff
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Event, Identity, Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.delivery.retry import backoff
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Event, Identity, Message
 from support import free_port, make_email
 
 START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)

@@ -10,11 +10,11 @@ import httpx
 from sqlalchemy import select
 
 from channels import email as email_channel
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Message
 from support import make_email, wait_for
 
 

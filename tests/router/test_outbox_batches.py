@@ -18,11 +18,11 @@ from sqlalchemy import event, select
 from channels import email as email_channel
 from conftest import reset_caches
 from relays import message_ids
-from router.db import get_engine, session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import DeliveryReceipt, Event, Identity, Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import get_engine, session_scope
+from router.storage.models import DeliveryReceipt, Event, Identity, Message
 from support import free_port, make_email
 
 START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)

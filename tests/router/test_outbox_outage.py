@@ -15,13 +15,13 @@ from channels.base import DeliveryResult
 from cli_process import msgrouter
 from conftest import reset_caches
 from relays import Relay, message_ids
-from router import tick
-from router.db import session_scope
-from router.delivery_retry import next_attempt
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Event, Identity, Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.delivery.retry import next_attempt
+from router.queue import tick
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Event, Identity, Message
 from support import free_port, make_email
 
 START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)

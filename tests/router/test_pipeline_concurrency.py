@@ -11,10 +11,10 @@ from sqlalchemy import select, text, update
 
 import channels.email as email_channel
 from customer_mail import write_in
-from router.db import get_engine, session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Agent, Conversation
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import get_engine, session_scope
+from router.storage.models import Agent, Conversation
 from support import make_email, wait_for
 
 

@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 from channels.base import Inbound
 from conftest import reset_caches
 from router.cli import app as cli_app
-from router.db import get_engine, session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Conversation, Event, Message
-from router.pipeline import MAX_ATTEMPTS, process_batch
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.queue.pipeline import MAX_ATTEMPTS, process_batch
+from router.storage.db import get_engine, session_scope
+from router.storage.models import Conversation, Event, Message
 
 TEXTS = ("My withdrawal of 200 USDT has not arrived after two days.",
          "你好，我昨天提现的 500 USDT 到现在还没有到账，请帮忙查一下。",

@@ -32,11 +32,11 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import channels.email as email_channel
 from mailgen import generate
-from router import conversations as actions
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Agent, Conversation, Customer, Event, Identity, Message, Pool
+from router.desk import conversations as actions
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Customer, Event, Identity, Message, Pool
 
 RECORDED = Path(__file__).with_name("pipeline_outcomes.json")
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday morning

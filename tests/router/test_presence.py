@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from channels.email import parse
 from customer_mail import write_in
-from router import tick
-from router.conversations import resolve
-from router.db import session_scope
-from router.intake import accept
-from router.models import Agent, Conversation, Event, Message
-from router.presence import set_presence
+from router.desk.conversations import resolve
+from router.desk.presence import set_presence
+from router.queue import tick
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Event, Message
 from support import make_email, wait_for
 
 # Pool transactions: alice (zh, en) and bob (zh only), so a case in Chinese may go to either.

@@ -12,11 +12,11 @@ import pytest
 import time_machine
 from sqlalchemy import event, select, text, update
 
-from router import tick
-from router.claims import claim
-from router.db import get_engine, session_scope
-from router.models import Agent
-from router.sla_tick import due_query
+from router.queue import tick
+from router.queue.claims import claim
+from router.sla.tick import due_query
+from router.storage.db import get_engine, session_scope
+from router.storage.models import Agent
 from router.web.access import caller, pool_for
 from router.web.routes.queues import pool_queue
 

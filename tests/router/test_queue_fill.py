@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from router.assign import QUEUE_FILL_LIMIT, fill_queues
-from router.db import session_scope
-from router.models import Agent, Conversation, Customer, Pool
+from router.desk.assign import QUEUE_FILL_LIMIT, fill_queues
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Customer, Pool
 
 T0 = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
 

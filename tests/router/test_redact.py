@@ -9,8 +9,8 @@ import random
 import pytest
 from mnemonic import Mnemonic
 
-from router.redact import Redaction, redact
-from router.secret_forms import base58check_encode, is_wif
+from router.secrets.redact import Redaction, redact
+from router.secrets.secret_forms import base58check_encode, is_wif
 
 ENGLISH = Mnemonic("english")
 SIMPLIFIED = Mnemonic("chinese_simplified")

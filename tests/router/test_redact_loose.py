@@ -1,11 +1,11 @@
-"""Loosely written secrets (router/redact_loose.py, issue 21): passwords quoted after
+"""Loosely written secrets (router/secrets/redact_loose.py, issue 21): passwords quoted after
 "tried" or "my password is", in English and Chinese; hex keys split over lines or
 grouped with spaces when named as keys; transaction hashes and addresses kept."""
 from __future__ import annotations
 
 import pytest
 
-from router.redact import redact
+from router.secrets.redact import redact
 
 KEY = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 ADDRESS = "0x52908400098527886E0F7030069857D2E4169EE7"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from mnemonic import Mnemonic
 
-from router.redact import redact, redact_message
+from router.secrets.redact import redact, redact_message
 
 PHRASE = Mnemonic("english").to_mnemonic(bytes.fromhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0"))
 

@@ -9,8 +9,8 @@ import hashlib
 import pytest
 from mnemonic import Mnemonic
 
-from router.redact import redact
-from router.secret_forms import unrepeated_stretches
+from router.secrets.redact import redact
+from router.secrets.secret_forms import unrepeated_stretches
 
 ENGLISH = Mnemonic("english")
 SIMPLIFIED = Mnemonic("chinese_simplified")

@@ -1,4 +1,4 @@
-"""router/report_figures.py on a desk built through intake, the pipeline and the API (both
+"""router/reports/figures.py on a desk built through intake, the pipeline and the API (both
 databases): times p50/p90 as numpy's linear percentile over the conversations that reached
 the event, first replies met/breached/not yet due, volume by channel, category, hour and
 day, all exact; the scope of a set of pools; and the same totals as the SLA report."""
@@ -12,10 +12,10 @@ from sqlmodel import col
 
 from config.desk import get_desk
 from report_desk import NOW, build
-from router.db import read_scope
-from router.models import Pool
-from router.report_figures import Figures, Times, figures
-from router.sla_report import report
+from router.reports.figures import Figures, Times, figures
+from router.reports.sla import report
+from router.storage.db import read_scope
+from router.storage.models import Pool
 
 START, END = datetime(2031, 3, 4, tzinfo=UTC), datetime(2031, 3, 7, tzinfo=UTC)
 
@@ -80,7 +80,7 @@ def test_a_set_of_pools_counts_only_their_conversations(api, broker, time_machin
 
 
 def test_the_totals_are_the_sla_reports(api, broker, time_machine):
-    """Met, breached, open and the first-reply percentiles follow router/sla_report.py."""
+    """Met, breached, open and the first-reply percentiles follow router/reports/sla.py."""
     build(api, time_machine)
     found = _figures(None)
     with read_scope() as session:
@@ -94,7 +94,7 @@ def test_the_totals_are_the_sla_reports(api, broker, time_machine):
 def test_a_recorded_breach_counts_even_before_the_deadline_as_now_sees_it(api, broker, time_machine):
     """A breach alarm is a breach whatever the deadline column says (the SLA report's rule):
     read as of the Telegram message's arrival, only its recorded alarm makes it breached."""
-    from router import tick
+    from router.queue import tick
 
     ids = build(api, time_machine)
     tick.run()  # records the Telegram message's first-reply breach (and escalates it)

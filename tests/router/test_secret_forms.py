@@ -7,7 +7,7 @@ import random
 import pytest
 from mnemonic import Mnemonic
 
-from router.secret_forms import checksum_ok
+from router.secrets.secret_forms import checksum_ok
 
 LISTS = {"en": ("english",), "zh": ("chinese_simplified", "chinese_traditional")}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from router.secret_forms import (
+from router.secrets.secret_forms import (
     base58check_decode,
     base58check_encode,
     is_wif,

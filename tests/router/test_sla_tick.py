@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from config.desk import get_desk
 from customer_mail import show, write_in
-from router import tick
-from router.db import session_scope
-from router.models import Conversation, SlaAlarm
+from router.queue import tick
+from router.storage.db import session_scope
+from router.storage.models import Conversation, SlaAlarm
 
 T0 = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
 CRASH = ("App crash", "The app crashes when I open it")  # technical, normal: pool tech

@@ -4,10 +4,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from channels import email as email_channel
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Conversation, Message
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Message
 from support import make_email
 
 

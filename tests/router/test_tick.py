@@ -13,12 +13,12 @@ from channels import email as email_channel
 from config.settings import Settings, get_settings
 from conftest import reset_caches
 from relays import Relay, message_ids
-from router import tick
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue import tick
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Message
 from support import make_email
 
 START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)

@@ -9,9 +9,9 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from router.db import get_engine, session_scope
-from router.migrate import alembic_config
-from router.tokens import TokenNameTaken, UnknownAgent, UnknownToken, issue_token, list_tokens, revoke_token
+from router.desk.tokens import TokenNameTaken, UnknownAgent, UnknownToken, issue_token, list_tokens, revoke_token
+from router.storage.db import get_engine, session_scope
+from router.storage.migrate import alembic_config
 
 
 def _me(base: str, token: str) -> httpx.Response:

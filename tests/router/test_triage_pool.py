@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from channels.base import Inbound
 from router.classify import get_rules
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Conversation
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
 from router.steps.classify import triage_model
+from router.storage.db import session_scope
+from router.storage.models import Conversation
 
 # Too little to go on: the shipped model is unsure of its category (checked below, so
 # that a retrained model that became sure of it fails here rather than passing vacuously).

@@ -24,11 +24,11 @@ from sqlalchemy import func, select
 from channels import email as email_channel
 from conftest import reset_caches
 from relays import Relay, message_ids
-from router import tick
-from router.db import read_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Event, Message
+from router.queue import tick
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import read_scope
+from router.storage.models import Event, Message
 from support import make_email, wait_for
 
 LEASE = "2"  # seconds: the slow relay's batch lasts five leases

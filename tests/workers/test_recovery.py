@@ -11,9 +11,9 @@ import time
 from sqlalchemy import func, select
 
 from channels.base import Inbound
-from router.db import read_scope, session_scope
-from router.intake import accept
-from router.models import Conversation, Event, Message
+from router.queue.intake import accept
+from router.storage.db import read_scope, session_scope
+from router.storage.models import Conversation, Event, Message
 from support import wait_for
 
 
@@ -78,7 +78,7 @@ def test_worker_killed_mid_batch_loses_nothing(db_url, broker, monkeypatch, sink
 
     monkeypatch.setenv("MSGROUTER_CLAIM_LEASE_SECONDS", "2")
     from config.settings import get_settings
-    from router import tick
+    from router.queue import tick
 
     get_settings.cache_clear()
     time.sleep(2.1)  # the dead worker's lease runs out
@@ -103,7 +103,7 @@ def test_flushed_redis_loses_nothing(db_url, broker, monkeypatch, sink):
     from celery.contrib.testing.worker import start_worker
 
     from config.settings import get_settings
-    from router import tick
+    from router.queue import tick
     from workers.app import app
 
     monkeypatch.setenv("MSGROUTER_RERING_AFTER_SECONDS", "0")

@@ -85,7 +85,7 @@ def share(title: str, parts: Sequence[tuple[str, int, str]]) -> Markup:
 
 def csat_chart(title: str, counts: Mapping[int, int]) -> Markup:
     """CSAT ratings: a column per score 1 to 5, zeros drawn too, from counts per score
-    (what router/csat_report.py's `CsatSummary` carries)."""
+    (what router/reports/csat.py's `CsatSummary` carries)."""
     return columns(title, [(str(score), counts.get(score, 0)) for score in range(1, 6)])
 
 

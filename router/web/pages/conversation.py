@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from config.desk import CATEGORIES, URGENCIES
-from router.redact import redact
+from router.secrets.redact import redact
 from router.web.access import (
     ConversationAccess,
     PageNoting,

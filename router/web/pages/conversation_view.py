@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.desk import get_desk
-from router import macros
-from router.db import read_scope
-from router.models import Agent
-from router.pool_members import Member, members, pool_names
+from router.desk import macros
+from router.desk.pool_members import Member, members, pool_names
+from router.storage.db import read_scope
+from router.storage.models import Agent
 from router.web.access import ConversationAccess
 from router.web.models_out import ConversationOut, MessageOut, NoteOut
 

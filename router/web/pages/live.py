@@ -1,7 +1,7 @@
 """GET /live: the dashboard's Server-Sent Events stream for the signed-in agent.
 
 Each open page holds one stream. It reads the event log about once a second
-(router/live_feed.py says why the database and not Redis), sends what the caller may see
+(router/web/live_feed.py says why the database and not Redis), sends what the caller may see
 as `assigned`, `customer_reply`, `warning`, `breach`, `presence` and `released` events
 with the log's id, resumes after Last-Event-ID (or `?after=`, the id the page was
 rendered at, on a page's first connection), and sends a comment now and then so proxies
@@ -25,10 +25,10 @@ from itsdangerous import BadSignature, TimestampSigner
 from starlette.concurrency import run_in_threadpool
 
 from config.settings import get_settings
-from router import live_feed
-from router.db import read_scope
-from router.models import Agent
-from router.passwords import stamp
+from router.desk.passwords import stamp
+from router.storage.db import read_scope
+from router.storage.models import Agent
+from router.web import live_feed
 from router.web.access import Caller, page_caller
 from router.web.pages.session import COOKIE
 
@@ -42,7 +42,7 @@ REPLAY_MAX = 10_000  # events a resumed stream may go back
 
 
 def install(app: FastAPI) -> None:
-    # Set when the server begins to stop (router/cli_servers.py): every stream ends within
+    # Set when the server begins to stop (router/commands/servers.py): every stream ends within
     # a poll, so shutdown does not wait on open pages; the browsers reconnect and resume.
     app.state.live_stopping = threading.Event()
 

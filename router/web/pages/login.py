@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 
-from router.db import read_scope
-from router.passwords import authenticate, stamp
+from router.desk.passwords import authenticate, stamp
+from router.storage.db import read_scope
 from router.web.deps import SignInRequired, session_agent
 from router.web.pages.render import page
 from router.web.pages.session import csrf_checked, sign_in, sign_out

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from router.db import read_scope
-from router.models import Pool
-from router.pool_members import members
+from router.desk.pool_members import members
+from router.storage.db import read_scope
+from router.storage.models import Pool
 from router.web.access import Caller, page_caller, page_pool_for
 from router.web.pages.render import page
 from router.web.routes import queues

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, HTTPException, status
 from fastapi.responses import RedirectResponse, Response
 
-from router.db import session_scope
-from router.presence import STATUSES, set_presence
+from router.desk.presence import STATUSES, set_presence
+from router.storage.db import session_scope
 from router.web.access import Caller, page_caller
 from router.web.pages.login import _local
 from router.web.pages.session import csrf_checked

@@ -9,9 +9,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from router.db import read_scope
-from router.live_feed import latest_event_id
-from router.models import Agent
+from router.storage.db import read_scope
+from router.storage.models import Agent
+from router.web.live_feed import latest_event_id
 from router.web.pages import strings
 from router.web.pages.session import csrf_token
 

@@ -1,7 +1,7 @@
 """Reports: first-reply and resolution times, first replies met and breached, and volume by
 channel, category, hour and day, for the conversations opened in a range of days and in the
 pools the signed-in agent may see (every pool for supervisors and admins, who may pick one).
-The figures are router/report_figures.py's; the plots are inline SVG (charts.py)."""
+The figures are router/reports/figures.py's; the plots are inline SVG (charts.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from router.clock import utcnow
-from router.csat_report import csat_summary
-from router.db import read_scope
-from router.models import Pool
-from router.report_figures import Figures, figures
+from router.reports.csat import csat_summary
+from router.reports.figures import Figures, figures
+from router.storage.db import read_scope
+from router.storage.models import Pool
 from router.web.access import Caller, page_caller, report_pools
 from router.web.pages import charts, strings
 from router.web.pages.render import page

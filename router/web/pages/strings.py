@@ -3,7 +3,7 @@ signed-in agent's first language (desk.toml `languages`); the sign-in form follo
 browser's Accept-Language."""
 from __future__ import annotations
 
-from router.models import Agent
+from router.storage.models import Agent
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from router.clock import iso
-from router.db import read_scope
-from router.models import Agent, Membership, Pool, SlaAlarm
+from router.storage.db import read_scope
+from router.storage.models import Agent, Membership, Pool, SlaAlarm
 from router.web.access import Caller, page_caller
 from router.web.pages.render import page
 

@@ -10,9 +10,17 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from router.clock import iso
-from router.db import read_scope, session_scope
-from router.models import Agent, Membership, Pool
-from router.tokens import TokenError, TokenNameTaken, UnknownAgent, UnknownToken, issue_token, list_tokens, revoke_token
+from router.desk.tokens import (
+    TokenError,
+    TokenNameTaken,
+    UnknownAgent,
+    UnknownToken,
+    issue_token,
+    list_tokens,
+    revoke_token,
+)
+from router.storage.db import read_scope, session_scope
+from router.storage.models import Agent, Membership, Pool
 from router.web.access import Caller, admin
 from router.web.errors import REFUSED_IN_WORDS, refusals
 from router.web.models_out import AgentOut, IssuedToken, TokenOut

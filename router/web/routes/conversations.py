@@ -7,15 +7,17 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from config.desk import get_desk
-from router import conversations as actions
-from router import investigating, notes, sla_metrics
 from router.clock import iso, utcnow
-from router.corrections import CorrectionError, correct
-from router.csat import surveys_of
-from router.db import read_scope, session_scope
-from router.doorbell import get_doorbell
-from router.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool, SlaAlarm
-from router.outbound_guard import OutboundRefused
+from router.csat.ratings import surveys_of
+from router.desk import conversations as actions
+from router.desk import notes
+from router.desk.corrections import CorrectionError, correct
+from router.queue.doorbell import get_doorbell
+from router.secrets.outbound_guard import OutboundRefused
+from router.sla import investigating
+from router.sla import metrics as sla_metrics
+from router.storage.db import read_scope, session_scope
+from router.storage.models import Agent, Attachment, Conversation, Customer, Event, Identity, Message, Pool, SlaAlarm
 from router.web.access import (
     Investigating,
     Noting,
@@ -150,7 +152,7 @@ def resolve(target: Resolving) -> Resolved:
         request = actions.resolve(session, c, target.agent)
         result = Resolved(id=c.id, state=c.state)
     if request is not None:
-        get_doorbell().ring("outbound")  # the rating request (router.csat)
+        get_doorbell().ring("outbound")  # the rating request (router.csat.ratings)
     return result
 
 

@@ -16,11 +16,11 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from config.settings import get_settings
-from router import csat
-from router.csat_links import LinkRefused, survey_of
-from router.db import read_scope, session_scope
-from router.models import Conversation, Csat
-from router.rate_limits import for_app
+from router.csat import ratings as csat
+from router.csat.links import LinkRefused, survey_of
+from router.queue.rate_limits import for_app
+from router.storage.db import read_scope, session_scope
+from router.storage.models import Conversation, Csat
 from router.web.pages import strings
 from router.web.pages.render import templates
 

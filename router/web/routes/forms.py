@@ -18,8 +18,8 @@ from channels import webform
 from channels.webform.fields import ContactForm
 from config.settings import get_settings
 from router.clock import utcnow
-from router.intake import accept
-from router.rate_limits import for_app
+from router.queue.intake import accept
+from router.queue.rate_limits import for_app
 from router.web.errors import refusals
 from router.web.models_public import FormReceived, FormRefused
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from config.settings import get_settings
 from router import metrics
-from router.db import get_engine
+from router.storage.db import get_engine
 from router.web.models_public import Health, Ready
 
 router = APIRouter(tags=["health"])

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from router.clock import iso
-from router.db import read_scope
-from router.models import Message
-from router.outbound_replay import outbound_with_status
+from router.delivery.replay import outbound_with_status
+from router.storage.db import read_scope
+from router.storage.models import Message
 from router.web.access import Caller, supervisor
 from router.web.errors import refusals
 from router.web.models_out import Timestamp

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from router.db import session_scope
-from router.presence import set_presence
+from router.desk.presence import set_presence
+from router.storage.db import session_scope
 from router.web.access import Caller, caller
 from router.web.errors import refusals
 from router.web.models_out import PresenceOut

@@ -5,8 +5,8 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, literal_column, select
 from sqlmodel import col
 
-from router.db import read_scope
-from router.models import Agent, Conversation, Customer, Membership, Message, Pool
+from router.storage.db import read_scope
+from router.storage.models import Agent, Conversation, Customer, Membership, Message, Pool
 from router.web.access import Caller, caller, pool_for, supervisor
 from router.web.errors import refusals
 from router.web.models_out import Me, PoolOut, QueueRow, queue_row

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from config.desk import CHANNELS, get_desk
 from router.clock import iso, utcnow
-from router.csat_report import CsatSummary, csat_summary
-from router.db import read_scope
-from router.report_figures import Figures, Times, figures
-from router.sla_report import report
+from router.reports.csat import CsatSummary, csat_summary
+from router.reports.figures import Figures, Times, figures
+from router.reports.sla import report
+from router.storage.db import read_scope
 from router.web.access import Caller, caller, report_pools, supervisor
 from router.web.errors import REFUSED_IN_WORDS, refusals
 from router.web.models_out import CountOut, CsatSummaryOut, DayOut, ReportSummary, TimesOut

@@ -81,7 +81,7 @@ def test_each_fold_trains_without_its_test_messages(corpus, monkeypatch):
 
 def test_report_prints_the_figures_of_both_systems(corpus, rules):
     from router.classify import classify
-    from router.redact import redact_message
+    from router.secrets.redact import redact_message
 
     records = corpus[:40]
     report = evaluate(records, k=2, seed=0, rules=rules)
@@ -133,7 +133,7 @@ def test_errors_list_every_missed_and_false_critical_by_its_redacted_text(corpus
     assert "critical errors" in text
     assert "critical errors" not in evaluate(records, k=2, seed=0, rules=rules).format()
     # A secret is listed as its redaction token, never as typed.
-    from router.redact import redact_message
+    from router.secrets.redact import redact_message
 
     secret = next(r for r in corpus if r["contains_secret"] and r["urgency"] == "critical")
     listed = evaluate([secret, *records], k=2, seed=0, rules=rules, show_errors=True)

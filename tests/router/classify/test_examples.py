@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from router.classify.files import check_labels, read_jsonl
 from router.classify.normalise import normalise
-from router.redact import redact_message
-from router.triage_files import check_labels, read_jsonl
+from router.secrets.redact import redact_message
 
 from .conftest import REPO
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from router.classify import classify
-from router.redact import redact
+from router.secrets.redact import redact
 from triage_real_wording import (
     OTHER_THEFT,
     SECRET_MENTIONED_ONLY,

@@ -22,9 +22,9 @@ from pipeline_support import (
     later,
     outbound_of,
 )
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.models import Identity, Message
+from router.queue.drain import drain_inbound
+from router.storage.db import session_scope
+from router.storage.models import Identity, Message
 from support import make_email
 
 TOPICS = ["The app crashes when I open the settings page.",

@@ -12,10 +12,10 @@ from sqlalchemy import func, select, text
 
 from config.desk import get_desk
 from pipeline_support import delivered, ingest, later
-from router import rows
-from router.ack_quota import Quota
-from router.db import get_engine, session_scope
-from router.models import Message
+from router.delivery.ack_quota import Quota
+from router.storage import rows
+from router.storage.db import get_engine, session_scope
+from router.storage.models import Message
 from support import make_email, wait_for
 
 TOPICS = ["The app crashes when I open the settings page.",

@@ -10,7 +10,7 @@ import pytest
 from mnemonic import Mnemonic
 
 from pipeline_support import delivered
-from router.drain import drain_inbound
+from router.queue.drain import drain_inbound
 from support import make_email
 
 NAMES = [

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from config.desk import get_desk
 from pipeline_support import conversation_count, delivered, ingest, later, outbound_of
-from router.db import session_scope
-from router.models import Event
 from router.steps.dedupe import WINDOW
+from router.storage.db import session_scope
+from router.storage.models import Event
 from support import make_email
 
 TEXT = "I sent 0.3 ETH to my exchange two hours ago and it still has not arrived. Please check."

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from channels import email as email_channel
 from config.desk import get_desk
 from pipeline_support import conversation, delivered, ingest, later
-from router import conversations as actions
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Agent, Conversation, Event, Message
+from router.desk import conversations as actions
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
 from router.steps.dedupe import WINDOW
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Event, Message
 from support import make_email
 
 TEXT = "I sent 0.3 ETH to my exchange two hours ago and it still has not arrived. Please check."

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from config.desk import get_desk
 from pipeline_support import conversation, conversation_count, delivered, ingest, later
-from router import conversations as actions
-from router.db import session_scope
-from router.models import Agent, Conversation, Event
+from router.desk import conversations as actions
 from router.steps.dedupe import WINDOW
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Event
 from support import make_email
 
 TEXT = "I sent 0.3 ETH to my exchange two hours ago and it still has not arrived. Please check."

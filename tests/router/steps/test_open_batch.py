@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from channels import email as email_channel
 from pipeline_support import conversation, delivered, ingest
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Message
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Message
 from support import make_email
 
 

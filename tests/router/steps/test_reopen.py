@@ -1,7 +1,7 @@
 """Reopen: a customer's message threaded into a resolved conversation reopens it inside
 the reopen window and opens a new case after it. Threading is by References to our
 acknowledgement's Message-ID or by the [#id] subject token; resolving through the API
-or router.conversations."""
+or router.desk.conversations."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,10 +19,10 @@ from pipeline_support import (
     ingest,
     later,
 )
-from router import conversations as actions
-from router.db import session_scope
-from router.models import Agent, Conversation
+from router.desk import conversations as actions
 from router.steps.thread import REOPEN_WINDOW
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation
 from support import make_email
 
 

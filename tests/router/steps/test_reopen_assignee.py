@@ -8,9 +8,9 @@ import smtplib
 import httpx
 from sqlalchemy import select, update
 
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.models import Agent, Conversation, Message
+from router.queue.drain import drain_inbound
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Message
 from support import make_email
 
 POOL_PEERS = {"carol", "dan"}   # the demo desk's English-speaking agents of the `general` pool

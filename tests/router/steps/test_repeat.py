@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from config.desk import get_desk
 from pipeline_support import conversation, conversation_count, delivered, ingest, later, outbound_of
-from router import conversations as actions
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.models import Agent, Conversation, Message
+from router.desk import conversations as actions
+from router.queue.drain import drain_inbound
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Message
 from support import make_email
 
 

@@ -15,9 +15,9 @@ from starlette.routing import Mount
 
 from dashboard import csrf_of, give_password, signed_in
 from desk_roles import CALLERS, MEMBER, security_cases
-from router.db import session_scope
-from router.models import AgentToken, Conversation, Event, Message
-from router.tokens import issue_token
+from router.desk.tokens import issue_token
+from router.storage.db import session_scope
+from router.storage.models import AgentToken, Conversation, Event, Message
 from router.web.app import create_app
 from support import app_routes
 

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from channels.base import Inbound
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Agent, Conversation, Message
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Message
 
 
 def _ingest(text: str, sender: str = "c@example.com", subject: str = "Help") -> int:
@@ -119,7 +119,7 @@ def test_reassign_to_an_agent_and_a_pool(api, broker):
 
 
 def test_agent_correction_relabels_reroutes_and_becomes_training_data(api, broker):
-    from router.corrections import training_records
+    from router.desk.corrections import training_records
 
     base, auth = api
     cid = _ingest("Which countries do you support? Just curious.", sender="curious@example.com")

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from desk_roles import ADMIN, MEMBER, SUPERVISOR, security_cases
 from router.cli import app as cli_app
-from router.db import session_scope
-from router.models import Event
+from router.storage.db import session_scope
+from router.storage.models import Event
 
 REPLY = "We froze the withdrawal address on our side; please confirm the last transfer you made."
 

@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 
 from config.desk import get_desk
 from customer_mail import show, when, write_in
-from router import tick
-from router.db import session_scope
-from router.deadlines import walk
-from router.models import Conversation, Event, Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue import tick
+from router.sla.deadlines import walk
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Event, Message
 from sla_desk import NEXT_REPLY_H, business_desk, local
 
 T0 = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)  # a Tuesday

@@ -8,8 +8,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select, update
 
-from router.db import session_scope
-from router.models import Message
+from router.storage.db import session_scope
+from router.storage.models import Message
 from support import make_email, wait_for
 
 

@@ -15,9 +15,9 @@ from sqlmodel import SQLModel
 from dashboard import csrf_of, signed_in
 from desk_roles import MEMBER, OUTSIDER, security_cases
 from router import logs
-from router.db import get_engine, session_scope
-from router.models import Event, Message
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.storage.db import get_engine, session_scope
+from router.storage.models import Event, Message
 from router.web.pages.strings import TEXT
 
 NOTE = "Called the customer back: the transfer was to an exchange deposit address."

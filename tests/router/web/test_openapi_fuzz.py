@@ -30,8 +30,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from pipeline_support import ingest
-from router.db import session_scope
-from router.tokens import issue_token
+from router.desk.tokens import issue_token
+from router.storage.db import session_scope
 from router.web.app import create_app
 from support import free_port, serve_app
 from telegram_support import SECRET as TELEGRAM_SECRET

@@ -7,9 +7,9 @@ import smtplib
 import httpx
 from sqlalchemy import select
 
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.models import Message
+from router.queue.drain import drain_inbound
+from router.storage.db import session_scope
+from router.storage.models import Message
 from support import make_email
 
 

@@ -6,8 +6,8 @@ import httpx
 from sqlalchemy import delete, select
 
 from desk_roles import ADMIN, MEMBER, OUTSIDER, SUPERVISOR, security_cases
-from router.db import session_scope
-from router.models import Agent, Conversation, Membership, Pool
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Membership, Pool
 
 CARE = {"text": "We are on it."}
 

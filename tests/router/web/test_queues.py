@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from customer_mail import when, write_in
-from router.db import session_scope
-from router.models import Agent
+from router.storage.db import session_scope
+from router.storage.models import Agent
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from conftest import reset_caches
-from router.db import session_scope
-from router.tokens import issue_token
+from router.desk.tokens import issue_token
+from router.storage.db import session_scope
 from support import serve_app
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from customer_mail import show, write_in
-from router import tick
+from router.queue import tick
 
 T0 = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)  # Tuesday 17:00 in Shanghai, the office's zone
 CRASH = "The app crashes when I open it"  # tech pool, normal: 24 h first reply

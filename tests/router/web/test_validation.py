@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from channels.base import Inbound
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Conversation, Message
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Message
 
 
 def _conversation() -> int:

@@ -21,14 +21,36 @@ from support import free_port, serve_app
 OUTPUT = Path(os.environ.get("MSGROUTER_TEST_OUTPUT", Path(__file__).parents[4] / "test-output"))
 
 
+class LocalOnlyBrowser:
+    """Chromium whose pages record every request they make, so that each browser test also
+    proves the issue's "no page loads an asset from another host": the desk must work on a
+    machine with no internet, and one CDN link would leave a page blank there."""
+
+    def __init__(self, chromium) -> None:
+        self.chromium = chromium
+        self.requested: list[str] = []
+
+    def new_page(self, **options):
+        page = self.chromium.new_page(**options)
+        page.on("request", lambda request: self.requested.append(request.url))
+        return page
+
+    def elsewhere(self) -> list[str]:
+        local = ("http://127.0.0.1:", "http://localhost:", "data:", "blob:", "about:")
+        return [url for url in self.requested if not url.startswith(local)]
+
+
 @pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
+        watched = LocalOnlyBrowser(chromium)
+        yield watched
         chromium.close()
+    assert watched.requested, "the test drove no page"
+    assert watched.elsewhere() == [], "every request stays on the desk"
 
 
 @pytest.fixture

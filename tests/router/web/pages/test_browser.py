@@ -9,8 +9,8 @@ import smtplib
 import uuid
 
 from dashboard import PASSWORD, give_password, needs_chromium
-from router.db import session_scope
-from router.models import Conversation
+from router.storage.db import session_scope
+from router.storage.models import Conversation
 from support import make_email, wait_for
 
 pytestmark = needs_chromium
@@ -76,7 +76,7 @@ def test_an_agent_answers_a_new_mail_from_the_dashboard(desk, browser, sink, smt
 def _assigned(subject: str) -> bool:
     from sqlalchemy import select
 
-    from router.models import Agent
+    from router.storage.models import Agent
 
     with session_scope() as session:
         return session.execute(select(Conversation.id).join(Agent, Agent.id == Conversation.assignee_id)

@@ -13,8 +13,8 @@ import uuid
 from sqlalchemy import select
 
 from dashboard import PASSWORD, give_password, needs_chromium
-from router.db import session_scope
-from router.models import Agent, Conversation, Message
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Message
 from support import make_email, wait_for
 
 pytestmark = needs_chromium

@@ -11,8 +11,8 @@ import smtplib
 import uuid
 
 from dashboard import PASSWORD, give_password, needs_chromium
-from router.db import session_scope
-from router.models import Agent, Conversation
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation
 from support import make_email, wait_for
 
 pytestmark = needs_chromium

@@ -13,11 +13,11 @@ from datetime import timedelta
 
 from dashboard import PASSWORD, give_password, needs_chromium
 from desk_roles import STOLEN
-from router import tick
 from router.clock import utcnow
-from router.db import session_scope
-from router.intake import accept
-from router.models import Conversation, Message
+from router.queue import tick
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Conversation, Message
 from support import make_email, wait_for
 
 pytestmark = needs_chromium

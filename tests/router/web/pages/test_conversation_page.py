@@ -14,11 +14,11 @@ from config.desk import get_desk
 from dashboard import csrf_of, signed_in
 from desk_roles import MEMBER, SUPERVISOR, security_cases
 from pipeline_support import ingest
-from router.db import session_scope
-from router.drain import drain_inbound
-from router.intake import accept
-from router.models import Agent, Conversation, Event, Identity, Message, Pool
-from router.outbox import deliver_pending
+from router.delivery.outbox import deliver_pending
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Event, Identity, Message, Pool
 from support import make_email
 
 _DRAFT = re.compile(r'<form method="post" action="/conversations/\d+/reply"[^>]*>.*?<textarea[^>]*>(.*?)</textarea>',

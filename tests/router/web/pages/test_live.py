@@ -16,11 +16,11 @@ from sqlalchemy import select
 from customer_mail import write_in
 from dashboard import csrf_of, give_password, signed_in
 from desk_roles import security_cases
-from router import tick
 from router.clock import utcnow
-from router.db import session_scope
-from router.live_feed import latest_event_id
-from router.models import Agent, Conversation, Event
+from router.queue import tick
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Event
+from router.web.live_feed import latest_event_id
 from router.web.pages import live
 from sse_client import listen
 
@@ -197,7 +197,7 @@ def test_the_stream_ends_when_the_session_expires(short_sessions, api):
 
 
 def test_streams_end_when_the_server_begins_to_stop(db_url):
-    """`msgrouter web` and `run` stop the streams first (router/cli_servers.py), or uvicorn
+    """`msgrouter web` and `run` stop the streams first (router/commands/servers.py), or uvicorn
     would wait on every open page; the browser is not told it was signed out."""
     from router.web.app import create_app
     from support import serve_app

@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 
 from dashboard import csrf_of, signed_in
 from desk_roles import MEMBER, OUTSIDER, security_cases
-from router.db import session_scope
-from router.models import Agent, Conversation
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation
 from router.web.pages.strings import TEXT
 
 

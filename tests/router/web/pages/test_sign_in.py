@@ -14,8 +14,8 @@ from sqlalchemy import select
 from cli_process import msgrouter
 from dashboard import PASSWORD, csrf_of, give_password, signed_in
 from desk_roles import MEMBER, security_cases
-from router.db import session_scope
-from router.models import Agent, Conversation, Event
+from router.storage.db import session_scope
+from router.storage.models import Agent, Conversation, Event
 
 
 def test_a_stranger_gets_the_sign_in_form_and_every_page_sends_them_to_it(api):

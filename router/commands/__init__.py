@@ -1,0 +1,1 @@
+"""The parts of the `msgrouter` command line (router/cli.py assembles them)."""

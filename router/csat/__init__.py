@@ -1,0 +1,1 @@
+"""Customer satisfaction: the rating request, its signed link and its words."""

@@ -1,0 +1,1 @@
+"""Desk state: conversations, customers, pools, agents and what agents do to them."""

@@ -1,0 +1,1 @@
+"""Reports: figures over a time range for the dashboard and the API."""
