@@ -145,7 +145,8 @@ def smtp() -> None:
 
 @app.command()
 def sink(host: str = typer.Option("127.0.0.1", help="address to listen on"),
-         port: int = typer.Option(1025, help="port to listen on (msgrouter's default relay port)")) -> None:
+         port: int | None = typer.Option(None, show_default=False,
+                                         help="port to listen on [default: MSGROUTER_RELAY_PORT, else 1025]")) -> None:
     """A readable mail sink for development: prints every mail it receives, decoded.
 
     It stands in for the relay (MSGROUTER_RELAY_HOST/_PORT): headers with RFC 2047 decoded,
@@ -153,6 +154,8 @@ def sink(host: str = typer.Option("127.0.0.1", help="address to listen on"),
     from channels.email.sink import make_sink
     from router import logs
 
+    # Where msgrouter sends: a desk run with MSGROUTER_RELAY_PORT set found no sink on 1025.
+    port = port or get_settings().relay_port
     logs.configure("WARNING")
     controller = make_sink(host, port)
     with listening("the sink", host, port, "--port"):

@@ -44,6 +44,20 @@ def test_sink_prints_a_chinese_mail_decoded(tmp_path):
         assert line in lines, f"{line!r} not printed:\n{printed}"
 
 
+def test_the_sink_listens_where_msgrouter_sends_by_default(tmp_path):
+    port, log = free_port(), tmp_path / "sink.log"
+    proc = start("sink", cwd=tmp_path, log=log, MSGROUTER_RELAY_PORT=str(port))
+    try:
+        said = wait_for(lambda: "sink listening" in log.read_text() and log.read_text(), timeout=60,
+                        what="the sink to listen")
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.send_message(_chinese_mail())
+        wait_for(lambda: TEXT in log.read_text(encoding="utf-8"), timeout=20, what="the mail on the sink's output")
+    finally:
+        stop(proc)
+    assert f"sink listening on 127.0.0.1:{port}" in said
+
+
 def test_the_text_part_of_a_multipart_mail_in_gb2312_is_decoded():
     msg = make_email(subject="密码已修改")
     msg.set_content("密码已修改", charset="gb2312", cte="quoted-printable")
