@@ -49,7 +49,7 @@ services:
 ## take each other's tasks. MUTMUT_ARGS picks mutants, e.g. 'router.sla.deadlines.*'.
 mutation: $(VENV)/.mutation-installed services
 	rm -rf mutants
-	nice -n 19 $(VENV)/bin/mutmut run --max-children 1 $(MUTMUT_ARGS)
+	nice -n 19 $(VENV)/bin/mutmut run --max-children 2 $(MUTMUT_ARGS)
 	$(PY) tests/mutation/score.py
 	$(PY) tests/mutation/score.py --times
 

@@ -46,6 +46,56 @@ def reset_caches() -> None:
         pass
 
 
+MUTMUT_CHILDREN = 2  # Redis databases 11-15 give two children a broker and a bench database each
+
+
+def _take_child_slot():
+    """The first of MUTMUT_CHILDREN slots no other process holds: an exclusive lock on a
+    file per slot, released when this session closes it (or when the process dies)."""
+    import fcntl
+    import tempfile
+    from pathlib import Path
+
+    for slot in range(MUTMUT_CHILDREN):
+        handle = open(Path(tempfile.gettempdir()) / f"msgrouter-mutmut-child-{slot}.lock", "w")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        return slot, handle
+    raise RuntimeError(f"more mutmut children at once than the {MUTMUT_CHILDREN} the tests' Redis databases allow")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_of_this_mutmut_child():
+    """Under mutmut (`make mutation` runs two children at once) each child's pytest session
+    takes its own Redis databases, numbered as pytest-xdist's workers' are: two children on
+    one broker would take each other's tasks. The Celery app was made in mutmut's fork
+    server, before any child existed, so its broker URL is set here too."""
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        yield
+        return
+    slot, handle = _take_child_slot()
+    saved = {k: os.environ.get(k) for k in ("MSGROUTER_BROKER_URL", "MSGROUTER_BENCH_REDIS")}
+    os.environ["MSGROUTER_BROKER_URL"] = f"redis://127.0.0.1:6379/{11 + 3 * slot}"
+    os.environ["MSGROUTER_BENCH_REDIS"] = f"redis://127.0.0.1:6379/{12 + 3 * slot}"
+    reset_caches()
+    import sys
+
+    if "workers.app" in sys.modules:
+        sys.modules["workers.app"].app.conf.broker_url = os.environ["MSGROUTER_BROKER_URL"]
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        handle.close()
+
+
 @pytest.fixture(scope="session")
 def pg_url():
     name = f"msgrouter_test_{uuid.uuid4().hex[:8]}"
