@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, tuple_
+from sqlalchemy import Engine, insert, or_, select, tuple_
 
 from channels.base import Inbound
 from channels.storable import storable
@@ -160,14 +160,17 @@ def accept(inbound: Inbound, engine: Engine | None = None) -> Accepted:
 
 
 def already_accepted(channel: str, external_ids: set[str], engine: Engine | None = None) -> set[str]:
-    """Which of `external_ids` are stored on `channel` already (in or out: our own sent mail
-    seen again is not a customer's either); a door that can ask before it downloads
-    (IMAP) skips them."""
+    """Which of `external_ids` a door that can ask before it downloads (IMAP) should skip:
+    those stored on `channel` already, and the ids of anything we sent, on any channel.
+    Our own mail seen again is never a customer's: an answer to a web form goes out by
+    mail but is stored on `webform`, and a copy of it in the mailbox is still ours. A
+    customer's message on another channel is another message, whatever its id."""
     if not external_ids:
         return set()
     with read_scope(engine) as session:
         return set(session.execute(select(MESSAGES.c.external_id).where(
-            MESSAGES.c.channel == channel, MESSAGES.c.external_id.in_(external_ids))).scalars())
+            MESSAGES.c.external_id.in_(external_ids),
+            or_(MESSAGES.c.channel == channel, MESSAGES.c.direction == "out"))).scalars())
 
 
 def accept_alone(inbound: Inbound, engine: Engine | None = None) -> Accepted:

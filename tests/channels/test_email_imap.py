@@ -233,3 +233,28 @@ def test_mail_that_could_not_be_stored_stays_unmarked_and_is_taken_next_time(ima
     assert poll_once().imported == 1
     assert _inbound_ids() == [mail["Message-ID"]]
     assert imap.flags() == ["\\Seen"]
+
+
+def test_a_copy_of_our_answer_to_a_form_is_ours_but_a_customer_id_on_another_channel_is_not(imap, worker, sink, api):
+    """A web form is answered by mail, stored on the `webform` channel: a copy of that mail
+    in the mailbox (a Bcc, a relay that files what it sends) is skipped, not imported as the
+    customer's. A customer's form, though, is another message than a mail with its id."""
+    base, _ = api
+    form = {"name": "Ana Souza", "email": "ana@example.com", "subject": "Card refused",
+            "message": "My card payment to top up the wallet was refused twice today."}
+    assert httpx.post(f"{base}/forms/contact", json=form, timeout=10).status_code == 202
+    wait_for(lambda: sink.messages, what="the acknowledgement of the form, by mail")
+    ours = sink.messages[0][2]
+    with session_scope() as session:
+        form_id = session.execute(select(Message.external_id).where(Message.channel == "webform",
+                                                                     Message.direction == "in")).scalar_one()
+    imap.append(ours)
+    imap.append(make_email(sender="ana@example.com", message_id=form_id, text="Mailed with the form's id").as_bytes())
+
+    result = poll_once(client_class=CountingClient)
+    assert (result.imported, result.known) == (1, 1)
+    assert bodies_downloaded() == [2], "our own answer's body is not even downloaded"
+    with session_scope() as session:
+        inbound = session.execute(select(Message.channel, Message.text).where(Message.direction == "in")
+                                  .order_by(Message.id)).all()
+    assert [(channel, "Mailed" in text) for channel, text in inbound] == [("webform", False), ("email", True)]
