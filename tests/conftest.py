@@ -73,7 +73,9 @@ def _redis_of_this_mutmut_child():
     takes its own Redis databases, numbered as pytest-xdist's workers' are: two children on
     one broker would take each other's tasks. The Celery app was made in mutmut's fork
     server, before any child existed, so its broker URL is set here too."""
-    if "MUTANT_UNDER_TEST" not in os.environ:
+    if "MUTANT_UNDER_TEST" not in os.environ or os.environ.get("MSGROUTER_MUTANT_BY_HAND"):
+        # A mutant switched on by hand (docs/mutation.md) keeps the Redis database its
+        # caller set, and leaves both slots to a `make mutation` that may be running.
         yield
         return
     slot, handle = _take_child_slot()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 EQUIVALENT = HERE / "equivalent.toml"
+EQUIVALENT_PARTS = HERE / "equivalent"  # one file per module as well, so parallel work never collides
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # failed test, timeout, type check, killed by signal
 SURVIVED, NO_TESTS = 0, {5, 33}
 
@@ -63,7 +64,8 @@ def function_of(mutant: str) -> str:
 
 
 def load_equivalent() -> set[tuple[str, str, str, str]]:
-    entries = tomllib.loads(EQUIVALENT.read_text("utf-8")).get("equivalent", []) if EQUIVALENT.exists() else []
+    files = [EQUIVALENT, *sorted(EQUIVALENT_PARTS.glob("*.toml"))]
+    entries = [e for f in files if f.exists() for e in tomllib.loads(f.read_text("utf-8")).get("equivalent", [])]
     return {(e["function"], e["was"].strip(), e["now"].strip(), e.get("after", "").strip()) for e in entries}
 
 
@@ -85,6 +87,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mutants", type=Path, default=Path("mutants"), help="mutmut's output folder")
     parser.add_argument("--quiet", action="store_true", help="scores only, no list of survivors")
+    parser.add_argument("--module", action="append", default=[],
+                        help="list only this module's survivors (router/steps/thread); repeatable")
     parser.add_argument("--times", action="store_true",
                         help="time per mutant and module, from mutation-times.jsonl (per_module_tests.py)")
     args = parser.parse_args()
@@ -111,7 +115,10 @@ def main() -> int:
         print(_line(module, row))
     print(_line("total", total))
     if not args.quiet:
+        wanted = {m.removesuffix(".py").replace("/", ".") for m in args.module}
         for name, code, (removed, added, after) in open_survivors:
+            if wanted and name.rsplit(".", 1)[0] not in wanted:
+                continue
             print(f"\n{'SURVIVED' if code == SURVIVED else 'NO TEST'} {name} ({function_of(name)})")
             print(f"  after: {after}")
             print("  - " + removed.replace("\n", "\n  - "))
