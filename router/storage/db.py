@@ -67,12 +67,12 @@ def sqlite_write_turn(engine: Engine) -> Iterator[None]:
     """This thread's turn in the SQLite engine's writer queue, for a write transaction that
     its caller begins and commits on the driver's own connection, where SQLAlchemy's begin
     event (which queues every other writer) does not see it."""
-    writers = _writer_queues[engine]
-    queued = writers.acquire(first=False)
+    writers = _writer_queues.get(engine)  # none for an engine made elsewhere: no one queues
+    queued = writers.acquire(first=False) if writers is not None else False
     try:
         yield
     finally:
-        if queued:
+        if writers is not None and queued:
             writers.release()
 
 
