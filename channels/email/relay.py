@@ -7,6 +7,10 @@ connections, timeouts and dropped connections are transient. So are failures of 
 set-up (login, TLS, a relay that refuses us on connect): they are not a property of the
 message, and the message should go out once the set-up is fixed. A connection that drops
 mid-batch is reopened once; if it fails again the rest of the batch is failed, transiently.
+The mail in hand when it dropped goes again on the new connection if the relay cannot have
+its data yet (the drop came before DATA's 354, pipelined or not); if it may, it waits for
+the backoff like any transient failure. Each mail's dialogue is `channels.email.transaction`,
+pipelined when the relay offers PIPELINING.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from typing import Any
 
 from channels.base import DeliveryResult, Outbound, SendProgress
 from channels.email.compose import envelope_address, template
+from channels.email.transaction import Dropped, deliver, envelope
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +42,6 @@ class RelayConfig:
     timeout: float = 20.0
 
 
-class _Dropped(Exception):
-    """The connection went away during a mail; `offered` when the relay may have its data."""
-
-    def __init__(self, result: DeliveryResult, offered: bool) -> None:
-        super().__init__(result.detail)
-        self.result, self.offered = result, offered
-
-
 def send(outbound: Outbound, **config: Any) -> DeliveryResult:
     """Relay one message: the plural with a list of one."""
     return send_many([outbound], **config)[0]
@@ -59,19 +56,20 @@ def send_many(outbounds: list[Outbound], *, host: str, port: int, from_addr: str
     config = RelayConfig(host, port, from_addr, from_name, username, password, starttls, timeout)
     prepared = template(from_addr, from_name)
     results: list[DeliveryResult | None] = [None] * len(outbounds)
-    ready: list[tuple[int, str, bytes]] = []
+    ready: list[tuple[int, bytes, bytes]] = []
     for i, outbound in enumerate(outbounds):
         try:
-            ready.append((i, envelope_address(outbound.recipient), prepared.render(outbound)))
+            commands = envelope(from_addr, envelope_address(outbound.recipient))
+            ready.append((i, commands, prepared.render(outbound)))
         except ValueError as exc:
             results[i] = DeliveryResult(ok=False, permanent=True, detail=f"cannot compose: {exc}")
     session = _Session(config)
     try:
-        for i, to_addr, data in ready:
+        for i, commands, data in ready:
             if progress is not None and not progress.proceed(i):
                 results[i] = DeliveryResult(ok=False, detail="not sent: the claim on it was lost")
                 continue
-            results[i] = result = session.deliver(to_addr, data)
+            results[i] = result = session.deliver(commands, data)
             if progress is not None:
                 progress.outcome(i, result)
     finally:
@@ -85,17 +83,18 @@ class _Session:
     def __init__(self, config: RelayConfig) -> None:
         self.config = config
         self.smtp: smtplib.SMTP | None = None
+        self.pipelining = False  # whether the open connection's EHLO offered PIPELINING
         self.opens = 0
         self.down: DeliveryResult | None = None  # once set, every later mail gets it
 
-    def deliver(self, to_addr: str, data: bytes) -> DeliveryResult:
+    def deliver(self, commands: bytes, data: bytes) -> DeliveryResult:
         while self.down is None:
             if self.smtp is None and not self._open():
                 break
             assert self.smtp is not None  # open, or _open() just opened it
             try:
-                return _transaction(self.smtp, self.config.from_addr, to_addr, data)
-            except _Dropped as dropped:
+                return deliver(self.smtp, commands, data, self.pipelining)
+            except Dropped as dropped:
                 self._discard()
                 if self.opens >= OPENS_PER_BATCH:
                     self.down = dropped.result
@@ -111,6 +110,7 @@ class _Session:
         self.opens += 1
         try:
             self.smtp = _connect(self.config)
+            self.pipelining = self.smtp.has_extn("pipelining")
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.down = DeliveryResult(ok=False, detail=f"relay unreachable: {type(exc).__name__}: {exc}")
         except smtplib.SMTPResponseException as exc:
@@ -145,41 +145,6 @@ def _connect(config: RelayConfig) -> smtplib.SMTP:
         smtp.close()
         raise
     return smtp
-
-
-def _transaction(smtp: smtplib.SMTP, from_addr: str, to_addr: str, data: bytes) -> DeliveryResult:
-    """One mail: MAIL, RCPT, DATA. A refusal fails this mail and leaves the session usable;
-    a lost connection (or 421, the relay closing) raises `_Dropped`."""
-    stage = "sender refused"
-    reply: bytes | str
-    try:
-        code, reply = smtp.mail(from_addr)
-        if code == 250:
-            stage = "recipient refused"
-            code, reply = smtp.rcpt(to_addr)
-            if code in (250, 251):
-                stage = "data refused"
-                code, reply = smtp.data(data)
-                if code == 250:
-                    return DeliveryResult(ok=True, detail=f"{code} {_text(reply)}")
-    except smtplib.SMTPResponseException as exc:  # DATA itself refused (no 354)
-        code, reply = exc.smtp_code, exc.smtp_error
-    except (smtplib.SMTPException, OSError) as exc:
-        result = DeliveryResult(ok=False, detail=f"relay unreachable: {type(exc).__name__}: {exc}")
-        raise _Dropped(result, offered=stage == "data refused") from exc
-    if code == 421 or code < 0:  # the relay is closing the connection (RFC 5321 3.8)
-        raise _Dropped(_refused(code, reply, stage), offered=stage == "data refused")
-    try:
-        smtp.rset()
-    except (smtplib.SMTPException, OSError) as exc:
-        log.info("relay dropped the connection after a refusal: %s", exc)
-        smtp.close()  # the next mail finds it closed and opens a new one
-    return _refused(code, reply, stage)
-
-
-def _refused(code: int, reply: bytes | str, what: str) -> DeliveryResult:
-    permanent = 500 <= code < 600
-    return DeliveryResult(ok=False, permanent=permanent, detail=f"{what}: {code} {_text(reply)}")
 
 
 def _text(reply: bytes | str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from sqlmodel import Session
 
 from router.storage import bulk, rows
-from router.storage.db import upsert_dialect_insert
+from router.storage.db import sqlite_write_turn, upsert_dialect_insert
 from router.storage.models import DeliveryReceipt, Event, Message
 from router.storage.rows import Row
 
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 class ReceiptNotWritten(Exception):
     """The channel accepted a message but its receipt could not be committed: sending
     stops, and the rows wait for their lease to run out and for recovery."""
+
+
+RECEIPT_COLUMNS = ("channel", "external_id", "message_id", "attempt", "accepted_at", "detail")
 
 
 def receipt(row: Row, at: datetime, detail: str) -> dict:
@@ -100,13 +103,28 @@ def _writer(conn: Connection) -> Callable[[dict], None]:
             conn.exec_driver_sql("SET synchronous_commit TO OFF")
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         return lambda values: cursor.execute(_PG_INSERT, values)
-    dialect = conn.dialect.name
+    return _sqlite_writer(conn)
+
+
+def _sqlite_writer(conn: Connection) -> Callable[[dict], None]:
+    """SQLite's receipt as BEGIN IMMEDIATE, INSERT, COMMIT on the driver's connection (left
+    in autocommit by `router.storage.db`, which issues its BEGIN itself), in this thread's
+    turn among the process's writers. Through SQLAlchemy's begin, execute and commit the
+    same three statements cost twice the CPU: 58 µs a receipt against 30."""
+    compiled = bulk.compiled_once(conn.dialect, ("receipt",), lambda: _insert("sqlite"), list(RECEIPT_COLUMNS))
+    engine, cursor = conn.engine, conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
     def write(values: dict) -> None:
-        # Compiled once (bulk.run_many): building and compiling the statement's parameters
-        # through SQLAlchemy cost more than SQLite's insert itself.
-        with conn.begin():
-            bulk.run_many(conn, ("receipt",), lambda: _insert(dialect), {k: [v] for k, v in values.items()})
+        params = compiled.row(values)
+        with sqlite_write_turn(engine):
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                cursor.execute(compiled.sql, params)
+                cursor.execute("COMMIT")
+            except BaseException:
+                if cursor.connection.in_transaction:
+                    cursor.execute("ROLLBACK")
+                raise
     return write
 
 

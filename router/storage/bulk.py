@@ -53,17 +53,29 @@ class _Compiled:
         processors = compiled._bind_processors
         self.processors = [processors.get(name) for name in self.names]
 
+    def row(self, values: dict[str, Any]) -> tuple | dict:
+        """One row's parameters as the driver takes them, each value converted."""
+        converted = [convert(values[name]) if convert else values[name]
+                     for name, convert in zip(self.names, self.processors, strict=True)]
+        return tuple(converted) if self.positional else dict(zip(self.names, converted, strict=True))
+
 
 _compiled: dict[tuple[Any, ...], _Compiled] = {}
+
+
+def compiled_once(dialect: Dialect, key: tuple[Any, ...], statement: Callable[[], Any],
+                  names: list[str]) -> _Compiled:
+    """`statement` (made and compiled once per `key` and dialect) with binds `names`."""
+    compiled = _compiled.get((dialect, *key))
+    if compiled is None:
+        compiled = _compiled[(dialect, *key)] = _Compiled(statement(), dialect, names)
+    return compiled
 
 
 def run_many(connection: Connection, key: tuple[Any, ...], statement: Callable[[], Any], values: Values) -> None:
     """One executemany of `statement` (made and compiled once per `key` and dialect), with
     `values` by bind name."""
-    dialect = connection.dialect
-    compiled = _compiled.get((dialect, *key))
-    if compiled is None:
-        compiled = _compiled[(dialect, *key)] = _Compiled(statement(), dialect, list(values))
+    compiled = compiled_once(connection.dialect, key, statement, list(values))
     columns = [list(map(convert, values[name])) if convert else values[name]
                for name, convert in zip(compiled.names, compiled.processors, strict=True)]
     params: list[Any] = list(zip(*columns, strict=True)) if compiled.positional else \

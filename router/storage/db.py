@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -58,6 +59,23 @@ class _WriterQueue:
             self._cond.notify_all()
 
 
+_writer_queues: weakref.WeakKeyDictionary[Engine, _WriterQueue] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def sqlite_write_turn(engine: Engine) -> Iterator[None]:
+    """This thread's turn in the SQLite engine's writer queue, for a write transaction that
+    its caller begins and commits on the driver's own connection, where SQLAlchemy's begin
+    event (which queues every other writer) does not see it."""
+    writers = _writer_queues.get(engine)  # none for an engine made elsewhere: no one queues
+    queued = writers.acquire(first=False) if writers is not None else False
+    try:
+        yield
+    finally:
+        if writers is not None and queued:
+            writers.release()
+
+
 def _tune_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; take it over
     # (the recipe from SQLAlchemy's SQLite notes). BEGIN IMMEDIATE takes the write lock up
@@ -74,7 +92,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    writers = _WriterQueue(timeout=30)
+    writers = _writer_queues[engine] = _WriterQueue(timeout=30)
 
     @event.listens_for(engine, "begin")
     def _begin(connection):

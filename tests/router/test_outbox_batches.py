@@ -2,7 +2,8 @@
 a refused recipient fails only its own mail, a connection that drops mid-batch is reopened
 once and what is left waits for the backoff, a relay that is down costs one connection
 attempt per batch, and the database work per batch does not grow with the batch (beside the
-one receipt committed for each mail the relay accepted)."""
+one receipt committed for each mail the relay accepted); the same whether the relay offers
+SMTP PIPELINING or not."""
 from __future__ import annotations
 
 import socket
@@ -38,13 +39,19 @@ def _no_jitter(monkeypatch):
 class CountingRelay:
     """A relay on loopback that notes the connection each mail came over. It refuses RCPT
     for unknown@ (550) and busy@ (451); with `drop_after` it closes every connection after
-    that many mails, as relays with a per-connection limit do."""
+    that many mails, as relays with a per-connection limit do. With `pipelining` its EHLO
+    offers PIPELINING (aiosmtpd reads pipelined commands in order but does not offer it)."""
 
-    def __init__(self, drop_after: int | None = None, port: int | None = None) -> None:
+    def __init__(self, drop_after: int | None = None, port: int | None = None, pipelining: bool = False) -> None:
         self.drop_after = drop_after
+        self.pipelining = pipelining
         self.port = port or free_port()
         self.mails: list[tuple[tuple, bytes]] = []  # (client address of the connection, raw mail)
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname  # this hook's duty in aiosmtpd
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
         if self.drop_after is not None and sum(p == session.peer for p, _ in self.mails) >= self.drop_after:
@@ -137,8 +144,9 @@ def _event_kinds() -> Counter:
         return Counter(session.execute(select(Event.kind).where(Event.kind.like("deliver%"))).scalars())
 
 
-def test_a_batch_goes_out_over_one_connection(db_url, broker, monkeypatch):
-    with CountingRelay() as relay:
+@pytest.mark.parametrize("pipelining", [False, True], ids=["lock-step", "pipelined"])
+def test_a_batch_goes_out_over_one_connection(db_url, broker, monkeypatch, pipelining):
+    with CountingRelay(pipelining=pipelining) as relay:
         _point_relay(monkeypatch, relay.port)
         acks = _acks_for(*(f"user{i}@example.com" for i in range(6)))
         assert deliver_pending() == 6
@@ -149,8 +157,9 @@ def test_a_batch_goes_out_over_one_connection(db_url, broker, monkeypatch):
     assert _event_kinds() == {"delivered": 6}
 
 
-def test_a_refused_recipient_fails_only_its_own_mail(db_url, broker, monkeypatch):
-    with CountingRelay() as relay, time_machine.travel(START, tick=False):
+@pytest.mark.parametrize("pipelining", [False, True], ids=["lock-step", "pipelined"])
+def test_a_refused_recipient_fails_only_its_own_mail(db_url, broker, monkeypatch, pipelining):
+    with CountingRelay(pipelining=pipelining) as relay, time_machine.travel(START, tick=False):
         _point_relay(monkeypatch, relay.port)
         acks = _acks_for("ann@example.com", "unknown@example.com", "bob@example.com", "busy@example.com",
                          "cy@example.com")
@@ -169,9 +178,10 @@ def test_a_refused_recipient_fails_only_its_own_mail(db_url, broker, monkeypatch
     assert undeliverable == {"unknown@example.com"}
 
 
+@pytest.mark.parametrize("pipelining", [False, True], ids=["lock-step", "pipelined"])
 def test_a_connection_dropped_mid_batch_is_reopened_once_and_the_rest_waits_for_the_backoff(
-        db_url, broker, monkeypatch):
-    with CountingRelay(drop_after=2) as relay, time_machine.travel(START, tick=False) as clock:
+        db_url, broker, monkeypatch, pipelining):
+    with CountingRelay(drop_after=2, pipelining=pipelining) as relay, time_machine.travel(START, tick=False) as clock:
         _point_relay(monkeypatch, relay.port)
         acks = _acks_for(*(f"user{i}@example.com" for i in range(5)))
         assert deliver_pending() == 4  # two on the first connection, two on the one reopened
