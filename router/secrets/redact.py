@@ -162,8 +162,12 @@ def _joined_han_phrases(text: str) -> Iterator[Span]:
 
 
 def _cue_nearby(text: str, start: int, end: int) -> bool:
-    """A naming word on the run's line, the two above or the one below."""
-    below = _line_end(text, min(len(text), _line_end(text, end) + 1))
+    """A naming word on the run's line, the two above or the two below."""
+    # Two lines on either side, because a blank line often stands between a pasted
+    # phrase and the words that name it, below it as much as above it.
+    below = _line_end(text, end)
+    for _ in range(2):
+        below = _line_end(text, min(len(text), below + 1))
     return bool(_ZH_CUE.search(text, _previous_line_start(text, start, 2), below))
 
 

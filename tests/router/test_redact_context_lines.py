@@ -1,0 +1,53 @@
+"""The lines around a secret that redaction reads: a Chinese phrase written without spaces
+counts only when a naming word stands on its line, the two above or the two below (and
+within REACH characters of each line's start); a password given as a bare word counts as
+a form field only when nothing else follows it on its own line."""
+from __future__ import annotations
+
+import pytest
+from mnemonic import Mnemonic
+
+from router.secrets.redact import REACH, redact
+
+# A made-up phrase: twelve characters drawn from the list by a fixed, invented entropy.
+PHRASE = Mnemonic("chinese_simplified").to_mnemonic(bytes.fromhex("0c1d2e3f405162738495a6b7c8d9eafb"))
+JOINED = PHRASE.replace(" ", "")
+NAMING = "上面是我的助记词"
+LONG_LINE = "请帮我看看这个钱包为什么余额是零," * 25    # 425 characters, no naming word
+
+
+def test_a_phrase_named_two_lines_below_across_a_blank_line_goes() -> None:
+    # The blank line below is as common as the blank line above ("助记词如下:\n\n<phrase>").
+    text = f"{JOINED}\n\n{NAMING}"
+    assert redact(text).text == f"[REDACTED:mnemonic]\n\n{NAMING}"
+
+
+@pytest.mark.parametrize("text", [
+    f"助记词如下\n请帮我看看\n{JOINED}\n谢谢",
+    f"请帮我看看\n{JOINED}\n谢谢\n{NAMING}",
+])
+def test_a_naming_word_two_lines_away_names_the_run(text: str) -> None:
+    result = redact(text)
+    assert result.kinds == ("mnemonic",)
+    assert JOINED not in result.text
+
+
+@pytest.mark.parametrize("text", [
+    f"助记词如下\n请帮我看看\n谢谢\n{JOINED}",                 # three lines above
+    f"助记词是什么\n\n\n\n\n{JOINED}",                          # far above, blank lines between
+    f"{JOINED}\n请帮我看看\n谢谢\n{NAMING}",                    # three lines below
+    f"{JOINED}\n{LONG_LINE}{NAMING}\n谢谢",                     # below, but past REACH on its line
+])
+def test_a_naming_word_further_away_names_something_else(text: str) -> None:
+    # An unnamed run of Han characters is prose, however random it looks
+    # (test_redact.py::test_han_run_without_naming_is_prose_even_if_random_looking).
+    assert len(LONG_LINE) > 2 * REACH
+    result = redact(text)
+    assert result.kinds == ()
+    assert result.text == text
+
+
+def test_a_bare_word_password_is_a_form_field_when_its_line_holds_nothing_else() -> None:
+    # The field's line ends at its own line break, not at the last one within reach.
+    assert redact("Password: marigold\nthanks\n").text == "Password: [REDACTED:password]\nthanks\n"
+    assert redact("Password: marigold and more\nthanks\n").kinds == ()
