@@ -1,0 +1,33 @@
+"""The edges of a run of list words: an unknown word beside a phrase is not part of it,
+eleven list words beside an unknown one are not a phrase, and list characters written
+around a spaced Chinese phrase stay outside its token. The phrases are made up."""
+from __future__ import annotations
+
+from mnemonic import Mnemonic
+
+from router.secrets.redact import redact
+
+PHRASE = Mnemonic("english").to_mnemonic(bytes.fromhex("1f2e3d4c5b6a79881f2e3d4c5b6a7988"))
+HAN = Mnemonic("chinese_simplified").to_mnemonic(bytes.fromhex("3c4d5e6f708192a3b4c5d6e7f8091a2b"))
+
+
+def test_an_unknown_word_before_a_phrase_stays_and_the_phrase_goes_whole() -> None:
+    # "qwerty" could be a misspelt list word, so it starts the run; it is dropped from the
+    # run's edge, and only it: the twelve words after it are the phrase.
+    result = redact(f"qwerty {PHRASE}")
+    assert result.text == "qwerty [REDACTED:mnemonic]"
+
+
+def test_eleven_list_words_beside_an_unknown_one_are_not_a_phrase() -> None:
+    eleven = " ".join(PHRASE.split()[:11])
+    for text in (f"qwerty {eleven}", f"{eleven} qwerty"):
+        result = redact(text)
+        assert result.kinds == (), text
+        assert result.text == text
+
+
+def test_list_characters_around_a_spaced_chinese_phrase_stay_outside_the_token() -> None:
+    # "对" and "吗" are list characters too; the checksum, computed on the Chinese list,
+    # finds where the phrase ends.
+    result = redact(f"核对一下 {HAN} 对 吗")
+    assert result.text == "核对一下 [REDACTED:mnemonic] 对 吗"
