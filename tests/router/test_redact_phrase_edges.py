@@ -31,3 +31,18 @@ def test_list_characters_around_a_spaced_chinese_phrase_stay_outside_the_token()
     # finds where the phrase ends.
     result = redact(f"核对一下 {HAN} 对 吗")
     assert result.text == "核对一下 [REDACTED:mnemonic] 对 吗"
+
+
+def test_a_misspelt_phrase_after_an_unknown_word_goes() -> None:
+    # Two unknown words in one run: the run goes on after the first one, so the phrase
+    # with its one misspelt word is still found whole.
+    words = PHRASE.split()
+    words[6] = words[6][:-1] + "q" + words[6][-1]      # not on the list any more
+    result = redact("qwerty " + " ".join(words))
+    assert result.text == "qwerty [REDACTED:mnemonic]"
+
+
+def test_a_numbering_further_back_than_reach_stays_outside_the_token() -> None:
+    # "1. abandon ..." becomes one token; a number 170 blanks back is not the phrase's.
+    text = "1." + " " * 170 + PHRASE
+    assert redact(text).text == "1." + " " * 170 + "[REDACTED:mnemonic]"
