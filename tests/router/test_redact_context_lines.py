@@ -4,6 +4,8 @@ within REACH characters of each line's start); a password given as a bare word c
 a form field only when nothing else follows it on its own line."""
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from mnemonic import Mnemonic
 
@@ -14,6 +16,8 @@ PHRASE = Mnemonic("chinese_simplified").to_mnemonic(bytes.fromhex("0c1d2e3f40516
 JOINED = PHRASE.replace(" ", "")
 NAMING = "上面是我的助记词"
 LONG_LINE = "请帮我看看这个钱包为什么余额是零," * 25    # 425 characters, no naming word
+KEY_HEX = hashlib.sha256(b"made-up key for a test").hexdigest()
+FILLER = "please check this for me " * 7                # 175 characters, no naming word
 
 
 def test_a_phrase_named_two_lines_below_across_a_blank_line_goes() -> None:
@@ -51,3 +55,20 @@ def test_a_bare_word_password_is_a_form_field_when_its_line_holds_nothing_else()
     # The field's line ends at its own line break, not at the last one within reach.
     assert redact("Password: marigold\nthanks\n").text == "Password: [REDACTED:password]\nthanks\n"
     assert redact("Password: marigold and more\nthanks\n").kinds == ()
+
+
+@pytest.mark.parametrize("text", [
+    f"hello\nprivate key: {FILLER}{KEY_HEX}",                # on its line, 175 characters back
+    f"hi\nprivate key {FILLER}\nsee below\n{KEY_HEX}",       # two lines up, but past REACH
+])
+def test_a_key_named_further_back_than_reach_is_not_named(text: str) -> None:
+    # A 64-hex that nothing names stays (a txid, far more often); the naming is read on the
+    # lines just above and within REACH characters, not anywhere in a long message.
+    result = redact(text)
+    assert result.kinds == ()
+    assert result.text == text
+
+
+def test_a_key_named_two_lines_up_within_reach_goes() -> None:
+    assert redact(f"private key\nsee below\n{KEY_HEX}").text == \
+        "private key\nsee below\n[REDACTED:private_key]"

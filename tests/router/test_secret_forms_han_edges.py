@@ -20,6 +20,7 @@ def _joined(entropy: str) -> str:
 
 RANDOM_12 = _joined("3c4d5e6f708192a3b4c5d6e7f8091a2b")
 RANDOM_24 = _joined("bea63c808f4697fc76bd06ee7d02e4ccb7f2b81f394f99bfaebf72e9364acf1e")
+STARTS_WITH_SHI = _joined("004d5e6f708192a3b4c5d6e7f8091a2b")      # word 2 of the list, 是, first
 COMMON_12 = _joined("05204c19006012030170070360100580")
 COMMON_24 = _joined("06e0d40401e0160d80380f03801c190060380140882506a0480782702e0340c0")
 
@@ -59,3 +60,10 @@ def test_common_characters_glued_to_prose_are_prose_even_when_they_pass_the_chec
     result = redact(text)
     assert result.kinds == ()
     assert result.text == text
+
+
+def test_a_phrase_beginning_with_a_link_character_is_found_whole() -> None:
+    # "是" links a naming word to its phrase ("助记词是<phrase>"), but it is a list character
+    # too: where no naming word stands right before it, it is the phrase's first word.
+    assert STARTS_WITH_SHI.startswith("是")
+    assert redact(f"助记词:{STARTS_WITH_SHI}").text == "助记词:[REDACTED:mnemonic]"
