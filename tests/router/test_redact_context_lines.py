@@ -72,3 +72,29 @@ def test_a_key_named_further_back_than_reach_is_not_named(text: str) -> None:
 def test_a_key_named_two_lines_up_within_reach_goes() -> None:
     assert redact(f"private key\nsee below\n{KEY_HEX}").text == \
         "private key\nsee below\n[REDACTED:private_key]"
+
+
+def test_a_key_named_three_lines_up_is_not_named() -> None:
+    text = f"private key\nline one\nline two\n{KEY_HEX}"
+    assert redact(text).text == text
+
+
+def test_a_naming_on_a_later_line_does_not_name_the_hex_before_it() -> None:
+    # Naming after a 64-hex counts on its own line only ("<hex> (that is my privkey)").
+    txid = hashlib.sha256(b"a made-up transaction").hexdigest()
+    text = f"{txid}\nAlso, is my private key safe?"
+    assert redact(text).text == text
+
+
+def test_a_redacted_key_names_nothing_after_it() -> None:
+    txid = hashlib.sha256(b"a made-up transaction").hexdigest()
+    assert redact(f"[REDACTED:private_key] {txid}").text == f"[REDACTED:private_key] {txid}"
+
+
+def test_a_listed_key_shares_the_naming_of_the_key_before_it_up_to_the_list_gap() -> None:
+    # The second key stands three lines below the first, 16 characters (LIST_GAP) after it,
+    # with no naming between them: it is the list's next item, whatever follows it.
+    second = hashlib.sha256(b"another made-up key").hexdigest()
+    text = f"pk of my wallets:\n- {KEY_HEX}\n\n\n- other one: {second}\nwhich address do they open?"
+    assert redact(text).text == ("pk of my wallets:\n- [REDACTED:private_key]\n\n\n- other one: "
+                                 "[REDACTED:private_key]\nwhich address do they open?")

@@ -46,3 +46,39 @@ def test_a_numbering_further_back_than_reach_stays_outside_the_token() -> None:
     # "1. abandon ..." becomes one token; a number 170 blanks back is not the phrase's.
     text = "1." + " " * 170 + PHRASE
     assert redact(text).text == "1." + " " * 170 + "[REDACTED:mnemonic]"
+
+
+def test_a_phrase_with_a_word_mistyped_to_three_or_nine_letters_goes() -> None:
+    # A word of 3 to 9 letters off the list may be a typo inside the phrase.
+    for typo in ("qzx", "abstracts"):
+        words = PHRASE.split()
+        words[5] = typo
+        assert redact(" ".join(words)).text == "[REDACTED:mnemonic]", typo
+
+
+def test_four_letter_words_off_the_list_break_a_run() -> None:
+    # "have", "this" are list words, "from", "with", "your" only four-letter words: a list
+    # word abbreviated to four letters counts, any four letters do not.
+    text = "lamp have coin from city door with moon star your tree this"
+    result = redact(text)
+    assert result.kinds == ()
+    assert result.text == text
+
+
+def test_spaced_han_characters_off_the_list_break_a_run() -> None:
+    # Thirteen characters standing apart, but one in six is not on the list: no stretch
+    # of twelve holds fewer than two of them.
+    chars = list(HAN.replace(" ", ""))
+    text = " ".join(["鑫", *chars[:5], "淼", *chars[5:10], "焱"])
+    result = redact(text)
+    assert result.kinds == ()
+    assert result.text == text
+
+
+def test_a_phrase_that_says_a_word_twice_is_still_a_phrase() -> None:
+    # Its third word repeats its first and its last the second; only a word pair repeated
+    # back to back ("part 0 part 1") makes a list of it.
+    phrase = Mnemonic("english").to_mnemonic(bytes.fromhex("e9b31fa6d1e5ad7497b500bd10e6674c"))
+    words = phrase.split()
+    assert words[2] == words[0] and words[11] == words[1]
+    assert redact(phrase).text == "[REDACTED:mnemonic]"
