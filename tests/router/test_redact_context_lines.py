@@ -74,8 +74,11 @@ def test_a_key_named_two_lines_up_within_reach_goes() -> None:
         "private key\nsee below\n[REDACTED:private_key]"
 
 
-def test_a_key_named_three_lines_up_is_not_named() -> None:
-    text = f"private key\nline one\nline two\n{KEY_HEX}"
+@pytest.mark.parametrize("text", [
+    f"private key\nline one\nline two\n{KEY_HEX}",
+    f"private key\n\n\n{KEY_HEX}",                            # blank lines count as lines
+])
+def test_a_key_named_three_lines_up_is_not_named(text: str) -> None:
     assert redact(text).text == text
 
 
