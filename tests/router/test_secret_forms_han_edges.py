@@ -21,6 +21,8 @@ def _joined(entropy: str) -> str:
 RANDOM_12 = _joined("3c4d5e6f708192a3b4c5d6e7f8091a2b")
 RANDOM_24 = _joined("bea63c808f4697fc76bd06ee7d02e4ccb7f2b81f394f99bfaebf72e9364acf1e")
 STARTS_WITH_SHI = _joined("004d5e6f708192a3b4c5d6e7f8091a2b")      # word 2 of the list, 是, first
+# Every character's rank + 1 is a power of two (log2 exact in floating point), eight on average.
+EXACTLY_MIN_RARITY = _joined("7fe3fc3f8ff3fe0fc0fbff7ffffdff80")
 COMMON_12 = _joined("05204c19006012030170070360100580")
 COMMON_24 = _joined("06e0d40401e0160d80380f03801c190060380140882506a0480782702e0340c0")
 
@@ -67,3 +69,10 @@ def test_a_phrase_beginning_with_a_link_character_is_found_whole() -> None:
     # too: where no naming word stands right before it, it is the phrase's first word.
     assert STARTS_WITH_SHI.startswith("是")
     assert redact(f"助记词:{STARTS_WITH_SHI}").text == "助记词:[REDACTED:mnemonic]"
+
+
+def test_a_window_exactly_at_min_rarity_looks_random() -> None:
+    assert rarity(EXACTLY_MIN_RARITY) == MIN_RARITY
+    assert checksum_ok(EXACTLY_MIN_RARITY, "zh") and not reads_as_prose(EXACTLY_MIN_RARITY)
+    text = f"助记词:{EXACTLY_MIN_RARITY}余额是零"
+    assert redact(text).text == "助记词:[REDACTED:mnemonic]余额是零"
