@@ -162,8 +162,12 @@ def _joined_han_phrases(text: str) -> Iterator[Span]:
 
 
 def _cue_nearby(text: str, start: int, end: int) -> bool:
-    """A naming word on the run's line, the two above or the one below."""
-    below = _line_end(text, min(len(text), _line_end(text, end) + 1))
+    """A naming word on the run's line, the two above or the two below."""
+    # Two lines on either side, because a blank line often stands between a pasted
+    # phrase and the words that name it, below it as much as above it.
+    below = _line_end(text, end)
+    for _ in range(2):
+        below = _line_end(text, min(len(text), below + 1))
     return bool(_ZH_CUE.search(text, _previous_line_start(text, start, 2), below))
 
 
@@ -202,14 +206,14 @@ def _line_end(text: str, pos: int) -> int:
 # naming just after it on the same line counts ("<hex> 是我的私钥").  Public
 # keys, addresses, hashes, signatures and ids are not secrets: Sui and Aptos
 # addresses are 64-hex too.
-_NAMING = re.compile(      # a "[REDACTED:private_key]" token names nothing
-    r"(?=[aAcCdDeEhHiIkKmMpPsStTwW公哈交校签簽地订訂记記转轉充提到私密秘])(?<!REDACTED:)(?P<other>public[\s_-]*key|pub[\s_-]*key|公钥|公鑰|"
+_NAMING = re.compile(      # a "[REDACTED:private_key]" token names nothing (either group)
+    r"(?=[aAcCdDeEhHiIkKmMpPsStTwW公哈交校签簽地订訂记記转轉充提到私密秘])(?<!REDACTED:)(?:(?P<other>public[\s_-]*key|pub[\s_-]*key|公钥|公鑰|"
     r"(?<![a-z0-9])tx(?:id|n|hash)?(?![a-z0-9])|transaction|hash|哈希|交易|"
     r"checksum|sha-?\d+|md5|校验|校驗|签名|簽名|signature|"
     r"address|地址|订单|訂單|记录|記錄|转账|轉帳|转出|轉出|充值|提现|提現|提币|提幣|到账|到帳|"
     r"transfer|deposit|withdrawal|explorer|scan|(?<![a-z])id(?![a-z]))|"
     r"(?P<key>private[\s_-]*key|priv[\s_-]*key|privkey|secret[\s_-]*key|私钥|私鑰|私匙|密钥|密鑰|秘钥|"
-    r"(?<![a-z_])(?:keys?|seed|pk)(?![a-z]))",
+    r"(?<![a-z_])(?:keys?|seed|pk)(?![a-z])))",
     re.I,
 )
 _HEX64 = re.compile(r"(?<![0-9A-Za-z])(?:0x)?[0-9a-fA-F]{64}(?![0-9A-Za-z])")

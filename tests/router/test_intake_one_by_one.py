@@ -3,6 +3,7 @@ group commit: a baseline only means something if it does the same work, so it st
 exactly what `accept` stores (redacted, pending) and knows a redelivery."""
 from __future__ import annotations
 
+import shutil
 import uuid
 
 from sqlalchemy import select
@@ -38,3 +39,20 @@ def test_one_by_one_stores_what_group_commit_stores_and_knows_a_redelivery(db_ur
     assert again.duplicate and again.message_id == first.message_id
     with session_scope() as session:
         assert len(session.execute(select(Message.id)).all()) == 2
+
+
+def test_one_by_one_writes_to_the_database_it_is_given(db_url, sqlite_template, tmp_path):
+    # bench/intake.py hands it the engine of a database of its own, not the configured one.
+    other_path = tmp_path / "bench.db"
+    shutil.copy(sqlite_template, other_path)
+    other = get_engine(f"sqlite:///{other_path}")
+    try:
+        inbound = _mail(f"I cannot log in, {SECRET}")
+        accepted = accept_alone(inbound, other)
+        with session_scope(other) as session:
+            row = session.get(Message, accepted.message_id)
+            assert (row.external_id, row.status) == (inbound.external_id, "pending")
+        with session_scope() as session:
+            assert session.execute(select(Message.id)).all() == []
+    finally:
+        other.dispose()
