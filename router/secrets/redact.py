@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from router.secrets.redact_loose import quoted_attempts, split_hex_keys
 from router.secrets.secret_forms import (
     UNKNOWN,
-    checksum_window,
     han_phrase,
     is_wif,
     password_shaped,
+    phrases_window,
     plausible_password,
     unrepeated_stretches,
     word_class,
@@ -114,7 +114,7 @@ def _flush_stretch(text: str, run: list[tuple[re.Match, str]]) -> Iterator[Span]
     # run ("here it is: <12 words> please help"); the checksum finds the
     # phrase inside.  A mistyped phrase has none, and the whole run goes.
     lang = "en" if run[0][0].group()[0].isascii() else "zh"
-    window = checksum_window([word.group() for word, _ in run], lang)
+    window = phrases_window([word.group() for word, _ in run], lang)
     first, last = (run[window[0]][0], run[window[1] - 1][0]) if window else (run[0][0], run[-1][0])
     start = first.start()
     numbering = _NUMBERING.search(text, _previous_line_start(text, start, 0), start)

@@ -120,6 +120,26 @@ def checksum_window(words: Sequence[str], language: str) -> tuple[int, int] | No
     return (min(s for s, _ in valid), max(e for _, e in valid)) if valid else None
 
 
+def phrases_window(words: Sequence[str], language: str) -> tuple[int, int] | None:
+    """`checksum_window` for a run of list words, which may hold two phrases pasted back
+    to back: every checksum-valid window of the run counts, wherever it starts, and the
+    stretch is widened to the run's edge on a side where it would leave 12 words or more
+    (a rest that long would be judged a phrase of its own on a second pass)."""
+    # Near the middle of two phrases a window passes by chance one time in 16, and
+    # `checksum_window`, looking only there, took that window and kept both phrases'
+    # outer words. A run of list words with no valid window goes whole anyway, so looking
+    # everywhere widens nothing that was kept. Han runs keep `checksum_window`: ordinary
+    # Chinese is nearly all list characters, and a window found in the prose around a
+    # phrase would no longer look random and hide the phrase.
+    n = len(words)
+    valid = [(i, i + length) for length in PHRASE_LENGTHS for i in range(n - length + 1)
+             if checksum_ok(words[i:i + length], language)]
+    if not valid:
+        return None
+    start, end = min(s for s, _ in valid), max(e for _, e in valid)
+    return (start if start < 12 else 0), (end if n - end < 12 else n)
+
+
 # A phrase is drawn at random from 2,048 words, so it almost never says the same thing
 # twice in a row; lists with labels do ("part 0 part 1 ...", "step 1: check, step 2:
 # check"). A word that repeats the word `period` places back, right after the word
