@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from customer_mail import show, write_in
 from router.storage.db import session_scope
-from router.storage.models import Agent
+from router.storage.models import Agent, Membership, Pool
 
 T0 = datetime(2031, 5, 6, 10, 0, tzinfo=UTC)
 FEES = "What are the fees for sending BTC?"  # policy, normal, en: pool general (carol, dan)
@@ -105,3 +105,34 @@ def test_a_reopened_case_goes_back_to_its_agent_and_the_reason_says_so(api, brok
     assert reasons == [("assign", "assigned to carol: fewest open conversations in pool general"),
                        ("assign", "assigned to carol: had this conversation before it was resolved")]
     assert [kind for kind, _ in events] == ["assigned", "unassigned", "assigned"]
+
+
+def test_between_two_agents_assigned_before_the_one_assigned_longer_ago_comes_first(api, broker, time_machine):
+    base, auth = api
+    # dan is assigned at T0 (carol away), carol at T0 + 1 h (dan away); both resolve theirs.
+    time_machine.move_to(T0, tick=False)
+    _set("carol", status="away")
+    dans, _ = write_in(FEES, subject="Fees", sender="dan-first@example.com")
+    _set("carol", status="online")
+    _set("dan", status="away")
+    time_machine.move_to(T0 + timedelta(hours=1), tick=False)
+    carols, _ = write_in("Is the fee the same for sending ETH?", subject="ETH fees", sender="carol-next@example.com")
+    _set("dan", status="online")
+    assert [show(api, c)["assignee"] for c in (dans, carols)] == ["dan", "carol"]
+    for cid, agent in ((dans, "dan"), (carols, "carol")):
+        assert httpx.post(f"{base}/api/conversations/{cid}/resolve", headers=auth(agent)).status_code == 200
+    time_machine.move_to(T0 + timedelta(hours=2), tick=False)
+    third, _ = write_in("And for USDT, is the fee the same?", subject="USDT fees", sender="third@example.com")
+    assert show(api, third)["assignee"] == "dan", "nothing open either way: dan was assigned longer ago"
+
+
+def test_a_pool_nobody_belongs_to_keeps_its_work_waiting(api, broker):
+    with session_scope() as session:
+        pool_id = session.execute(select(Pool.id).where(Pool.name == "complaints")).scalar_one()
+        session.execute(delete(Membership).where(Membership.pool_id == pool_id))
+    cid, _ = write_in("I want to complain about your slow support, this is terrible", subject="Complaint",
+                      sender="complaint@example.com")
+    shown = show(api, cid)
+    assert (shown["pool"], shown["assignee"]) == ("complaints", None)
+    assert _assign_records(shown) == ([], [
+        ("assign", "no agent of pool complaints is online, speaks en and has capacity: waiting in the pool queue")])
