@@ -136,3 +136,27 @@ def test_a_pool_nobody_belongs_to_keeps_its_work_waiting(api, broker):
     assert (shown["pool"], shown["assignee"]) == ("complaints", None)
     assert _assign_records(shown) == ([], [
         ("assign", "no agent of pool complaints is online, speaks en and has capacity: waiting in the pool queue")])
+
+
+def test_only_an_agent_who_resolved_the_case_gets_it_back_on_reopening(api, broker):
+    # carol had the case but lost it to a move; it came back and was resolved while nobody
+    # held it. Reopened, it goes by the usual rule, not to carol.
+    base, auth = api
+    _set("dan", status="offline")
+    cid, first_mail = write_in(FEES, subject="Fees", sender="moved-back@example.com")
+    assert show(api, cid)["assignee"] == "carol"
+    for name in ("alice", "bob", "carol"):
+        _set(name, status="offline")
+    for pool in ("transactions", "general"):  # away from carol's pools, and back with nobody free
+        moved = httpx.post(f"{base}/api/conversations/{cid}/reassign", headers=auth(), json={"pool": pool})
+        assert moved.status_code == 200, moved.text
+    assert (show(api, cid)["pool"], show(api, cid)["assignee"]) == ("general", None)
+    assert httpx.post(f"{base}/api/conversations/{cid}/resolve", headers=auth()).status_code == 200
+    for name in ("alice", "bob", "carol", "dan"):
+        _set(name, status="online")
+    _set("carol", open_count=3)  # the usual rule now picks dan
+    write_in("One more thing: is the fee the same for USDT?", subject="Re: Fees", sender="moved-back@example.com",
+             in_reply_to=first_mail)
+    shown = show(api, cid)
+    assert (shown["state"], shown["assignee"]) == ("open", "dan")
+    assert _assign_records(shown)[1][-1] == ("assign", "assigned to dan: fewest open conversations in pool general")
