@@ -140,3 +140,21 @@ def test_investigating_a_waiting_case_resumes_its_clocks_by_the_pools_rule(desk,
     tick.run()
     tick.run()
     assert _alarms(api, cid) == [("sla.warning", "next_reply")]
+
+
+def test_after_an_answer_the_resolution_clock_warns_by_the_pools_rule(desk, api, broker, time_machine):
+    base, auth = api
+    time_machine.move_to(local(2026, 3, 9, 11, 0), tick=False)  # a Monday at the office
+    cid, _ = write_in(CRASH[1], subject=CRASH[0], sender="answered@example.com")
+    assert _relabel(api, cid, "high").status_code == 200
+    time_machine.move_to(local(2026, 3, 9, 11, 30), tick=False)
+    answer = httpx.post(f"{base}/api/conversations/{cid}/reply", headers=auth("carol"),
+                        json={"text": "We are looking at it."})
+    assert answer.status_code == 201, answer.text
+
+    # Only the resolution clock runs now; half its eight business hours have run at 16:00
+    # (Monday 11:00-12:00 and 13:00-16:00), and tick at 16:30 warns, once.
+    time_machine.move_to(local(2026, 3, 9, 16, 30), tick=False)
+    tick.run()
+    tick.run()
+    assert _alarms(api, cid) == [("sla.warning", "resolution")]
