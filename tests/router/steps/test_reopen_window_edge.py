@@ -13,14 +13,15 @@ from pipeline_support import conversation, event_kinds, ingest, outbound_of
 from router.desk import conversations as actions
 from router.steps.thread import REOPEN_WINDOW
 from router.storage.db import session_scope
-from router.storage.models import Agent, Conversation
+from router.storage.models import Agent, Conversation, Event
 from support import make_email
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 
 
 def _resolved_case(time_machine) -> tuple[int, str]:
-    """Eve's case, acknowledged, resolved at T0: its id and our acknowledgement's Message-ID."""
+    """Eve's case, acknowledged, resolved at T0 (from whoever it was assigned to): its id and
+    our acknowledgement's Message-ID."""
     time_machine.move_to(T0 - timedelta(hours=1), tick=False)
     first = ingest(make_email(sender="eve@example.com", subject="Swap failed",
                               text="My swap from USDT to ETH failed but the fee was taken."))
@@ -37,6 +38,21 @@ def _answer(ack: str, **headers: str):
                       in_reply_to=ack, references=[ack], headers=headers)
 
 
+def _reopened_data(conversation_id: int) -> list[dict]:
+    with session_scope() as session:
+        return list(session.execute(select(Event.data).where(
+            Event.conversation_id == conversation_id, Event.kind == "reopened")).scalars())
+
+
+def _resolved_from(conversation_id: int) -> int:
+    """The agent the resolve took the conversation from."""
+    with session_scope() as session:
+        [released] = session.execute(select(Event.data).where(
+            Event.conversation_id == conversation_id, Event.kind == "unassigned")).scalars()
+    assert released["reason"] == "resolved" and released["agent_id"] is not None
+    return released["agent_id"]
+
+
 def _thread_reasons(conversation_id: int, message_id: int) -> list[str]:
     return [r["reason"] for r in conversation(conversation_id).reasons
             if r["step"] == "thread" and r["message_id"] == message_id]
@@ -48,7 +64,7 @@ def test_a_message_exactly_at_the_window_reopens(db_url, broker, time_machine):
     reply = ingest(_answer(ack))
     assert reply.conversation_id == case
     assert conversation(case).state == "open" and conversation(case).resolved_at is None
-    assert event_kinds(case).count("reopened") == 1
+    assert _reopened_data(case) == [{"previous_assignee_id": _resolved_from(case)}]
     assert _thread_reasons(case, reply.id) == [f"threaded into #{case} by references",
                                                f"#{case} reopened by a new message"]
 
