@@ -43,6 +43,7 @@ def test_parked_list_mail_names_its_sign_and_logs_its_id(db_url, broker, json_li
         "stopped: automatic mail (Precedence: bulk): stored, not assigned, no deadline, not answered"]
     [line] = json_lines()
     assert line["message_id"] == digest.id and "conversation_id" not in line, "parked only after this step"
+    assert line["message"] == f"message {digest.id} is automatic mail (Precedence: bulk): parked, not worked on"
 
 
 def test_an_auto_reply_that_threads_logs_its_conversation(db_url, broker, json_lines):
@@ -54,6 +55,8 @@ def test_an_auto_reply_that_threads_logs_its_conversation(db_url, broker, json_l
     assert away.conversation_id == first.conversation_id
     [line] = json_lines()
     assert (line["message_id"], line["conversation_id"]) == (away.id, first.conversation_id)
+    assert line["message"] == (f"message {away.id} is automatic mail (Auto-Submitted: auto-replied): "
+                               f"attached to conversation {first.conversation_id}, not worked on")
 
 
 def _delay_notice(original_message_id: str, recipient: str) -> bytes:
