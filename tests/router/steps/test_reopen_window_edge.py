@@ -38,10 +38,11 @@ def _answer(ack: str, **headers: str):
                       in_reply_to=ack, references=[ack], headers=headers)
 
 
-def _reopened_data(conversation_id: int) -> list[dict]:
+def _reopened(conversation_id: int) -> list[tuple[int | None, dict]]:
+    """The conversation's `reopened` events: the message that reopened it, and the data."""
     with session_scope() as session:
-        return list(session.execute(select(Event.data).where(
-            Event.conversation_id == conversation_id, Event.kind == "reopened")).scalars())
+        return [(e.message_id, e.data) for e in session.execute(select(Event).where(
+            Event.conversation_id == conversation_id, Event.kind == "reopened")).scalars()]
 
 
 def _resolved_from(conversation_id: int) -> int:
@@ -64,7 +65,7 @@ def test_a_message_exactly_at_the_window_reopens(db_url, broker, time_machine):
     reply = ingest(_answer(ack))
     assert reply.conversation_id == case
     assert conversation(case).state == "open" and conversation(case).resolved_at is None
-    assert _reopened_data(case) == [{"previous_assignee_id": _resolved_from(case)}]
+    assert _reopened(case) == [(reply.id, {"previous_assignee_id": _resolved_from(case)})]
     assert _thread_reasons(case, reply.id) == [f"threaded into #{case} by references",
                                                f"#{case} reopened by a new message"]
 
