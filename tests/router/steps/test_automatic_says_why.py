@@ -79,3 +79,16 @@ def test_a_delay_notice_is_not_a_bounce(db_url, broker):
     parked = inbound_row(notice.message_id).conversation_id
     assert conversation(parked).state == "parked"
     assert [r for r in _automatic_reasons(parked, notice.message_id) if not r.startswith("stopped:")] == []
+
+
+def test_an_auto_reply_to_a_mail_of_its_batch_logs_the_case_it_joins(db_url, broker, json_lines):
+    question = make_email(sender="wei@example.com", subject="Fee question", text="What is the fee for BTC?")
+    first = accept(parse(question.as_bytes()))
+    away = accept(parse(make_email(sender="wei@example.com", subject="Out of office", text="I am away.",
+                                   in_reply_to=question["Message-ID"], references=[question["Message-ID"]],
+                                   headers={"Auto-Submitted": "auto-replied"}).as_bytes()))
+    drain_inbound()  # one batch: the auto-reply follows the question into the case it opens
+    assert inbound_row(away.message_id).conversation_id == inbound_row(first.message_id).conversation_id
+    [line] = json_lines()
+    assert line["message"] == (f"message {away.message_id} is automatic mail (Auto-Submitted: auto-replied): "
+                               f"joins the case of message {first.message_id}, not worked on")
