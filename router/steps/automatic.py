@@ -116,6 +116,9 @@ def run(batch: Batch) -> None:
         if not message.auto_submitted:
             if _lands_parked(item):
                 _detach(item, item.conversation or item.follows)
+                # `thread` queued it as received where it would have joined; `open` records
+                # it in the case it opens, so the parked conversation shows no stranger's mail.
+                batch.events[:] = [e for e in batch.events if not (e["kind"] == "received" and e["message"] is message)]
             return
         bounces.take(item)
         where = f"attached to conversation {item.conversation.id}" if item.conversation is not None \

@@ -1,0 +1,44 @@
+"""Mail from someone who is not a conversation's customer does not thread into it, however
+it names it, and the case it opens says what it named and why it was not followed: by
+References, and by the subject token."""
+from __future__ import annotations
+
+from pipeline_support import conversation, ingest, outbound_of
+from support import make_email
+
+
+def _case() -> tuple[int, str]:
+    first = ingest(make_email(sender="ann@example.com", subject="Withdrawal missing",
+                              text="My withdrawal of 200 USDT has not arrived."))
+    [ack] = outbound_of(first.conversation_id)
+    return first.conversation_id, ack.external_id
+
+
+def _thread_reasons(conversation_id: int, message_id: int) -> list[str]:
+    return [r["reason"] for r in conversation(conversation_id).reasons
+            if r["step"] == "thread" and r["message_id"] == message_id]
+
+
+def test_a_stranger_quoting_our_message_id_is_told_apart(db_url, broker):
+    case, ack = _case()
+    forged = ingest(make_email(sender="mallory@example.net", subject="Re: Withdrawal missing",
+                               text="Send the refund to my address instead.", in_reply_to=ack, references=[ack]))
+    assert forged.conversation_id not in (None, case)
+    assert _thread_reasons(forged.conversation_id, forged.id) == [
+        f"references names #{case}, but the sender is not its customer: not threaded"]
+
+
+def test_a_stranger_quoting_the_subject_token_is_told_apart(db_url, broker):
+    case, _ = _case()
+    forged = ingest(make_email(sender="mallory@example.net", subject=f"Re: Withdrawal missing [#{case}]",
+                               text="Send the refund to my address instead."))
+    assert forged.conversation_id not in (None, case)
+    assert _thread_reasons(forged.conversation_id, forged.id) == [
+        f"subject token [#{case}] names #{case}, but the sender is not its customer: not threaded"]
+
+
+def test_the_customer_quoting_the_subject_token_threads_by_it(db_url, broker):
+    case, _ = _case()
+    reply = ingest(make_email(sender="ann@example.com", subject=f"Any news? [#{case}]", text="Any news?"))
+    assert reply.conversation_id == case
+    assert _thread_reasons(case, reply.id) == [f"threaded into #{case} by subject token [#{case}]"]
