@@ -1,9 +1,11 @@
 """A channel whose send raises (here Telegram with its token gone: python-telegram-bot is
 never reached, the channel says it is off) must not lose its rows nor hold up the others:
 the email of the same batch goes out, and the Telegram message goes back to the queue for
-the documented first backoff, with the error that stopped it, never failed for good."""
+the documented first backoff, with the error that stopped it, never failed for good. The
+failure is one ERROR line naming the channel and how many messages it held up."""
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -39,7 +41,8 @@ def _outbound() -> dict[str, Message]:
 
 
 def test_a_channel_that_raises_keeps_its_rows_for_a_retry_and_the_other_channel_sends(
-        db_url, broker, sink, monkeypatch):
+        db_url, broker, sink, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="router.delivery.outbox")
     monkeypatch.delenv("MSGROUTER_TELEGRAM_TOKEN", raising=False)  # the Telegram channel is off
     reset_caches()
     with time_machine.travel(START, tick=False):
@@ -63,3 +66,5 @@ def test_a_channel_that_raises_keeps_its_rows_for_a_retry_and_the_other_channel_
         kinds = list(session.execute(select(Event.kind).where(Event.message_id == telegram.id,
                                                               Event.kind.like("deliver%"))).scalars())
     assert kinds == [], "a channel's failure is retried, not failed or parked"
+    raised = [r.getMessage() for r in caplog.records if r.name == "router.delivery.outbox" and r.levelname == "ERROR"]
+    assert raised == ["sending 1 telegram messages raised"]

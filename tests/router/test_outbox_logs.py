@@ -3,7 +3,9 @@
 mail sent, one refused for good and one to retry is delivered and logged without an error,
 and each line about a mail that was not sent carries that mail's `message_id` and
 `conversation_id` as fields, as the README's "Logs and metrics" promises for every line
-about a message."""
+about a message. And, as tests/test_quiet_logs.py holds the pipeline to one line per event
+(issue 22), a batch is one line saying how many of how many were delivered, and each mail
+not sent one more, with its status and the start of its error; nothing else, no warning."""
 from __future__ import annotations
 
 import io
@@ -24,9 +26,12 @@ from router.storage.db import session_scope
 from router.storage.models import Message
 from support import free_port, make_email
 
+LONG_REFUSAL = "550 5.1.1 no such user here: " + "the mailbox was closed by its owner and will not come back; " * 5
+
 
 class RefusingRelay:
-    """Takes every mail but refuses RCPT for unknown@ (550, for good) and busy@ (451, later)."""
+    """Takes every mail but refuses RCPT for unknown@ (550, for good, with a long text as some
+    relays give) and busy@ (451, later)."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -34,7 +39,7 @@ class RefusingRelay:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address.startswith("unknown@"):
-            return "550 5.1.1 no such user here"
+            return LONG_REFUSAL
         if address.startswith("busy@"):
             return "451 4.2.1 mailbox busy, try later"
         envelope.rcpt_tos.append(address)
@@ -66,7 +71,9 @@ def json_log():
     root.setLevel(saved[1])
 
 
-def test_lines_about_mail_not_sent_carry_its_ids(json_log, db_url, broker, monkeypatch):
+def _one_sent_one_failed_one_retried(monkeypatch) -> dict[str, Message]:
+    """Three acknowledgements delivered in one batch: ann's sent, unknown's refused for good,
+    busy's to retry; the rows by recipient."""
     with RefusingRelay() as relay:
         monkeypatch.setenv("MSGROUTER_RELAY_PORT", str(relay.port))
         reset_caches()
@@ -75,10 +82,28 @@ def test_lines_about_mail_not_sent_carry_its_ids(json_log, db_url, broker, monke
         drain_inbound()
         assert deliver_pending() == 1
     with session_scope() as session:
-        rows = {m.recipient: (m.status, m.id, m.conversation_id) for m in session.execute(
-            select(Message).where(Message.direction == "out")).scalars()}
-    assert {r: s for r, (s, _, _) in rows.items()} == {
+        rows = {m.recipient: m for m in session.execute(select(Message).where(Message.direction == "out")).scalars()}
+        session.expunge_all()
+    assert {r: m.status for r, m in rows.items()} == {
         "ann@example.com": "sent", "unknown@example.com": "failed", "busy@example.com": "queued"}
+    return rows
+
+
+def test_lines_about_mail_not_sent_carry_its_ids(json_log, db_url, broker, monkeypatch):
+    rows = {r: (m.status, m.id, m.conversation_id) for r, m in _one_sent_one_failed_one_retried(monkeypatch).items()}
     about_mail = [line for line in json_log() if line["logger"] == "router.delivery.outbox" and "message_id" in line]
     assert sorted((line["message_id"], line["conversation_id"]) for line in about_mail) == sorted(
         (mid, cid) for recipient, (_, mid, cid) in rows.items() if recipient != "ann@example.com")
+
+
+def test_a_batch_is_one_line_and_each_mail_not_sent_one_more(db_url, broker, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="router.delivery.outbox")
+    rows = _one_sent_one_failed_one_retried(monkeypatch)
+    unknown, busy = rows["unknown@example.com"], rows["busy@example.com"]
+    assert len(unknown.error) > 200 and "550" in unknown.error and "451" in busy.error
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "router.delivery.outbox"]
+    assert said == [
+        ("INFO", "delivered 1 of 3 outbound messages"),
+        ("INFO", f"message {unknown.id} not sent (failed): {unknown.error[:200]}"),
+        ("INFO", f"message {busy.id} not sent (queued): {busy.error}"),
+    ]
