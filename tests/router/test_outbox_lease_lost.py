@@ -32,10 +32,10 @@ LEASE = 6  # seconds
 
 class StallingRelay:
     """While the first mail's data is in, the clock runs past the lease and another worker
-    claims what it finds expired: the stalled worker's rows."""
+    claims what it finds expired, up to `limit` rows: the stalled worker's rows, oldest first."""
 
-    def __init__(self, clock) -> None:
-        self.clock = clock
+    def __init__(self, clock, limit: int = 50) -> None:
+        self.clock, self.limit = clock, limit
         self.port = free_port()
         self.mails: list[bytes] = []
         self.taken: list[int] = []
@@ -45,7 +45,7 @@ class StallingRelay:
         if not self.mails:
             self.clock.shift(LEASE + 1)
             with session_scope() as db:
-                self.taken = claim(db, "out", 50, utcnow(), LEASE, token="another-worker")
+                self.taken = claim(db, "out", self.limit, utcnow(), LEASE, token="another-worker")
         self.mails.append(envelope.original_content)
         return "250 OK"
 
@@ -55,6 +55,13 @@ class StallingRelay:
 
     def __exit__(self, *exc: object) -> None:
         self._controller.stop()
+
+
+def _mails_in(count: int) -> None:
+    for i in range(count):
+        accept(email_channel.parse(make_email(sender=f"user{i}@example.com",
+                                              text=f"Hello, question {i}: what are the fees?").as_bytes()))
+    drain_inbound()
 
 
 def _rows() -> list[Message]:
@@ -70,10 +77,7 @@ def test_a_worker_that_lost_its_lease_sends_and_writes_nothing_more(db_url, brok
     with time_machine.travel(START, tick=False) as clock, StallingRelay(clock) as relay:
         monkeypatch.setenv("MSGROUTER_RELAY_PORT", str(relay.port))
         reset_caches()
-        for i in range(2):
-            accept(email_channel.parse(make_email(sender=f"user{i}@example.com",
-                                                  text=f"Hello, question {i}: what are the fees?").as_bytes()))
-        drain_inbound()
+        _mails_in(2)
         first, second = _rows()
 
         assert deliver_pending() == 0, "nothing the stalled worker still held was sent"
@@ -93,3 +97,20 @@ def test_a_worker_that_lost_its_lease_sends_and_writes_nothing_more(db_url, brok
         recovered = session.execute(select(Event.message_id).where(
             Event.kind == "delivered", Event.data["recovered"].as_boolean())).scalars().all()
     assert recovered == [first.id], "the mail in hand was marked sent from its receipt"
+
+
+def test_a_worker_that_lost_part_of_its_batch_still_sends_and_records_the_rest(db_url, broker, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="router.delivery.outbox")
+    monkeypatch.setenv("MSGROUTER_CLAIM_LEASE_SECONDS", str(LEASE))
+    with time_machine.travel(START, tick=False) as clock, StallingRelay(clock, limit=1) as relay:
+        monkeypatch.setenv("MSGROUTER_RELAY_PORT", str(relay.port))
+        reset_caches()
+        _mails_in(3)
+        first, second, third = _rows()
+        assert deliver_pending() == 2
+    assert relay.taken == [first.id]
+    assert message_ids(relay.mails) == {first.external_id: 1, second.external_id: 1, third.external_id: 1}
+    assert [(r.status, r.claim_token) for r in _rows()] == [
+        ("sending", "another-worker"), ("sent", None), ("sent", None)], "only the rows still held were written"
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and r.name == "router.delivery.outbox"]
+    assert warned == ["1 outbound messages of this batch were taken over by another worker"]
