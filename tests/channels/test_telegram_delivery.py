@@ -61,8 +61,15 @@ def test_agent_reply_reaches_the_chat_and_a_second_message_threads(standin, work
     assert follow_up.conversation_id == conversation.id
     with session_scope() as session:
         assert len(session.execute(select(Conversation)).scalars().all()) == 1
-        sent = session.execute(select(Message).where(Message.direction == "out")).scalars().all()
-    assert {m.status for m in sent} == {"sent"} and len(sent) == 2  # no second acknowledgement
+
+    def outbound_settled() -> list[Message] | None:
+        # The stand-in has the reply before the outbox records it sent: wait for the record.
+        # Any second acknowledgement would have been queued with the processing above.
+        with session_scope() as session:
+            rows = session.execute(select(Message).where(Message.direction == "out")).scalars().all()
+        return rows if all(m.status == "sent" for m in rows) else None
+    sent = wait_for(outbound_settled, what="our messages recorded as sent")
+    assert len(sent) == 2  # no second acknowledgement
 
 
 def _reply_queued(base: str, auth) -> int:
