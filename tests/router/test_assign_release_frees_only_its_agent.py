@@ -13,7 +13,7 @@ from router.storage.models import Agent
 
 def _open_counts() -> dict[str, int]:
     with session_scope() as session:
-        return dict(session.execute(select(Agent.name, Agent.open_count)).tuples().all())
+        return dict(session.execute(select(Agent.name, Agent.open_count)).all())
 
 
 def test_moving_a_conversation_frees_only_its_own_agent(api, broker):

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from channels import email as email_channel
@@ -19,24 +18,23 @@ from router.queue.drain import drain_inbound
 from router.queue.intake import accept
 from router.storage.db import session_scope
 from router.storage.models import Message
-from support import free_port, make_email
+from support import Sink, make_email
 
 START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
 LEASE = 3  # seconds
 MAIL_TAKES = 2  # seconds of the stopped clock per mail: the batch outlasts the lease
 
 
-class SlowRelay:
+class SlowRelay(Sink):
     """Each mail's data takes MAIL_TAKES seconds of the test's clock. As each arrives, the relay
     notes how many rows are still being sent with a claim older than the lease: rows
     another worker's claim would take."""
 
     def __init__(self, clock) -> None:
+        super().__init__()
         self.clock = clock
-        self.port = free_port()
         self.mails = 0
         self.expired_claims: list[int] = []
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         with session_scope() as db:
@@ -45,13 +43,6 @@ class SlowRelay:
         self.mails += 1
         self.clock.shift(MAIL_TAKES)
         return "250 OK"
-
-    def __enter__(self) -> SlowRelay:
-        self._controller.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._controller.stop()
 
 
 def test_a_batch_slower_than_its_lease_keeps_its_claim_and_sends_every_mail(db_url, broker, monkeypatch):

@@ -3,7 +3,6 @@ relay: by the time the relay has the data of a batch's next mail, the receipt of
 it accepted before is committed, so a worker dying then resends at most the mail in hand."""
 from __future__ import annotations
 
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from channels import email as email_channel
@@ -14,30 +13,22 @@ from router.queue.drain import drain_inbound
 from router.queue.intake import accept
 from router.storage.db import session_scope
 from router.storage.models import DeliveryReceipt, Message
-from support import free_port, make_email
+from support import Sink, make_email
 
 
-class ReceiptWatchingRelay:
+class ReceiptWatchingRelay(Sink):
     """A relay that, as each mail's data arrives, notes which receipts the database holds."""
 
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__()
         self.mails: list[bytes] = []
         self.receipts_seen: list[set[str]] = []  # before each mail was accepted
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         with session_scope() as db:
             self.receipts_seen.append(set(db.execute(select(DeliveryReceipt.external_id)).scalars()))
         self.mails.append(envelope.original_content)
         return "250 OK"
-
-    def __enter__(self) -> ReceiptWatchingRelay:
-        self._controller.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._controller.stop()
 
 
 def test_each_accepted_mail_has_its_receipt_before_the_next_mail_arrives(db_url, broker, monkeypatch):
