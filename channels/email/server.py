@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import cast
 
 from aiosmtpd.controller import Controller
@@ -84,6 +86,15 @@ class IntakeHandler:
         return ACCEPTED
 
 
+@lru_cache(maxsize=4096)
+def _parsed_address(arg: str, local_part_limit: int) -> tuple[str | None, str | None]:
+    """aiosmtpd's own parse of a MAIL or RCPT argument, once per argument: it reads only
+    the local-part limit of the session, and it defines a typing.Protocol class on every
+    call, which with the header parser cost a sixth of intake's CPU (py-spy, 1,000 mails
+    from four clients). Senders write again and every mail names the same mailbox."""
+    return SMTP._getaddr(cast(SMTP, SimpleNamespace(local_part_limit=local_part_limit)), arg)
+
+
 class LimitedSMTP(SMTP):
     """aiosmtpd's SMTP session, refusing a connection past the limit per IP with 421."""
 
@@ -127,6 +138,9 @@ class LimitedSMTP(SMTP):
     def data_received(self, data: bytes) -> None:
         if not self._refused:
             super().data_received(data)
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        return _parsed_address(arg, self.local_part_limit)
 
 
 class IntakeController(Controller):

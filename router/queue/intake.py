@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, insert, or_, select, tuple_
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from channels.base import Inbound
 from channels.storable import storable
@@ -27,7 +28,8 @@ from router.secrets.redact import redact
 from router.secrets.redact_attachments import keep_attachment
 from router.secrets.redact_notes import redact_notes
 from router.secrets.redact_tokens import hidden_kinds, safe_id
-from router.storage.db import get_engine, read_scope, session_scope, upsert_dialect_insert
+from router.storage import bulk
+from router.storage.db import get_engine, read_scope, session_scope, sqlite_write_turn, upsert_dialect_insert
 from router.storage.models import Attachment, Message
 
 log = logging.getLogger(__name__)
@@ -115,6 +117,18 @@ def _write_group(engine: Engine, group: Sequence[_Prepared]) -> list[Accepted]:
     first: dict[tuple[str, str, str], _Prepared] = {}
     for prepared in group:
         first.setdefault(prepared.key, prepared)
+    store = _store_sqlite if engine.dialect.name == "sqlite" else _store
+    new, stored = store(engine, first)
+    return [Accepted(new[p.key], duplicate=False) if first[p.key] is p and p.key in new
+            else Accepted(new.get(p.key) or stored[p.key], duplicate=True) for p in group]
+
+
+Ids = dict[tuple[str, str, str], int]  # (channel, sender, external_id) -> message id
+
+
+def _store(engine: Engine, first: dict[tuple[str, str, str], _Prepared]) -> tuple[Ids, Ids]:
+    """The rows of `first` not stored yet, and their attachments: the ids of the new ones,
+    and those of the keys stored before."""
     with session_scope(engine, writer="intake") as session:
         stmt = upsert_dialect_insert(session)(MESSAGES).on_conflict_do_nothing(
             index_elements=list(KEY)).returning(MESSAGES.c.id, *(MESSAGES.c[name] for name in KEY))
@@ -127,8 +141,51 @@ def _write_group(engine: Engine, group: Sequence[_Prepared]) -> list[Accepted]:
                        for att in p.attachments]
         if attachments:
             session.execute(insert(ATTACHMENTS), attachments)
-    return [Accepted(new[p.key], duplicate=False) if first[p.key] is p and p.key in new
-            else Accepted(new.get(p.key) or stored[p.key], duplicate=True) for p in group]
+    return new, stored
+
+
+def _store_sqlite(engine: Engine, first: dict[tuple[str, str, str], _Prepared]) -> tuple[Ids, Ids]:
+    """`_store` on the driver's connection: BEGIN IMMEDIATE in intake's turn among the
+    process's writers, one insert a row (SQLite's driver returns no rows from executemany),
+    COMMIT. Through the session the same statements took 670 µs of CPU a mail under load
+    (py-spy), a fifth of SMTP intake's; SQLAlchemy compiles them once here."""
+    names = list(next(iter(first.values())).values)
+    one = bulk.compiled_once(engine.dialect, ("intake", *names), lambda: sqlite_insert(MESSAGES)
+                             .on_conflict_do_nothing(index_elements=list(KEY)).returning(MESSAGES.c.id), names)
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with sqlite_write_turn(engine, intake=True):
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                new, stored = _insert_rows(engine, cursor, one, first)
+                cursor.execute("COMMIT")
+            except BaseException:
+                if cursor.connection.in_transaction:
+                    cursor.execute("ROLLBACK")
+                raise
+    finally:
+        connection.close()
+    return new, stored
+
+
+def _insert_rows(engine: Engine, cursor, one, first: dict[tuple[str, str, str], _Prepared]) -> tuple[Ids, Ids]:
+    new: Ids = {}
+    stored: Ids = {}
+    for key, prepared in first.items():
+        row = cursor.execute(one.sql, one.row(prepared.values)).fetchone()
+        if row is not None:
+            new[key] = row[0]
+        else:  # stored before: a redelivery
+            stored[key] = cursor.execute("SELECT id FROM message WHERE channel = ? AND sender = ? "
+                                         "AND external_id = ?", key).fetchone()[0]
+    attachments = [{**att, "message_id": new[key]} for key, p in first.items() if key in new
+                   for att in p.attachments]
+    if attachments:
+        names = list(attachments[0])
+        many = bulk.compiled_once(engine.dialect, ("intake attachments", *names), lambda: insert(ATTACHMENTS), names)
+        cursor.executemany(many.sql, [many.row(values) for values in attachments])
+    return new, stored
 
 
 _committers: dict[str, GroupCommitter[_Prepared, Accepted]] = {}

@@ -63,12 +63,12 @@ _writer_queues: weakref.WeakKeyDictionary[Engine, _WriterQueue] = weakref.WeakKe
 
 
 @contextmanager
-def sqlite_write_turn(engine: Engine) -> Iterator[None]:
+def sqlite_write_turn(engine: Engine, intake: bool = False) -> Iterator[None]:
     """This thread's turn in the SQLite engine's writer queue, for a write transaction that
     its caller begins and commits on the driver's own connection, where SQLAlchemy's begin
-    event (which queues every other writer) does not see it."""
+    event (which queues every other writer) does not see it; intake's turn comes first."""
     writers = _writer_queues.get(engine)  # none for an engine made elsewhere: no one queues
-    queued = writers.acquire(first=False) if writers is not None else False
+    queued = writers.acquire(first=intake) if writers is not None else False
     try:
         yield
     finally:
