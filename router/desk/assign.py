@@ -59,9 +59,6 @@ class AgentLoads:
     def _members_of(self, pool_id: int | None) -> list[int] | tuple[()]:
         return () if pool_id is None else self.members.get(pool_id, ())
 
-    def is_member(self, agent_id: int, pool_id: int | None) -> bool:
-        return agent_id in self._members_of(pool_id)
-
     def _eligible(self, agent: _Load, language: str) -> bool:
         return agent.online and agent.open_count < agent.capacity and \
             (language not in ("zh", "en") or language in agent.languages)
