@@ -97,6 +97,22 @@ def test_a_pool_where_nobody_is_free_is_never_read(db_url):
     assert _assigned() == {ids[-1]: "carol"}
 
 
+def test_every_page_of_a_fill_is_spent_on_pools_where_someone_is_free(db_url):
+    # triage (erin takes nothing automatically) has a page of work due first; tech has
+    # nine pages of Chinese work that carol, English only, cannot take, then one English
+    # conversation: the last row of the fill's tenth and last page, reached only if no
+    # page went to triage.
+    _only_free(carol=5, erin=0)
+    rows = [("triage", "en", T0 + timedelta(seconds=i)) for i in range(QUEUE_FILL_LIMIT)]
+    chinese = QUEUE_FILL_LIMIT * (QUEUE_FILL_PAGES - 1) + QUEUE_FILL_LIMIT - 1
+    rows += [("tech", "zh", T0 + timedelta(hours=1, seconds=i)) for i in range(chinese)]
+    rows.append(("tech", "en", T0 + timedelta(hours=3)))
+    ids = _waiting(rows)
+    with session_scope() as session:
+        assert fill_queues(session, T0) == 1
+    assert _assigned() == {ids[-1]: "carol"}
+
+
 def test_a_fill_that_fills_everyone_on_its_first_page_still_records_their_load(db_url):
     # alice, the only one free, has room for one; a full page of supervisors' work waits.
     _only_free(alice=1)
