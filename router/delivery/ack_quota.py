@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from router.storage.db import on_postgresql, upsert_dialect_insert
 from router.storage.models import AckQuota
+from router.storage.pairs import pairs_in
 from router.storage.rows import Row, table_of
 
 Key = tuple[str, str]  # (channel, normalised address)
@@ -40,7 +41,7 @@ class Quota:
                                   "used_at": None, "message_id": None}
                                  for channel, address in ordered for slot in range(cap)])
         query = select(SLOTS.c.channel, SLOTS.c.normalised_address, SLOTS.c.slot, SLOTS.c.used_at).where(
-            tuple_(SLOTS.c.channel, SLOTS.c.normalised_address).in_(ordered), SLOTS.c.slot < cap
+            pairs_in(SLOTS.c.channel, SLOTS.c.normalised_address, ordered), SLOTS.c.slot < cap
         ).order_by(SLOTS.c.channel, SLOTS.c.normalised_address, SLOTS.c.slot)
         if on_postgresql(session):
             query = query.with_for_update()

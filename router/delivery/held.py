@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, and_, func, insert, select, tuple_, update
+from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlmodel import Session, col
 
 from channels.base import DeliveryResult
@@ -22,6 +22,7 @@ from router.queue.doorbell import get_doorbell
 from router.storage import rows
 from router.storage.db import get_engine, session_scope
 from router.storage.models import Conversation, Event, Identity, Message
+from router.storage.pairs import pairs_in
 from router.storage.rows import Row
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def hold(session: Session, held: list[tuple[Row, DeliveryResult]], now: datetime
     pairs = list({(row.channel, row.recipient) for row, _ in held})
     last_in = {(c, a): t for c, a, t in session.execute(
         select(col(Message.channel), col(Message.sender), func.max(Message.created_at))
-        .where(col(Message.direction) == "in", tuple_(Message.channel, Message.sender).in_(pairs))
+        .where(col(Message.direction) == "in", pairs_in(col(Message.channel), col(Message.sender), pairs))
         .group_by(col(Message.channel), col(Message.sender)))}
     doors = _other_doors(session, [row.conversation_id for row, _ in held if row.conversation_id])
     events = []

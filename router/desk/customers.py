@@ -10,13 +10,14 @@ that history to anybody else.
 """
 from __future__ import annotations
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from channels import kind_of, same_kind
 from router.storage import rows
 from router.storage.db import upsert_dialect_insert
 from router.storage.models import Customer, Identity
+from router.storage.pairs import pairs_in
 
 Key = tuple[str, str]  # (channel, normalised address)
 
@@ -31,7 +32,7 @@ def _existing(session: Session, keys: list[Key]) -> dict[Key, int]:
         return {}
     return {(c, a): cid for c, a, cid in session.execute(
         select(col(Identity.channel), col(Identity.address), col(Identity.customer_id))
-        .where(tuple_(Identity.channel, Identity.address).in_(keys)))}
+        .where(pairs_in(col(Identity.channel), col(Identity.address), keys)))}
 
 
 def _link_key(key: Key) -> tuple[str, str]:

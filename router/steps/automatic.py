@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlmodel import col
 
 from router.desk.customers import identity_key
 from router.logs import log_extra
 from router.queue.batch import Automatic, Batch, Item
 from router.storage.models import Identity, Message
+from router.storage.pairs import pairs_in
 from router.storage.rows import Row
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def _our_mail(batch: Batch) -> dict[tuple[str, str], tuple[str, int | None]]:
             for channel, external_id, recipient, conversation_id in batch.session.execute(
                 select(col(Message.channel), col(Message.external_id), col(Message.recipient),
                        col(Message.conversation_id))
-                .where(tuple_(col(Message.channel), col(Message.external_id)).in_(wanted),
+                .where(pairs_in(col(Message.channel), col(Message.external_id), wanted),
                        col(Message.direction) == "out"))}
 
 
@@ -96,8 +97,8 @@ class _Bounces:
     def write(self) -> None:
         if self.undeliverable:
             self.batch.session.execute(
-                update(Identity).where(tuple_(col(Identity.channel), col(Identity.address))
-                                       .in_(self.undeliverable)).values(undeliverable=True))
+                update(Identity).where(pairs_in(col(Identity.channel), col(Identity.address), self.undeliverable))
+                .values(undeliverable=True))
 
 
 def _detach(item: Item, target: Row | Item | None) -> None:
