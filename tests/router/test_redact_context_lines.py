@@ -40,6 +40,7 @@ def test_a_naming_word_two_lines_away_names_the_run(text: str) -> None:
     f"助记词如下\n请帮我看看\n谢谢\n{JOINED}",                 # three lines above
     f"助记词是什么\n\n\n\n\n{JOINED}",                          # far above, blank lines between
     f"{JOINED}\n请帮我看看\n谢谢\n{NAMING}",                    # three lines below
+    f"{JOINED}\n\n\n{NAMING}",                                   # three below, blank lines between
     f"{JOINED}\n{LONG_LINE}{NAMING}\n谢谢",                     # below, but past REACH on its line
 ])
 def test_a_naming_word_further_away_names_something_else(text: str) -> None:
