@@ -28,7 +28,12 @@ def _recent(batch: Batch, candidates: list[Item]) -> dict[tuple[int, str], tuple
         .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
         .where(col(Conversation.customer_id).in_({i.customer_id for i in candidates}),
                # a parked conversation holds machine mail only: never a person's case
-               col(Conversation.state).not_in(("resolved", "parked")), col(Message.direction) == "in",
+               col(Conversation.state).not_in(("resolved", "parked")),
+               # `|| ''` keeps SQLite off ix_message_work: without statistics it took
+               # direction = 'in' for selective and read every inbound message ever stored,
+               # 2.2 ms a batch at 7,000 messages and growing, where walking the customers'
+               # conversations reads only theirs (0.03 ms).
+               col(Message.direction) + "" == "in",
                col(Message.created_at) >= batch.now - WINDOW,
                col(Message.text).in_({i.message.text for i in candidates}))).all()
     newest: dict[tuple[int, str], tuple[int, int]] = {}

@@ -1,0 +1,60 @@
+"""On SQLite every statement a drained batch sends reads the desk's growing tables through
+an index, never by reading them whole: a batch's cost must not grow with the history
+behind it. (SQLite plans without statistics; two lookups once took the wrong road, a
+row-value IN over identities and the dedupe query over every inbound message.)
+PostgreSQL's plans are tests/router/test_query_plans.py's."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import event
+
+from channels.base import Inbound
+from router.queue.drain import drain_inbound
+from router.queue.intake import accept
+from router.storage.db import get_engine
+
+GROWING = ("message", "conversation", "identity", "customer", "ack_quota", "event", "attachment")
+
+
+def _every_inbound_message(step: str) -> bool:
+    """ix_message_work by direction alone: every message ever received (ix_message_live,
+    partial, holds only the messages still in flight)."""
+    return "INDEX ix_message_work (direction=?)" in step
+
+
+def _mail(sender: str, text: str, channel: str = "email") -> None:
+    accept(Inbound(channel=channel, external_id=f"<{uuid.uuid4().hex}@example.com>", sender=sender,
+                   subject="Withdrawal", text=text))
+
+
+def test_a_batch_reads_no_growing_table_whole(db_url):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's plans")
+    # History first: customers, conversations and messages the batch must not read through.
+    for i in range(30):
+        _mail(f"old{i}@example.com", f"Where is my deposit number {i}?")
+    drain_inbound()
+    plans: dict[str, list[str]] = {}
+
+    def explain(_conn, cursor, statement, parameters, _context, executemany):
+        if not executemany and statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+            plans[statement] = [row[3] for row in cursor.connection.execute(
+                "EXPLAIN QUERY PLAN " + statement, parameters)]
+
+    event.listen(get_engine(), "before_cursor_execute", explain)
+    try:
+        # New senders, a returning one, the same text twice (dedupe), a form from a mail address.
+        _mail("new@example.com", "My withdrawal of 2 ETH is missing")
+        _mail("new@example.com", "My withdrawal of 2 ETH is missing")
+        _mail("old3@example.com", "Still no deposit, please answer")
+        _mail("form@example.com", "Fees question", channel="webform")
+        drain_inbound()
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", explain)
+    assert any("message.text IN" in s for s in plans), "the dedupe query ran"
+    reads_whole = {" ".join(s.split())[:160]: plan for s, plan in plans.items()
+                   if any(step.startswith(f"SCAN {table}") or _every_inbound_message(step)
+                          for step in plan for table in GROWING)}
+    assert not reads_whole, reads_whole
