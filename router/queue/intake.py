@@ -128,8 +128,9 @@ Ids = dict[tuple[str, str, str], int]  # (channel, sender, external_id) -> messa
 
 def _store(engine: Engine, first: dict[tuple[str, str, str], _Prepared]) -> tuple[Ids, Ids]:
     """The rows of `first` not stored yet, and their attachments: the ids of the new ones,
-    and those of the keys stored before."""
-    with session_scope(engine, writer="intake") as session:
+    and those of the keys stored before. PostgreSQL's writer (SQLite's is `_store_sqlite`,
+    which also takes intake's place first in the writer queue)."""
+    with session_scope(engine) as session:
         stmt = upsert_dialect_insert(session)(MESSAGES).on_conflict_do_nothing(
             index_elements=list(KEY)).returning(MESSAGES.c.id, *(MESSAGES.c[name] for name in KEY))
         new = {tuple(key): mid for mid, *key in session.execute(stmt, [p.values for p in first.values()])}
