@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from sqlmodel import Session
 
 from router.storage import bulk, rows
-from router.storage.db import sqlite_write_turn, upsert_dialect_insert
+from router.storage.db import sqlite_driver_transaction, upsert_dialect_insert
 from router.storage.models import DeliveryReceipt, Event, Message
 from router.storage.rows import Row
 
@@ -116,15 +116,8 @@ def _sqlite_writer(conn: Connection) -> Callable[[dict], None]:
 
     def write(values: dict) -> None:
         params = compiled.row(values)
-        with sqlite_write_turn(engine):
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                cursor.execute(compiled.sql, params)
-                cursor.execute("COMMIT")
-            except BaseException:
-                if cursor.connection.in_transaction:
-                    cursor.execute("ROLLBACK")
-                raise
+        with sqlite_driver_transaction(engine, cursor):
+            cursor.execute(compiled.sql, params)
     return write
 
 

@@ -29,7 +29,13 @@ from router.secrets.redact_attachments import keep_attachment
 from router.secrets.redact_notes import redact_notes
 from router.secrets.redact_tokens import hidden_kinds, safe_id
 from router.storage import bulk
-from router.storage.db import get_engine, read_scope, session_scope, sqlite_write_turn, upsert_dialect_insert
+from router.storage.db import (
+    get_engine,
+    read_scope,
+    session_scope,
+    sqlite_driver_transaction,
+    upsert_dialect_insert,
+)
 from router.storage.models import Attachment, Message
 
 log = logging.getLogger(__name__)
@@ -156,15 +162,8 @@ def _store_sqlite(engine: Engine, first: dict[tuple[str, str, str], _Prepared]) 
     connection = engine.raw_connection()
     try:
         cursor = connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with sqlite_write_turn(engine, intake=True):
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                new, stored = _insert_rows(engine, cursor, one, first)
-                cursor.execute("COMMIT")
-            except BaseException:
-                if cursor.connection.in_transaction:
-                    cursor.execute("ROLLBACK")
-                raise
+        with sqlite_driver_transaction(engine, cursor, intake=True):
+            new, stored = _insert_rows(engine, cursor, one, first)
     finally:
         connection.close()
     return new, stored

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
@@ -74,6 +75,23 @@ def sqlite_write_turn(engine: Engine, intake: bool = False) -> Iterator[None]:
     finally:
         if writers is not None and queued:
             writers.release()
+
+
+@contextmanager
+def sqlite_driver_transaction(engine: Engine, cursor: Any, intake: bool = False) -> Iterator[None]:
+    """A write transaction on the driver's own connection (left in autocommit, since this
+    module issues every BEGIN itself), in this thread's turn among the process's writers:
+    BEGIN IMMEDIATE, the caller's statements, COMMIT; ROLLBACK when they raise. For hot
+    writes that SQLAlchemy's begin, execute and commit would cost twice the CPU."""
+    with sqlite_write_turn(engine, intake):
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            cursor.execute("COMMIT")
+        except BaseException:
+            if cursor.connection.in_transaction:
+                cursor.execute("ROLLBACK")
+            raise
 
 
 def _tune_sqlite(engine: Engine) -> None:
