@@ -44,9 +44,9 @@ services:
 	bash tests/services.sh
 
 ## Mutation testing of the modules that carry the README's promises (README, "Mutation
-## testing"; config in pyproject.toml [tool.mutmut]). Needs a green suite. One mutant at a
-## time: the tests share one Redis database (MSGROUTER_BROKER_URL), so two at once would
-## take each other's tasks. MUTMUT_ARGS picks mutants, e.g. 'router.sla.deadlines.*'.
+## testing"; config in pyproject.toml [tool.mutmut]). Needs a green suite. Two mutants at a
+## time, one a core: each child's tests take Redis databases of their own (tests/conftest.py,
+## _redis_of_this_mutmut_child). MUTMUT_ARGS picks mutants, e.g. 'router.sla.deadlines.*'.
 mutation: $(VENV)/.mutation-installed services
 	rm -rf mutants
 	nice -n 19 $(VENV)/bin/mutmut run --max-children 2 $(MUTMUT_ARGS)

@@ -27,6 +27,11 @@ import psycopg  # noqa: E402
 import redis  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+# The worker's task modules (the classifier's retraining among them) are imported with this
+# file rather than when a test first starts a worker: under `make mutation` mutmut's fork
+# server imports this file once, and each mutant's child then starts its worker without
+# a second of imports.
+import workers.tasks  # noqa: E402,F401
 from support import Sink, free_port, serve_app  # noqa: E402
 
 
@@ -204,12 +209,18 @@ def broker():
 
 
 @pytest.fixture
-def worker(db_url, broker):
+def worker(db_url, broker, monkeypatch):
     """A real Celery worker (threads pool) consuming the Redis broker."""
     from celery.contrib.testing.worker import start_worker
 
     from workers.app import app
 
+    # Stopping, the worker's Redis channel reads the answer to the BRPOP it has waiting,
+    # which comes when the BRPOP times out: a second by default, 0.7 s of every test's
+    # teardown. kombu takes polling_interval as that timeout. Only the tests' workers
+    # poll this often; production keeps kombu's second.
+    monkeypatch.setitem(app.conf, "broker_transport_options",
+                        {**app.conf.broker_transport_options, "polling_interval": 0.05})
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False,
                       loglevel="WARNING", shutdown_timeout=30):
         yield
