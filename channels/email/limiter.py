@@ -7,19 +7,18 @@ several SMTP processes behind a balancer would each count alone, and a restart f
 Every method is called from the server's event loop thread only, so a check and the
 count that follows it cannot interleave with another session's.
 
-The windows are counted here, not by the `limits` library the web app's limits use: its
-memory store expires entries from a timer thread that walks every key every 10 ms, and
-with 5,000 senders inside the window that took 44% of a core (20,000: 79%), under the
-interpreter lock the SMTP server needs.
+The windows are router/queue/moving_windows.py's, not the `limits` library's memory
+store (that module says why).
 """
 from __future__ import annotations
 
 import math
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
 
 from config.settings import Settings
+from router.queue.moving_windows import MovingWindows
 
 Key = tuple[str, str]  # ("ip" or "sender", the address)
 
@@ -36,39 +35,6 @@ class SmtpLimits:
     def from_settings(cls, s: Settings) -> SmtpLimits:
         return cls(s.smtp_max_connections_per_ip, s.smtp_max_recipients, s.smtp_messages_per_sender,
                    s.smtp_messages_per_ip, s.smtp_rate_window_seconds)
-
-
-class MovingWindows:
-    """The hits of each key in the last `seconds`: a deque per key, pruned when the key is
-    read, and keys that fell quiet dropped in one sweep a window, so the cost follows the
-    hits, not the number of keys."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._hits: dict[Key, deque[float]] = {}
-        self._next_sweep = 0.0
-
-    def count(self, key: Key, now: float) -> int:
-        hits = self._hits.get(key)
-        if not hits:
-            return 0
-        while hits and hits[0] <= now - self.seconds:
-            hits.popleft()
-        return len(hits)
-
-    def __len__(self) -> int:
-        """The keys held: those hit within about the last two windows."""
-        return len(self._hits)
-
-    def frees_at(self, key: Key) -> float:
-        """When the oldest hit still counted leaves the window."""
-        return self._hits[key][0] + self.seconds
-
-    def hit(self, key: Key, now: float) -> None:
-        if now >= self._next_sweep:
-            self._hits = {k: hits for k, hits in self._hits.items() if hits and hits[-1] > now - self.seconds}
-            self._next_sweep = now + self.seconds
-        self._hits.setdefault(key, deque()).append(now)
 
 
 class SmtpLimiter:

@@ -3,7 +3,7 @@ oldest hit says when room frees, and senders who fell quiet are forgotten within
 window, so memory and time follow the mail, not every address ever seen."""
 from __future__ import annotations
 
-from channels.email.limiter import MovingWindows
+from router.queue.moving_windows import MovingWindows
 
 WINDOW = 600.0
 
