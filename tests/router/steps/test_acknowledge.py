@@ -82,6 +82,9 @@ def test_a_second_message_in_the_conversation_gets_no_acknowledgement(db_url, br
     assert len(outbound_of(first.conversation_id)) == 1
     assert event_kinds(first.conversation_id).count("acknowledged") == 1
     assert len(delivered(sink, "ann@example.com")) == 1
+    # The trail says why the follow-up was not answered.
+    assert {"step": "acknowledge", "reason": "no acknowledgement: conversation already acknowledged",
+            "message_id": follow_up.id} in conversation(first.conversation_id).reasons
 
 
 def test_a_threaded_message_holding_a_secret_gets_the_secret_notice(db_url, broker, sink):
@@ -121,9 +124,13 @@ def test_no_acknowledgement_to_an_address_that_bounced_permanently(db_url, broke
         assert identity.undeliverable
 
     second = _new_case("gone@example.com", 1)
+    # Processed, not failed: a message the step choked on would leave no acknowledgement either.
+    assert second.status == "done"
     assert second.conversation_id != first.conversation_id
     assert outbound_of(second.conversation_id) == []
     assert "acknowledged" not in event_kinds(second.conversation_id)
+    assert {"step": "acknowledge", "reason": "no acknowledgement: address is known to be undeliverable",
+            "message_id": second.id} in conversation(second.conversation_id).reasons
 
 
 AUTOMATIC = {  # how machine-written mail shows itself: (extra headers, SMTP MAIL FROM)

@@ -1,0 +1,33 @@
+"""What the acknowledgement step tells the operator: one line for each acknowledgement
+queued, naming the customer's message, the language it speaks and the outbound message's
+id, with the message and conversation ids attached for the JSON log and the dashboard's
+trail (README, "Logs and metrics"); nothing for a message left unanswered."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from pipeline_support import ingest
+from router.storage.db import session_scope
+from router.storage.models import Message
+from support import make_email
+
+
+def _records(caplog) -> list[tuple[str, int | None, int | None]]:
+    return [(r.getMessage(), getattr(r, "message_id", None), getattr(r, "conversation_id", None))
+            for r in caplog.records if r.name == "router.steps.acknowledge"]
+
+
+def test_each_acknowledgement_is_one_line_with_its_ids(db_url, broker, caplog):
+    caplog.set_level(logging.INFO, logger="router.steps.acknowledge")
+    first = ingest(make_email(sender="wei@example.com", subject="提现没到账",
+                              text="你好，我昨天提现的 300 USDT 到现在还没有到账，请帮忙查一下。"))
+    again = ingest(make_email(sender="wei@example.com", subject="Re: 提现没到账", text="还是没有到账。"))
+    assert again.conversation_id == first.conversation_id  # no second acknowledgement
+    with session_scope() as session:
+        ack = session.execute(select(Message).where(Message.conversation_id == first.conversation_id,
+                                                    Message.direction == "out")).scalars().one()
+    assert _records(caplog) == [
+        (f"message {first.id} acknowledged in zh (outbound message {ack.id})", first.id, first.conversation_id),
+    ]
