@@ -102,6 +102,10 @@ def test_a_threaded_message_holding_a_secret_gets_the_secret_notice(db_url, brok
     assert len(mails) == 2
     assert notice_start in mails[1].get_content()
     assert phrase.split()[0] + " " + phrase.split()[1] not in mails[1].get_content()
+    # The notice comes first, then a blank line, then the acknowledgement as usual.
+    template = get_desk().acknowledgement.templates["en"]
+    text = mails[1].get_content().replace("\r\n", "\n")
+    assert text.startswith(template.secret_notice + "\n\n" + template.body.split("{")[0])
 
 
 @pytest.fixture
