@@ -1,7 +1,8 @@
-"""What the acknowledgement step tells the operator: one line for each acknowledgement
-queued, naming the customer's message, the language it speaks and the outbound message's
-id, with the message and conversation ids attached for the JSON log and the dashboard's
-trail (README, "Logs and metrics"); nothing for a message left unanswered."""
+"""What the acknowledgement step tells the operator and the conversation's trail: one log
+line for each acknowledgement queued, naming the customer's message, the language it
+speaks and the outbound message's id, with the message and conversation ids attached for
+the JSON log (README, "Logs and metrics"); and an `acknowledged` event naming the answer,
+its language and whether it carried the secret notice."""
 from __future__ import annotations
 
 import logging
@@ -31,3 +32,22 @@ def test_each_acknowledgement_is_one_line_with_its_ids(db_url, broker, caplog):
     assert _records(caplog) == [
         (f"message {first.id} acknowledged in zh (outbound message {ack.id})", first.id, first.conversation_id),
     ]
+
+
+def test_the_acknowledged_event_names_the_answer_its_language_and_the_notice(db_url, broker):
+    from router.storage.models import Event
+
+    plain = ingest(make_email(sender="ana@example.com", subject="App crashes",
+                              text="The app crashes every time I open the settings page."))
+    secret = ingest(make_email(sender="bo@example.com", subject="Help",
+                               text="Someone asked for my password: my password is Hunter2Secret!"))
+    with session_scope() as session:
+        found = {}
+        for case in (plain, secret):
+            ack = session.execute(select(Message).where(Message.conversation_id == case.conversation_id,
+                                                        Message.direction == "out")).scalars().one()
+            event = session.execute(select(Event).where(Event.conversation_id == case.conversation_id,
+                                                        Event.kind == "acknowledged")).scalars().one()
+            found[case.id] = (event.message_id == ack.id, event.data)
+    assert found == {plain.id: (True, {"language": "en", "secret_notice": False}),
+                     secret.id: (True, {"language": "en", "secret_notice": True})}
