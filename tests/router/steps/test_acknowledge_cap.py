@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from config.desk import get_desk
-from pipeline_support import delivered, ingest, later
+from pipeline_support import conversation, delivered, ingest, later
 from router.delivery.ack_quota import Quota
 from router.storage import rows
 from router.storage.db import get_engine, session_scope
@@ -41,6 +41,16 @@ def test_the_cap_counts_the_mailbox_however_its_address_is_written(db_url, broke
     mails = delivered(sink)
     assert len(mails) == _cap()
     assert [m["To"] for m in mails] == [a.lower() for a in spellings[:_cap()]]  # each to its own address
+
+
+def test_the_trail_says_the_cap_kept_an_answer_back(db_url, broker, sink):
+    cap = _cap()
+    for n in range(cap):
+        ingest(make_email(sender=f"x+{n}@example.com", subject=f"Question {n}", text=TOPICS[n]))
+    last = ingest(make_email(sender="X+late@example.com", subject="One more", text=TOPICS[-1]))
+    assert {"step": "acknowledge", "message_id": last.id,
+            "reason": f"no acknowledgement: already {cap} automatic answers to this mailbox "
+                      "(x@example.com) within the window"} in conversation(last.conversation_id).reasons
 
 
 def test_another_mailbox_at_the_same_domain_has_its_own_cap(db_url, broker, sink):
