@@ -35,7 +35,7 @@ def test_each_acknowledgement_is_one_line_with_its_ids(db_url, broker, caplog):
 
 
 def test_the_acknowledged_event_names_the_answer_its_language_and_the_notice(db_url, broker):
-    from router.storage.models import Event
+    from router.storage.models import Conversation, Event
 
     plain = ingest(make_email(sender="ana@example.com", subject="App crashes",
                               text="The app crashes every time I open the settings page."))
@@ -51,3 +51,6 @@ def test_the_acknowledged_event_names_the_answer_its_language_and_the_notice(db_
             found[case.id] = (event.message_id == ack.id, event.data)
     assert found == {plain.id: (True, {"language": "en", "secret_notice": False}),
                      secret.id: (True, {"language": "en", "secret_notice": True})}
+    with session_scope() as session:
+        trail = session.get(Conversation, plain.conversation_id).reasons
+    assert {"step": "acknowledge", "reason": "acknowledged in en", "message_id": plain.id} in trail
