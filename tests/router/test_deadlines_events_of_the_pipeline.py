@@ -11,6 +11,9 @@ import httpx
 
 from config.desk import get_desk
 from customer_mail import show, when, write_in
+from router.sla.deadlines import aware
+from router.storage.db import session_scope
+from router.storage.models import Conversation
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 CRASH = ("App crash", "The app crashes when I open it")
@@ -68,3 +71,11 @@ def test_the_step_records_each_move_of_the_deadlines_and_the_end_of_a_wait(api, 
     ]
     assert when(show(api, cid)["deadlines"]["due_at"]) == next_due
     assert again not in {message for _, _, message, _ in _events(api, cid)}
+    # Tick's next look at it is the next-reply clock's warning (the desk's warn_at share of it).
+    with session_scope() as session:
+        check_at = session.get(Conversation, int(cid)).sla_check_at
+    assert aware(check_at) == wrote + timedelta(seconds=rule.next_reply * rule.warn_at)
+    # The trail says which message ended the wait; the one after it resumed nothing.
+    said = {r["message_id"]: r["reason"] for r in show(api, cid)["reasons"] if r["step"] == "deadlines"}
+    assert said[answer].endswith("; resumed after waiting on the customer")
+    assert "resumed" not in said[again]

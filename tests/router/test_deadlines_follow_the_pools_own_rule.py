@@ -14,6 +14,9 @@ import pytest
 from config.settings import DEFAULT_DESK
 from customer_mail import show, when, write_in
 from router.queue import tick
+from router.sla.deadlines import aware
+from router.storage.db import session_scope
+from router.storage.models import Conversation
 from sla_desk import local
 
 CRASH = ("App crash", "The app crashes when I open it")  # technical, normal: the tech pool (office)
@@ -109,6 +112,9 @@ def test_a_correction_while_waiting_on_the_customer_applies_when_they_write(desk
                         in_reply_to=asked.json()["external_id"])
     assert again == cid
     assert _due(api, cid)["next_reply_due_at"] == local(2026, 3, 10, 12, 0)
+    # Tick looks at it again at the rule's warning, half way: 11:00 (the demo's row: 13:12).
+    with session_scope() as session:
+        assert aware(session.get(Conversation, int(cid)).sla_check_at) == local(2026, 3, 10, 11, 0)
 
 
 def test_investigating_a_waiting_case_resumes_its_clocks_by_the_pools_rule(desk, api, broker, time_machine):
