@@ -29,6 +29,22 @@ def _mail(sender: str, text: str, channel: str = "email") -> None:
                    subject="Withdrawal", text=text))
 
 
+def _delivery_report(original_message_id: str) -> None:
+    """A mailer daemon's permanent failure report about `original_message_id` (RFC 3464)."""
+    from channels import email as email_channel
+
+    accept(email_channel.parse((
+        "From: MAILER-DAEMON@mx.example.net\r\nTo: support@pinecone.example\r\n"
+        f"Subject: Undelivered Mail\r\nMessage-ID: <{uuid.uuid4().hex}@mx.example.net>\r\n"
+        "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="R"\r\n\r\n'
+        "--R\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n\r\n"
+        "--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n"
+        "Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        "--R\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: support@pinecone.example\r\nMessage-ID: {original_message_id}\r\n\r\n--R--\r\n").encode()))
+
+
 def test_a_batch_reads_no_growing_table_whole(db_url):
     if not db_url.startswith("sqlite"):
         pytest.skip("SQLite's plans")
@@ -45,15 +61,18 @@ def test_a_batch_reads_no_growing_table_whole(db_url):
 
     event.listen(get_engine(), "before_cursor_execute", explain)
     try:
-        # New senders, a returning one, the same text twice (dedupe), a form from a mail address.
+        # New senders, a returning one, the same text twice (dedupe), a form from a mail
+        # address, a delivery report.
         _mail("new@example.com", "My withdrawal of 2 ETH is missing")
         _mail("new@example.com", "My withdrawal of 2 ETH is missing")
         _mail("old3@example.com", "Still no deposit, please answer")
         _mail("form@example.com", "Fees question", channel="webform")
+        _delivery_report(f"<{uuid.uuid4().hex}@pinecone.example>")  # which of our mails bounced
         drain_inbound()
     finally:
         event.remove(get_engine(), "before_cursor_execute", explain)
     assert any("message.text IN" in s for s in plans), "the dedupe query ran"
+    assert any("message.recipient" in s for s in plans), "the bounced mail was looked for"
     reads_whole = {" ".join(s.split())[:160]: plan for s, plan in plans.items()
                    if any(step.startswith(f"SCAN {table}") or _every_inbound_message(step)
                           for step in plan for table in GROWING)}

@@ -12,7 +12,7 @@ from pipeline_support import conversation, inbound_row, ingest, outbound_of
 from router.queue.drain import drain_inbound
 from router.queue.intake import accept
 from router.storage.db import session_scope
-from router.storage.models import Event, Identity
+from router.storage.models import Event, Identity, Message
 from support import make_email, new_message_id
 
 DAEMON = "MAILER-DAEMON@mx.example.net"
@@ -108,3 +108,17 @@ def test_a_bounce_that_threads_stays_in_its_thread(db_url, broker):
     assert _undeliverable() == {"bob@example.com"}
     assert inbound_row(bounce).conversation_id == parked != case
     assert [kind for kind, _, _ in _events_of(bounce)] == ["received", "undeliverable"]
+
+
+def test_a_report_on_a_customers_mail_to_us_is_no_bounce_of_ours(db_url, broker):
+    """Anybody can write a report quoting a customer's Message-ID (it travels in their
+    mail's headers): it is about mail we received, not sent, so it joins nobody's case and
+    marks nothing, whatever address it lists."""
+    case, _ = _cases()
+    with session_scope() as session:
+        [bobs] = session.execute(select(Message.external_id).where(
+            Message.conversation_id == case, Message.direction == "in")).scalars().all()
+    bounce = _deliver(_report(bobs, {"support@pinecone.example": "5.1.1", "bob@example.com": "5.1.1"}))
+    assert _undeliverable() == set()
+    assert [kind for kind, _, _ in _events_of(bounce)] == ["received", "parked"]
+    assert inbound_row(bounce).conversation_id != case
