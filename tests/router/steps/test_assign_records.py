@@ -79,6 +79,13 @@ def test_only_a_member_who_speaks_the_language_takes_it_however_busy(api, broker
     assert (shown["language"], shown["pool"], shown["assignee"]) == ("zh", "accounts", "bob")
 
 
+def test_english_too_goes_only_to_a_member_who_speaks_it(api, broker):
+    _set("carol", open_count=3)  # bob, idle, speaks no English
+    cid, _ = write_in("I cannot log in, my account is frozen", subject="Account frozen", sender="en@example.com")
+    shown = show(api, cid)
+    assert (shown["language"], shown["pool"], shown["assignee"]) == ("en", "accounts", "carol")
+
+
 def test_a_later_message_leaves_the_assignment_alone(api, broker):
     cid, first_mail = write_in(FEES, subject="Fees", sender="again@example.com")
     holder = show(api, cid)["assignee"]
