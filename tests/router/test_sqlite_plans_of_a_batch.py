@@ -52,6 +52,8 @@ def test_a_batch_reads_no_growing_table_whole(db_url):
     for i in range(30):
         _mail(f"old{i}@example.com", f"Where is my deposit number {i}?")
     drain_inbound()
+    with get_engine().connect() as conn:
+        old_id = conn.exec_driver_sql("SELECT external_id FROM message WHERE sender = 'old5@example.com'").scalar()
     plans: dict[str, list[str]] = {}
 
     def explain(_conn, cursor, statement, parameters, _context, executemany):
@@ -62,17 +64,23 @@ def test_a_batch_reads_no_growing_table_whole(db_url):
     event.listen(get_engine(), "before_cursor_execute", explain)
     try:
         # New senders, a returning one, the same text twice (dedupe), a form from a mail
-        # address, a delivery report.
+        # address, a delivery report, a reply by mail, a chat message.
         _mail("new@example.com", "My withdrawal of 2 ETH is missing")
         _mail("new@example.com", "My withdrawal of 2 ETH is missing")
         _mail("old3@example.com", "Still no deposit, please answer")
         _mail("form@example.com", "Fees question", channel="webform")
         _delivery_report(f"<{uuid.uuid4().hex}@pinecone.example>")  # which of our mails bounced
+        accept(Inbound(channel="email", external_id=f"<{uuid.uuid4().hex}@example.com>",  # a reply
+                       sender="old5@example.com", subject="Re: Withdrawal", text="Any news on my deposit?",
+                       in_reply_to=old_id, references=[old_id]))
+        accept(Inbound(channel="chat", external_id=uuid.uuid4().hex, sender="cust-1", text="Hello?"))
         drain_inbound()
     finally:
         event.remove(get_engine(), "before_cursor_execute", explain)
     assert any("message.text IN" in s for s in plans), "the dedupe query ran"
     assert any("message.recipient" in s for s in plans), "the bounced mail was looked for"
+    assert any("message.external_id IN" in s for s in plans), "the reply's references were looked up"
+    assert any("conversation.channel IN" in s for s in plans), "the chat customer's open chats were"
     reads_whole = {" ".join(s.split())[:160]: plan for s, plan in plans.items()
                    if any(step.startswith(f"SCAN {table}") or _every_inbound_message(step)
                           for step in plan for table in GROWING)}

@@ -64,3 +64,19 @@ def test_chat_messages_of_one_batch_make_one_conversation_and_later_ones_continu
     drain_inbound()
     assert inbound_row(third).conversation_id == case
     assert _thread_reasons(case, third) == [f"continues the open chat conversation #{case}"]
+
+
+def test_a_chat_message_in_the_batch_does_not_hide_a_mails_reference(db_url, broker):
+    """A batch holding both a chat message (whose customer's open chats are looked up) and a
+    reply by mail (whose References are): each finds its own conversation."""
+    case = ingest(make_email(sender="ann@example.com", subject="Withdrawal missing",
+                             text="My withdrawal of 200 USDT has not arrived."))
+    [ack] = outbound_of(case.conversation_id)
+    accept(to_inbound(ClientMessage(text="Hello, is anyone there?", client_id="c-1"), "cust-9"))
+    reply = accept(parse(make_email(sender="ann@example.com", subject="Re: Withdrawal missing",
+                                    text="It was sent on Monday.", in_reply_to=ack.external_id,
+                                    references=[ack.external_id]).as_bytes()))
+    drain_inbound()  # one batch
+    assert inbound_row(reply.message_id).conversation_id == case.conversation_id
+    assert _thread_reasons(case.conversation_id, reply.message_id) == [
+        f"threaded into #{case.conversation_id} by references"]

@@ -42,3 +42,18 @@ def test_the_customer_quoting_the_subject_token_threads_by_it(db_url, broker):
     reply = ingest(make_email(sender="ann@example.com", subject=f"Any news? [#{case}]", text="Any news?"))
     assert reply.conversation_id == case
     assert _thread_reasons(case, reply.id) == [f"threaded into #{case} by subject token [#{case}]"]
+
+
+def test_a_reference_to_someone_elses_case_does_not_hide_the_senders_own_token(db_url, broker):
+    """Ann forwards Bob's thread (its References name Bob's case) under her own case's
+    subject token: the reference is not followed, the token still is."""
+    anns, _ = _case()
+    bob = ingest(make_email(sender="bob@example.com", subject="Deposit late", text="My deposit of 1 BTC is late."))
+    [bobs_ack] = outbound_of(bob.conversation_id)
+    forwarded = ingest(make_email(sender="ann@example.com", subject=f"Same as this one? [#{anns}]",
+                                  text="My friend has the same problem as me.",
+                                  in_reply_to=bobs_ack.external_id, references=[bobs_ack.external_id]))
+    assert forwarded.conversation_id == anns
+    assert _thread_reasons(anns, forwarded.id) == [
+        f"references names #{bob.conversation_id}, but the sender is not its customer: not threaded",
+        f"threaded into #{anns} by subject token [#{anns}]"]
