@@ -64,9 +64,10 @@ class RateCounts:
         return the whole seconds until the oldest hit leaves the window (at least 1)."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            windows = self._windows.get((rate.amount, rate.get_expiry()))
+            seconds = rate.get_expiry()
+            windows = self._windows.get((rate.amount, seconds))
             if windows is None:
-                windows = self._windows[(rate.amount, rate.get_expiry())] = MovingWindows(rate.get_expiry())
+                windows = self._windows[(rate.amount, seconds)] = MovingWindows(seconds)
             if windows.count(keys, now) < rate.amount:
                 windows.hit(keys, now)
                 return 0
