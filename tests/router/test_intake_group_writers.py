@@ -92,7 +92,7 @@ def test_on_sqlite_intakes_group_goes_ahead_of_a_writer_already_waiting(db_url):
 
     def intake_group() -> None:
         prepared = intake._prepare(_inbound("pat@example.com", "My deposit is missing"))
-        intake._store_sqlite(engine, {prepared.key: prepared})
+        intake._write_group(engine, [prepared])  # which picks the driver writer on SQLite
         order.append("intake")
 
     threads = [threading.Thread(target=holder)]

@@ -9,12 +9,14 @@ from sqlalchemy import select
 
 from channels.chat import to_inbound
 from channels.chat.frames import ClientMessage
+from channels.email import parse
 from pipeline_support import conversation
 from router.desk import conversations as actions
 from router.queue.drain import drain_inbound
 from router.queue.intake import accept
 from router.storage.db import session_scope
 from router.storage.models import Agent, Conversation, Message
+from support import make_email
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 
@@ -61,10 +63,51 @@ def test_a_message_after_the_resolve_opens_a_new_case(db_url, broker):
     first = _chat("visitor-1", "Hello, my deposit is missing.")
     drain_inbound()
     case = _case_of(first)
-    with session_scope() as session:
-        alice = session.execute(select(Agent).where(Agent.name == "alice")).scalars().one()
-        actions.resolve(session, session.get(Conversation, case), alice)
+    _resolve(case)
     again = _chat("visitor-1", "Another question: how do I change my email?")
     drain_inbound()
     assert _case_of(again) not in (None, case)
     assert conversation(case).state == "resolved"
+
+
+def _resolve(case: int) -> None:
+    with session_scope() as session:
+        alice = session.execute(select(Agent).where(Agent.name == "alice")).scalars().one()
+        actions.resolve(session, session.get(Conversation, case), alice)
+
+
+def test_a_resolved_case_another_message_of_the_batch_names_is_not_continued(db_url, broker):
+    """A stranger's mail quoting the resolved chat case's number, drained in one batch
+    with that chat customer's new message: the case is looked at for the mail (and
+    refused), and the chat message still opens a new case."""
+    first = _chat("visitor-1", "Hello, my deposit is missing.")
+    drain_inbound()
+    case = _case_of(first)
+    _resolve(case)
+    accept(parse(make_email(sender="mallory@example.com", subject=f"Re: [#{case}] deposit",
+                            text="Please send me the details of this case.").as_bytes()))
+    again = _chat("visitor-1", "Another question: how do I change my email?")
+    drain_inbound()  # one batch: the mail, then the chat message
+    assert _case_of(again) not in (None, case)
+    assert conversation(case).state == "resolved"
+
+
+def test_of_two_open_chat_cases_the_next_message_continues_the_newest(db_url, broker):
+    """Two workers draining a customer's first messages at once can each open a case; the
+    customer's next message continues the newest of them."""
+    first = _chat("visitor-1", "Hello, my deposit is missing.")
+    drain_inbound()
+    older = _case_of(first)
+    with session_scope() as session:  # what the other worker opened at the same time
+        was = session.get(Conversation, older)
+        newer = Conversation(customer_id=was.customer_id, channel="chat", pool_id=was.pool_id,
+                             language=was.language, state="open", created_at=was.created_at)
+        session.add(newer)
+        session.flush()
+        newer = newer.id
+    assert newer > older
+    again = _chat("visitor-1", "Any news?")
+    drain_inbound()
+    assert _case_of(again) == newer
+    assert [r["reason"] for r in conversation(newer).reasons if r["message_id"] == again and r["step"] == "thread"] \
+        == [f"continues the open chat conversation #{newer}"]

@@ -7,9 +7,10 @@ from __future__ import annotations
 from channels.chat import to_inbound
 from channels.chat.frames import ClientMessage
 from channels.email import parse
-from pipeline_support import conversation, inbound_row, ingest, outbound_of
+from pipeline_support import conversation, event_kinds, inbound_row, ingest, outbound_of
 from router.queue.drain import drain_inbound
 from router.queue.intake import accept
+from router.queue.pipeline import FIND_STEPS
 from support import make_email
 
 
@@ -29,6 +30,10 @@ def test_a_reply_to_a_mail_of_the_same_batch_joins_the_case_it_opens(db_url, bro
     case = inbound_row(a.message_id).conversation_id
     assert case is not None and inbound_row(b.message_id).conversation_id == case
     assert _thread_reasons(case, b.message_id) == [f"threaded into the case of message {a.message_id} by references"]
+    # Threading settled it: no later step (the same sender writing again, `repeat`) had to.
+    assert [r["step"] for r in conversation(case).reasons if r["message_id"] == b.message_id
+            and r["step"] in FIND_STEPS] == ["thread"]
+    assert event_kinds(case).count("received") == 2  # once each
 
 
 def test_a_reply_to_a_mail_of_the_batch_that_threads_joins_that_conversation(db_url, broker):
