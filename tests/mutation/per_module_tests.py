@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.mutation import score
+
 TARGETS: dict[str, list[str]] = tomllib.loads(
     Path(__file__).with_name("targets.toml").read_text("utf-8"))["modules"]
 
@@ -54,9 +56,39 @@ def _patterns(mutant: str) -> list[str]:
     return sorted({p for patterns in TARGETS.values() for p in patterns})
 
 
+# Mutants written down as equivalent (tests/mutation/equivalent*.toml, each with its reason)
+# are not run: no test can kill one, so each cost a full pass over its module's tests
+# (up to 30 s) to learn that again. An entry matches the changed line, so a mutant whose
+# line has changed is judged again. MUTATION_RECHECK_EQUIVALENTS=1 runs them all anyway.
+RECHECK = "MUTATION_RECHECK_EQUIVALENTS"
+_equivalent_names: dict[str, set[str]] = {}  # module path -> its equivalent mutants' names
+
+
+def _equivalents_of(root: Path, module: str) -> set[str]:
+    """Filled once in mutmut's fork server (its warm-up collects), so each mutant's child
+    inherits it instead of parsing the mutated file (0.4 s for redaction's)."""
+    if module not in _equivalent_names:
+        equivalent = score.load_equivalent()
+        path = root / module
+        sources = score._mutant_sources(path) if path.exists() else {}
+        prefix = module.removesuffix(".py").replace("/", ".")
+        _equivalent_names[module] = {
+            f"{prefix}.{name}" for name in sources if not name.endswith("__mutmut_orig")
+            and score.is_equivalent(equivalent, score.function_of(f"{prefix}.{name}"), score.change_of(sources, name))}
+    return _equivalent_names[module]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     mutant = os.environ.get("MUTANT_UNDER_TEST")
     if mutant is None:  # not under mutmut: an ordinary test run loaded the plugin by hand
+        return
+    if "__mutmut_" not in mutant and not os.environ.get(RECHECK):
+        for module in TARGETS:  # mutmut's own passes, the fork server's warm-up among them
+            _equivalents_of(config.rootpath, module)
+    if "__mutmut_" in mutant and not os.environ.get(RECHECK) \
+            and mutant in _equivalents_of(config.rootpath, module_of(mutant)):
+        config.hook.pytest_deselected(items=list(items))
+        items[:] = []  # pytest exits 5, "no tests": score.py counts it equivalent
         return
     patterns = _patterns(mutant)
     keep = [i for i in items if any(_names(i.nodeid, p) for p in patterns)]
