@@ -48,8 +48,9 @@ class _Known:
             wanted.setdefault(identity_key(item.message.channel, item.message.sender), item.message.sender_name)
         self.customers = find_or_create_customers(session, wanted)
         refs = {r for item in items for r in _refs(item.message)}
-        # (channel kind, external id) -> (message id, conversation id)
-        self.by_ref: dict[tuple[str, str], tuple[int, int]] = {}
+        # (channel kind, external id) -> each stored (message id, conversation id) with it:
+        # anybody can write any Message-ID, so one id may name several conversations
+        self.by_ref: dict[tuple[str, str], list[tuple[int, int]]] = {}
         if refs:
             channels = {c for i in items for c in same_kind(i.message.channel)}
             for channel, external_id, mid, cid in session.execute(
@@ -58,12 +59,9 @@ class _Known:
                     # the channel too, so the lookup walks ix_message_channel_external_id
                     .where(col(Message.channel).in_(channels),
                            col(Message.external_id).in_(refs), col(Message.conversation_id).is_not(None))):
-                key = (kind_of(channel), external_id)
-                best = self.by_ref.get(key)
-                if best is None or mid > best[0]:
-                    self.by_ref[key] = (mid, cid)
+                self.by_ref.setdefault((kind_of(channel), external_id), []).append((mid, cid))
         tokens = {t for t in map(_token, (i.message for i in items)) if t}
-        wanted_ids = {cid for _, cid in self.by_ref.values()} | tokens
+        wanted_ids = {cid for hits in self.by_ref.values() for _, cid in hits} | tokens
         session_channels = {i.message.channel for i in items if get_channel(i.message.channel).THREADS_BY_CUSTOMER}
         if session_channels:  # the customers' open conversations on those channels
             wanted_ids |= set(session.execute(select(col(Conversation.id)).where(
@@ -78,16 +76,20 @@ def _target(item: Item) -> Row | Item:
 
 
 def _by_references(item: Item, known: _Known, seen: dict[tuple[str, str], Item]) -> tuple[Row | Item, int, str] | None:
-    best: tuple[Row | Item, int] | None = None
+    """The newest message the references name, in the sender's own conversations first:
+    a stranger's mail that copied one of our Message-IDs must not hide the customer's
+    thread. Failing those, the newest of anybody's, which `_find` then refuses by name."""
+    hits: list[tuple[Row | Item, int]] = []
     kind = kind_of(item.message.channel)
     for ref in _refs(item.message):
-        hit = known.by_ref.get((kind, ref))
-        if hit and (best is None or hit[0] > best[1]):
-            best = (known.conversations[hit[1]], hit[0])
+        hits += [(known.conversations[cid], mid) for mid, cid in known.by_ref.get((kind, ref), ())]
         earlier = seen.get((kind, ref))
-        if earlier is not None and (best is None or earlier.message.id > best[1]):
-            best = (_target(earlier), earlier.message.id)
-    return (best[0], best[1], "references") if best else None
+        if earlier is not None:
+            hits.append((_target(earlier), earlier.message.id))
+    if not hits:
+        return None
+    target, mid = max(hits, key=lambda hit: (_customer_of(hit[0]) == item.customer_id, hit[1]))
+    return target, mid, "references"
 
 
 def _by_subject_token(item: Item, known: _Known) -> tuple[Row, int, str] | None:

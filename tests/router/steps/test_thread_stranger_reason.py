@@ -3,7 +3,9 @@ it names it, and the case it opens says what it named and why it was not followe
 References, and by the subject token."""
 from __future__ import annotations
 
-from pipeline_support import conversation, ingest, outbound_of
+from datetime import timedelta
+
+from pipeline_support import conversation, ingest, later, outbound_of
 from support import make_email
 
 
@@ -57,3 +59,22 @@ def test_a_reference_to_someone_elses_case_does_not_hide_the_senders_own_token(d
     assert _thread_reasons(anns, forwarded.id) == [
         f"references names #{bob.conversation_id}, but the sender is not its customer: not threaded",
         f"threaded into #{anns} by subject token [#{anns}]"]
+
+
+def test_a_stranger_copying_our_message_id_does_not_hide_the_customers_thread(db_url, broker):
+    """Anybody can write any Message-ID: Mallory sends mail under the id of our answer to
+    Ann, later than our answer. Ann's reply to that answer, under a subject of her own,
+    still joins her case by its References, and Mallory's case gets nothing of hers."""
+    case, ack = _case()
+    copy = ingest(make_email(sender="mallory@example.net", subject="Hello", message_id=ack,
+                             text="Is this the support desk of the wallet?"))
+    assert copy.external_id == ack and copy.conversation_id not in (None, case)
+    with later(timedelta(days=1)):  # past the same-sender window: only References can join them
+        reply = ingest(make_email(sender="ann@example.com", subject="Still nothing",
+                                  text="The withdrawal has still not arrived.", in_reply_to=ack, references=[ack]))
+    assert reply.conversation_id == case
+    assert _thread_reasons(case, reply.id) == [f"threaded into #{case} by references"]
+    # A reply of Mallory's to the same id still finds only her own case.
+    mallorys = ingest(make_email(sender="mallory@example.net", subject="Re: Hello", text="Hello?",
+                                 in_reply_to=ack, references=[ack]))
+    assert mallorys.conversation_id == copy.conversation_id
