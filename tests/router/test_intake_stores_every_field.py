@@ -49,6 +49,12 @@ def test_every_field_is_stored_and_the_machine_reason_cut_to_200(db_url):
     assert row.delivery_report == report
     assert row.received_at.replace(tzinfo=UTC) == received
     assert row.secret_kinds == []
+    assert (row.attempts, row.automatic) == (0, False)  # no try of the pipeline yet; a customer's, not ours
+
+
+def test_fields_left_empty_are_stored_empty(db_url):
+    row = _stored(accept(Inbound(channel="chat", external_id=_id(), sender="visitor-1", text="")).message_id)
+    assert (row.text, row.subject, row.sender_name) == ("", "", "")
 
 
 def test_an_id_is_cut_to_the_998_characters_of_a_mail_line(db_url):
