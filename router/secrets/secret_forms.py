@@ -107,16 +107,21 @@ def _checksum_matches(words: Sequence[str], index: dict[str, int]) -> bool:
     return hashlib.sha256(entropy).digest()[0] >> (8 - checksum_bits) == bits & ((1 << checksum_bits) - 1)
 
 
+def checksum_windows(words: Sequence[str], language: str) -> list[tuple[int, int]]:
+    """Every checksum-valid phrase in `words`, as (start, end), that leaves fewer than 12
+    words on either side: a longer rest could itself be taken for a phrase on a second
+    pass, so redaction would not be idempotent."""
+    return [(i, i + length) for length in PHRASE_LENGTHS
+            for i in range(max(0, len(words) - length - 11), min(12, len(words) - length + 1))
+            if checksum_ok(words[i:i + length], language)]
+
+
 def checksum_window(words: Sequence[str], language: str) -> tuple[int, int] | None:
-    """The stretch of `words` covering every checksum-valid phrase, as (start, end), if
-    each leaves fewer than 12 words on either side: a longer rest could itself be
-    taken for a phrase on a second pass, so redaction would not be idempotent."""
+    """The stretch of `words` covering every window of `checksum_windows`."""
     # A window that is not the phrase passes the checksum one time in 16 or more ("seed
     # phrase" are list words too), so the first valid one can leave words of the real
     # phrase behind: every valid window goes, from the first start to the last end.
-    valid = [(i, i + length) for length in PHRASE_LENGTHS
-             for i in range(max(0, len(words) - length - 11), min(12, len(words) - length + 1))
-             if checksum_ok(words[i:i + length], language)]
+    valid = checksum_windows(words, language)
     return (min(s for s, _ in valid), max(e for _, e in valid)) if valid else None
 
 
@@ -193,10 +198,13 @@ def han_phrase(chars: str) -> tuple[int, int] | None:
         return None
     if len(chars) <= 24 and _random_han(chars, len(chars) in PHRASE_LENGTHS):
         return 0, len(chars)
-    # Prose glued to the phrase ("<phrase>导进去之后..."): a checksum-valid
-    # window that itself looks random.
-    window = checksum_window(chars, "zh")
-    return window if window and _random_han(chars[window[0]:window[1]], False) else None
+    # Prose glued to the phrase ("<phrase>导进去之后..."): the checksum-valid windows that
+    # themselves look random. Judged one by one: a window of prose and phrase passes the
+    # checksum by chance one time in 16, and judged as one stretch with the phrase it made
+    # the whole read as prose, so a quarter of the phrases after five characters of prose
+    # ("我的钱包是<phrase>") were kept whole.
+    windows = [(s, e) for s, e in checksum_windows(chars, "zh") if _random_han(chars[s:e], False)]
+    return (min(s for s, _ in windows), max(e for _, e in windows)) if windows else None
 
 
 def _random_han(chars: str, phrase_length: bool) -> bool:

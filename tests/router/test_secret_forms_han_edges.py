@@ -76,3 +76,23 @@ def test_a_window_exactly_at_min_rarity_looks_random() -> None:
     assert checksum_ok(EXACTLY_MIN_RARITY, "zh") and not reads_as_prose(EXACTLY_MIN_RARITY)
     text = f"助记词:{EXACTLY_MIN_RARITY}余额是零"
     assert redact(text).text == "助记词:[REDACTED:mnemonic]余额是零"
+
+
+def _phrases(count: int) -> list[str]:
+    """`count` made-up phrases, the same on every run (entropy from a seeded generator)."""
+    import random
+
+    draw = random.Random(2026)
+    return [_joined(draw.randbytes(16).hex()) for _ in range(count)]
+
+
+def test_a_phrase_glued_after_prose_goes_whole_and_the_text_after_the_run_stays() -> None:
+    """"我的钱包是<phrase>": the checksum-valid windows are judged one by one. Judged as
+    one stretch, a chance window over prose and phrase made the whole stretch read as
+    prose, and a quarter of these phrases were kept whole."""
+    for phrase in _phrases(200):
+        text = f"助记词：我的钱包是{phrase}，请帮我看看余额。"
+        redacted = redact(text).text
+        assert "[REDACTED:mnemonic]" in redacted, text
+        assert not any(phrase[i:i + 3] in redacted for i in range(10)), (text, redacted)
+        assert redacted.endswith("，请帮我看看余额。"), (text, redacted)  # nothing past the run
