@@ -48,3 +48,23 @@ def test_an_answer_to_machine_mail_of_its_batch_is_received_once(db_url, broker)
     case = inbound_row(person.message_id).conversation_id
     assert case != inbound_row(machine.message_id).conversation_id
     assert _received(person.message_id) == [case]
+
+
+
+def test_the_other_messages_of_the_batch_keep_their_receipt(db_url, broker):
+    """Taking the detached mail's `received` back touches no other message's: here Ann's
+    reply, which threading received into her case in the same batch."""
+    digest = make_email(sender="wei@example.com", subject="Weekly digest", text="Your weekly digest.",
+                        headers={"Precedence": "bulk"})
+    first = make_email(sender="ann@example.com", subject="Card declined", text="My card is declined when I buy BTC.")
+    accept(parse(digest.as_bytes()))
+    anns = accept(parse(first.as_bytes()))
+    drain_inbound()
+    case = inbound_row(anns.message_id).conversation_id
+    reply = accept(parse(make_email(sender="ann@example.com", subject="Re: Card declined", text="It was a Visa card.",
+                                    in_reply_to=first["Message-ID"], references=[first["Message-ID"]]).as_bytes()))
+    question = accept(parse(_answer(digest)))
+    drain_inbound()  # one batch: Ann's reply, then Wei's answer to the parked digest
+    assert inbound_row(reply.message_id).conversation_id == case
+    assert _received(reply.message_id) == [case]
+    assert _received(question.message_id) == [inbound_row(question.message_id).conversation_id]
