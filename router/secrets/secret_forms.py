@@ -116,24 +116,15 @@ def checksum_windows(words: Sequence[str], language: str) -> list[tuple[int, int
             if checksum_ok(words[i:i + length], language)]
 
 
-def checksum_window(words: Sequence[str], language: str) -> tuple[int, int] | None:
-    """The stretch of `words` covering every window of `checksum_windows`."""
-    # A window that is not the phrase passes the checksum one time in 16 or more ("seed
-    # phrase" are list words too), so the first valid one can leave words of the real
-    # phrase behind: every valid window goes, from the first start to the last end.
-    valid = checksum_windows(words, language)
-    return (min(s for s, _ in valid), max(e for _, e in valid)) if valid else None
-
-
 def phrases_window(words: Sequence[str], language: str) -> tuple[int, int] | None:
-    """`checksum_window` for a run of list words, which may hold two phrases pasted back
-    to back: every checksum-valid window of the run counts, wherever it starts, and the
+    """The stretch of the checksum-valid phrases in a run of list words, which may hold two
+    phrases pasted back to back: every valid window of the run counts, wherever it starts, and the
     stretch is widened to the run's edge on a side where it would leave 12 words or more
     (a rest that long would be judged a phrase of its own on a second pass)."""
-    # Near the middle of two phrases a window passes by chance one time in 16, and
-    # `checksum_window`, looking only there, took that window and kept both phrases'
-    # outer words. A run of list words with no valid window goes whole anyway, so looking
-    # everywhere widens nothing that was kept. Han runs keep `checksum_window`: ordinary
+    # Near the middle of two phrases a window passes by chance one time in 16, and looking
+    # only where `checksum_windows` looks took that window and kept both phrases' outer
+    # words. A run of list words with no valid window goes whole anyway, so looking
+    # everywhere widens nothing that was kept. Han runs keep `checksum_windows`: ordinary
     # Chinese is nearly all list characters, and a window found in the prose around a
     # phrase would no longer look random and hide the phrase.
     n = len(words)
@@ -199,10 +190,12 @@ def han_phrase(chars: str) -> tuple[int, int] | None:
     if len(chars) <= 24 and _random_han(chars, len(chars) in PHRASE_LENGTHS):
         return 0, len(chars)
     # Prose glued to the phrase ("<phrase>导进去之后..."): the checksum-valid windows that
-    # themselves look random. Judged one by one: a window of prose and phrase passes the
-    # checksum by chance one time in 16, and judged as one stretch with the phrase it made
-    # the whole read as prose, so a quarter of the phrases after five characters of prose
-    # ("我的钱包是<phrase>") were kept whole.
+    # themselves look random, from the first start to the last end (a window inside the
+    # phrase may pass too, and the first alone could leave words of the phrase behind).
+    # Judged one by one: a window of prose and phrase passes the checksum by chance one
+    # time in 16, and judged as one stretch with the phrase it made the whole read as
+    # prose, so a quarter of the phrases after five characters of prose ("我的钱包是<phrase>")
+    # were kept whole.
     windows = [(s, e) for s, e in checksum_windows(chars, "zh") if _random_han(chars[s:e], False)]
     return (min(s for s, _ in windows), max(e for _, e in windows)) if windows else None
 

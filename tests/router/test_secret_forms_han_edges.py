@@ -8,6 +8,7 @@ indices) so that their rarity lies far below MIN_RARITY, as a random draw almost
 does; each test checks the property it relies on."""
 from __future__ import annotations
 
+import pytest
 from mnemonic import Mnemonic
 
 from router.secrets.redact import redact
@@ -96,3 +97,14 @@ def test_a_phrase_glued_after_prose_goes_whole_and_the_text_after_the_run_stays(
         assert "[REDACTED:mnemonic]" in redacted, text
         assert not any(phrase[i:i + 3] in redacted for i in range(10)), (text, redacted)
         assert redacted.endswith("，请帮我看看余额。"), (text, redacted)  # nothing past the run
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: a phrase glued to 12 or more Han characters is not looked "
+                                       "for (checksum_windows' bounds, kept so a second pass finds no new phrase)")
+def test_a_phrase_glued_to_twelve_characters_of_prose_goes() -> None:
+    """Measured 2026-12-08: with 12 characters after the phrase, 75 of 100 phrases were kept
+    (13 characters: 85); with 11 or fewer, none. `checksum_windows` 13 and 18 (one more
+    character on a side) survive the mutation run because of this gap."""
+    kept = [p for p in _phrases(50) if any(p[i:i + 3] in redact(f"助记词：{p}谢谢你们帮我看一下这个问题").text
+                                           for i in range(10))]
+    assert kept == []
