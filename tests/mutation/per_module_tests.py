@@ -71,7 +71,7 @@ def _equivalents_of(root: Path, module: str) -> set[str]:
     if module not in _equivalent_names:
         equivalent = score.load_equivalent()
         path = root / module
-        sources = score._mutant_sources(path) if path.exists() else {}
+        sources = score.mutant_sources(path) if path.exists() else {}
         prefix = module.removesuffix(".py").replace("/", ".")
         _equivalent_names[module] = {
             f"{prefix}.{name}" for name in sources if not name.endswith("__mutmut_orig")

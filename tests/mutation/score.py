@@ -27,7 +27,7 @@ KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # failed test, timeout, typ
 SURVIVED, NO_TESTS = 0, {5, 33}
 
 
-def _mutant_sources(mutated_file: Path) -> dict[str, str]:
+def mutant_sources(mutated_file: Path) -> dict[str, str]:
     """The source of every `x_<func>__mutmut_<n|orig>` function in a mutated file."""
     source = mutated_file.read_text("utf-8")
     lines = source.splitlines()
@@ -85,7 +85,7 @@ def collect(root: Path) -> dict[str, list[tuple[str, int | None, tuple[str, str,
         codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
         if not codes:
             continue
-        sources = _mutant_sources(meta.with_suffix(""))
+        sources = mutant_sources(meta.with_suffix(""))
         module = str(meta.relative_to(root).with_suffix("").with_suffix(""))
         results[module] = [(name, code, change_of(sources, name.rsplit(".", 1)[1]))
                            for name, code in sorted(codes.items())]

@@ -8,6 +8,8 @@ indices) so that their rarity lies far below MIN_RARITY, as a random draw almost
 does; each test checks the property it relies on."""
 from __future__ import annotations
 
+import random
+
 import pytest
 from mnemonic import Mnemonic
 
@@ -81,8 +83,6 @@ def test_a_window_exactly_at_min_rarity_looks_random() -> None:
 
 def _phrases(count: int) -> list[str]:
     """`count` made-up phrases, the same on every run (entropy from a seeded generator)."""
-    import random
-
     draw = random.Random(2026)
     return [_joined(draw.randbytes(16).hex()) for _ in range(count)]
 

@@ -100,11 +100,11 @@ def test_of_two_open_chat_cases_the_next_message_continues_the_newest(db_url, br
     older = _case_of(first)
     with session_scope() as session:  # what the other worker opened at the same time
         was = session.get(Conversation, older)
-        newer = Conversation(customer_id=was.customer_id, channel="chat", pool_id=was.pool_id,
-                             language=was.language, state="open", created_at=was.created_at)
-        session.add(newer)
+        row = Conversation(customer_id=was.customer_id, channel="chat", pool_id=was.pool_id,
+                           language=was.language, state="open", created_at=was.created_at)
+        session.add(row)
         session.flush()
-        newer = newer.id
+        newer = row.id
     assert newer > older
     again = _chat("visitor-1", "Any news?")
     drain_inbound()
