@@ -68,12 +68,16 @@ class ModeRun:
     def _burst(self, messages: list) -> dict:
         """Send `messages` as fast as accepted; time to the last acknowledgement delivered."""
         since, n = self.watch.baseline(), len(messages)
+        held_before = self.stack.write_lock()
         start = time.perf_counter()
         send_burst(self.stack.smtp_port, messages)
         accepted = time.perf_counter()
         seen = self.watch.wait_finished(since, n, timeout=900, on_poll=self.stack.check_alive)
         finished = time.perf_counter()
-        return {"n": n, "intake_per_s": round(n / (accepted - start), 1),
+        held = self.stack.write_lock()
+        return {"write_lock_share": {writer: round((seconds - held_before.get(writer, 0.0)) / (finished - start), 3)
+                                     for writer, seconds in held.items()},
+                "n": n, "intake_per_s": round(n / (accepted - start), 1),
                 "end_to_end_per_s": round(n / (finished - start), 1), "seconds": round(finished - start, 2),
                 "done": seen.inbound_done, "failed": seen.inbound_failed,
                 "acks_sent": seen.outbound_sent, "acks_failed": seen.outbound_failed}

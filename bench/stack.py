@@ -77,8 +77,9 @@ class Stack:
                          ("MAX_CONNECTIONS_PER_IP", "MESSAGES_PER_SENDER", "MESSAGES_PER_IP")}}
         if mode == "embedded":
             self.url = f"sqlite:///{workdir}/msgrouter.db"
+            self.web_port = free_port()
             self.env = base_env(**common, MSGROUTER_DATABASE_URL=self.url, MSGROUTER_BROKER_URL="memory://",
-                                MSGROUTER_WEB_PORT=str(free_port()))
+                                MSGROUTER_WEB_PORT=str(self.web_port))
         else:
             self.pg_name = f"msgrouter_bench_{uuid.uuid4().hex[:8]}"
             self.url = PG_ADMIN.rsplit("/", 1)[0] + "/" + self.pg_name
@@ -103,24 +104,39 @@ class Stack:
             self._start("smtp", "smtp")
             self._start("worker", "worker", *WORKER_ARGS)
             self._start("beat", "beat")
-        self._wait_for_smtp(timeout=90)
+        self._wait_for(self.smtp_port, "SMTP server", timeout=90)
+        if self.mode == "embedded":
+            self._wait_for(self.web_port, "web app", timeout=90)  # its /metrics is read
 
-    def _wait_for_smtp(self, timeout: float) -> None:
+    def _wait_for(self, port: int, what: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check_alive()
             try:
-                with socket.create_connection(("127.0.0.1", self.smtp_port), timeout=1):
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
                     return
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError(f"{self.mode}: our SMTP server did not listen within {timeout:.0f} s")
+        raise RuntimeError(f"{self.mode}: our {what} did not listen within {timeout:.0f} s")
 
     def check_alive(self) -> None:
         for name, proc in self.processes.items():
             if proc.poll() is not None:
                 tail = (self.workdir / f"{name}.log").read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"{self.mode}: `msgrouter {name}` exited ({proc.returncode}):\n{tail}")
+
+    def write_lock(self) -> dict[str, float]:
+        """Embedded: seconds SQLite's write lock has been held so far, per writer, from the
+        run's own `/metrics` (msgrouter_sqlite_write_held_seconds); {} in other modes."""
+        if self.mode != "embedded":
+            return {}
+        import re
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/metrics", timeout=30) as answer:
+            text = answer.read().decode()
+        return {writer: float(seconds) for writer, seconds in
+                re.findall(r'^msgrouter_sqlite_write_held_seconds_total\{writer="([^"]+)"\} (\S+)$', text, re.M)}
 
     def peak_rss(self) -> dict[str, float]:
         """Each process's peak resident memory so far (MB, children included)."""

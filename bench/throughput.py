@@ -108,6 +108,11 @@ def report(results: dict[str, dict], n: int, steady: int) -> None:
         r = results[mode]
         print(f"  {mode}: measured {r['done']} done, {r['failed']} failed; {r['acks_sent']} acknowledgements "
               f"delivered, {r['acks_failed']} given up; the sink received {r['sink_received']} in all")
+    share = results["embedded"].get("write_lock_share") or {}
+    if share:
+        print(f"  embedded: SQLite's write lock was held {sum(share.values()):.0%} of the measured run: "
+              + ", ".join(f"{writer} {part:.0%}" for writer, part in sorted(share.items(), key=lambda kv: -kv[1])
+                          if part >= 0.005))
     print(f"latency, accepted (created_at) -> assigned (processed_at), {steady} mails at "
           f"{STEADY_RATE:.0f} msg/s offered:")
     for mode in MODES:

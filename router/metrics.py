@@ -25,7 +25,7 @@ from sqlmodel import col
 
 from channels import REGISTRY as CHANNELS
 from router.clock import utcnow
-from router.storage.db import read_scope
+from router.storage.db import read_scope, write_turns
 from router.storage.models import Conversation, Message, Pool
 
 # Seconds from the commit of an inbound message to the commit of its pipeline batch; the
@@ -89,6 +89,26 @@ class DatabaseCollector(Collector):
         yield unassigned
 
 
+class WriteLockCollector(Collector):
+    """SQLite's write lock in this process (`router.storage.db._WriterQueue`): per writer,
+    the turns taken, the seconds waited for them and the seconds held. Embedded, the lock
+    is what the desk's throughput runs into; these say who holds it and who waits. Nothing
+    on PostgreSQL, and with separate processes only the web process's own writers."""
+
+    def collect(self) -> Iterator[Metric]:
+        turns = CounterMetricFamily("msgrouter_sqlite_write_turns", "SQLite write transactions taken, "
+                                    "by writer", labels=["writer"])
+        waited = CounterMetricFamily("msgrouter_sqlite_write_wait_seconds", "Seconds waited for SQLite's "
+                                     "write lock, by writer", labels=["writer"])
+        held = CounterMetricFamily("msgrouter_sqlite_write_held_seconds", "Seconds SQLite's write lock "
+                                   "was held, by writer", labels=["writer"])
+        for writer, (n, wait, hold) in sorted(write_turns().items()):
+            turns.add_metric([writer], n)
+            waited.add_metric([writer], wait)
+            held.add_metric([writer], hold)
+        yield from (turns, waited, held)
+
+
 def _message_families(statuses: Iterable[Any]) -> Iterator[Metric]:
     counts: dict[tuple[str, str, str], int] = {(d, c, s): n for d, c, s, n in statuses}
     channels = sorted(set(CHANNELS) | {c for _, c, _ in counts})
@@ -128,4 +148,5 @@ def exposition() -> tuple[bytes, str]:
         processes = REGISTRY
     # generate_latest only needs something that collects: no registry to register into twice.
     database = DatabaseCollector()
-    return generate_latest(processes) + generate_latest(database), CONTENT_TYPE_LATEST
+    return (generate_latest(processes) + generate_latest(WriteLockCollector()) + generate_latest(database),
+            CONTENT_TYPE_LATEST)

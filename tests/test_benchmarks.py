@@ -38,6 +38,9 @@ def test_throughput_quick_prints_every_figure_and_ends_with_the_ratio(broker):
                          re.M), (mode, out)
         assert re.search(rf"^  {mode} +offered +{NUMBER} msg/s +p50 +{NUMBER} ms +p99 +{NUMBER} ms", out,
                          re.M), (mode, out)
+    # Who held SQLite's write lock, read from the embedded run's own /metrics.
+    assert re.search(r"^  embedded: SQLite's write lock was held \d+% of the measured run: .*\bdrain \d+%.*$",
+                     out, re.M), out
     assert re.fullmatch(r"ratio: \d+\.\d\d", lines[-1]), lines[-1]
     assert broker.dbsize() == 0  # only its own keys, all deleted
 

@@ -5,25 +5,29 @@ from router.classify import retrain as retrain_work
 from router.delivery import outbox
 from router.queue import drain as drain_work
 from router.queue import tick as tick_work
+from router.storage.db import writing_as
 from workers.app import app
 
 
 @app.task(name="msgrouter.drain")
 def drain() -> int:
     """Process pending inbound messages, batch after batch, until none is left."""
-    return drain_work.drain_rung()
+    with writing_as("drain"):
+        return drain_work.drain_rung()
 
 
 @app.task(name="msgrouter.deliver")
 def deliver() -> int:
     """Send queued outbound messages through their channels."""
-    return outbox.deliver_pending()
+    with writing_as("deliver"):
+        return outbox.deliver_pending()
 
 
 @app.task(name="msgrouter.tick")
 def tick() -> dict:
     """Periodic chores: re-ring lost doorbells, assign waiting conversations."""
-    return tick_work.run()
+    with writing_as("tick"):
+        return tick_work.run()
 
 
 @app.task(name="msgrouter.retrain")

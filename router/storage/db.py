@@ -7,6 +7,7 @@ import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,32 @@ def on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+# Who is writing, for the write lock's accounting: the task or door a thread works for
+# ("drain", "deliver", "tick", ...). Intake says so itself; anything unnamed is "other".
+WRITER: ContextVar[str] = ContextVar("msgrouter_writer", default="other")
+
+
+@contextmanager
+def writing_as(role: str) -> Iterator[None]:
+    """Account this thread's write turns to `role` until the block ends."""
+    token = WRITER.set(role)
+    try:
+        yield
+    finally:
+        WRITER.reset(token)
+
+
 class _WriterQueue:
     """SQLite's write lock, queued in this process: one writer at a time, in arrival order,
     intake's group commits ahead of everyone else. Without it, waiting writers poll in
     SQLite's busy handler (sleeps of up to 100 ms) and a newcomer can take the lock before
     a writer that has waited for seconds; with it, the lock passes on at once. A writer of
     another process still waits in busy_timeout; a wait here longer than that goes on to
-    SQLite regardless, so a lost release can slow writers down but never stop them."""
+    SQLite regardless, so a lost release can slow writers down but never stop them.
+
+    It also keeps account, per writer, of the turns taken, the seconds waited for them and
+    the seconds held (`turns()`; `/metrics` shows them): embedded, the lock is the ceiling
+    of the whole desk's throughput, and this says who holds it."""
 
     def __init__(self, timeout: float) -> None:
         self._timeout = timeout
@@ -37,30 +57,54 @@ class _WriterQueue:
         self._holder: int | None = None  # the thread in a write transaction
         self._tickets = itertools.count()
         self._waiting: set[tuple[int, int]] = set()  # (0 for intake, else 1; ticket)
+        self._held_since = 0.0
+        self._held_by = ""
+        self._turns: dict[str, list[float]] = {}  # writer -> [turns, seconds waited, seconds held]
 
     def acquire(self, first: bool) -> bool:
         """Wait for our turn; False when this thread already writes (SQLite decides)."""
         me = threading.get_ident()
+        writer = "intake" if first else WRITER.get()
         with self._cond:
             if self._holder == me:
                 return False
             place = (0 if first else 1, next(self._tickets))
             self._waiting.add(place)
+            asked = time.perf_counter()
             try:
                 self._cond.wait_for(lambda: self._holder is None and min(self._waiting) == place,
                                     self._timeout)
             finally:
                 self._waiting.discard(place)
             self._holder = me
+            self._held_since, self._held_by = time.perf_counter(), writer
+            account = self._turns.setdefault(writer, [0, 0.0, 0.0])
+            account[0] += 1
+            account[1] += self._held_since - asked
             return True
 
     def release(self) -> None:
         with self._cond:
+            self._turns[self._held_by][2] += time.perf_counter() - self._held_since
             self._holder = None
             self._cond.notify_all()
 
+    def turns(self) -> dict[str, tuple[int, float, float]]:
+        """Per writer: turns taken, seconds waited for them, seconds held, since start."""
+        with self._cond:
+            return {writer: (int(n), waited, held) for writer, (n, waited, held) in self._turns.items()}
+
 
 _writer_queues: weakref.WeakKeyDictionary[Engine, _WriterQueue] = weakref.WeakKeyDictionary()
+
+
+def write_turns() -> dict[str, tuple[int, float, float]]:
+    """This process's SQLite write turns, summed over its engines (`_WriterQueue.turns`)."""
+    total: dict[str, tuple[int, float, float]] = {}
+    for writers in list(_writer_queues.values()):
+        for writer, figures in writers.turns().items():
+            total[writer] = tuple(a + b for a, b in zip(total.get(writer, (0, 0.0, 0.0)), figures))  # type: ignore[assignment]
+    return total
 
 
 @contextmanager
