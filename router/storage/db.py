@@ -103,7 +103,8 @@ def write_turns() -> dict[str, tuple[int, float, float]]:
     total: dict[str, tuple[int, float, float]] = {}
     for writers in list(_writer_queues.values()):
         for writer, figures in writers.turns().items():
-            total[writer] = tuple(a + b for a, b in zip(total.get(writer, (0, 0.0, 0.0)), figures))  # type: ignore[assignment]
+            n, waited, held = total.get(writer, (0, 0.0, 0.0))
+            total[writer] = (n + figures[0], waited + figures[1], held + figures[2])
     return total
 
 
