@@ -6,7 +6,11 @@ with rules alone, each in a fresh database and its own process; prints messages/
 the wall clock and by the process's CPU time) and the SQL statements the drain sent per
 1,000 messages (an executemany counts once). Prints figures only: a benchmark, not a test.
 
-    .venv/bin/python bench/pipeline.py [--n 1000]
+`--batch 13` drains in batches of about the size the embedded stack's drain gathers under
+bench/throughput.py's load, where each batch's fixed cost counts for more than at the
+default 200 (MSGROUTER_DRAIN_BATCH).
+
+    .venv/bin/python bench/pipeline.py [--n 1000] [--batch N]
 """
 from __future__ import annotations
 
@@ -23,9 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from config.settings import Settings  # noqa: E402
 from stack import MODEL, PG_ADMIN, base_env  # noqa: E402
 
 WARMUP = 50
+DEFAULT_BATCH = Settings.model_fields["drain_batch"].default  # the children run with the defaults
 CONFIGS = [("sqlite", "shipped"), ("sqlite", "rules only"), ("postgresql", "shipped"), ("postgresql", "rules only")]
 
 
@@ -49,7 +55,7 @@ def _count_done(engine) -> tuple[int, int]:
     return rows.get("done", 0), rows.get("failed", 0)
 
 
-def measure(n: int) -> dict:
+def measure(n: int, batch: int | None = None) -> dict:
     """In the child: a migrated database with the desk, a warm-up drain, then the timed one."""
     from sqlalchemy import event
 
@@ -71,14 +77,15 @@ def measure(n: int) -> dict:
     statements = [0]
     event.listen(get_engine(), "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
     wall, cpu = time.perf_counter(), time.process_time()
-    drain_inbound()
+    while drain_inbound(batch_size=batch):
+        pass  # a call runs at most MAX_BATCHES_PER_TASK batches, as one task does
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     done, failed = (a - b for a, b in zip(_count_done(get_engine()), before, strict=True))
     return {"n": n, "done": done, "failed": failed, "per_s": round(n / wall, 1), "cpu_per_s": round(n / cpu, 1),
             "statements_per_1000": round(statements[0] * 1000 / n, 1)}
 
 
-def run_config(database: str, model: str, n: int, workdir: Path) -> dict:
+def run_config(database: str, model: str, n: int, workdir: Path, batch: int | None) -> dict:
     """One configuration in its own process (settings and the model are cached per process)."""
     pg_name = None
     if database == "sqlite":
@@ -93,7 +100,8 @@ def run_config(database: str, model: str, n: int, workdir: Path) -> dict:
     env = base_env(MSGROUTER_DATABASE_URL=url, MSGROUTER_BROKER_URL="memory://", MSGROUTER_LOG_LEVEL="ERROR",
                    MSGROUTER_MODEL_PATH=str(MODEL) if model == "shipped" else str(workdir / "no-model.npz"))
     try:
-        out = subprocess.run([sys.executable, __file__, "--child", "--n", str(n)], env=env, cwd=workdir,
+        out = subprocess.run([sys.executable, __file__, "--child", "--n", str(n),
+                              *(["--batch", str(batch)] if batch else [])], env=env, cwd=workdir,
                              capture_output=True, text=True, check=False)
     finally:
         if pg_name:
@@ -109,17 +117,19 @@ def run_config(database: str, model: str, n: int, workdir: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="pending messages drained by the timed call")
+    parser.add_argument("--batch", type=int, help=f"messages a batch (default: the drain's, {DEFAULT_BATCH})")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.n)))
+        print(json.dumps(measure(args.n, args.batch)))
         return
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="msgrouter-pipeline-") as tmp:
-        results = [(db, model, run_config(db, model, args.n, Path(tmp))) for db, model in CONFIGS]
-    print(f"pipeline alone: one drain_inbound() over {args.n} pending mails, after a warm-up of {WARMUP}, "
-          f"one process (load average {os.getloadavg()[0]:.1f}; the machine may be shared)")
+        results = [(db, model, run_config(db, model, args.n, Path(tmp), args.batch)) for db, model in CONFIGS]
+    print(f"pipeline alone: drain_inbound() over {args.n} pending mails in batches of "
+          f"{args.batch or DEFAULT_BATCH}, after a warm-up of {WARMUP}, one process "
+          f"(load average {os.getloadavg()[0]:.1f}; the machine may be shared)")
     print(f"  {'database':11} {'model':11} {'wall clock':>16} {'CPU time':>16} {'statements/1,000 msgs':>22}")
     for db, model, r in results:
         print(f"  {db:11} {model:11} {r['per_s']:>10} msg/s {r['cpu_per_s']:>10} msg/s {r['statements_per_1000']:>22}")
