@@ -12,6 +12,7 @@ A message whose step raises is set aside as `failed` with the step and the error
 """
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +27,7 @@ from router import metrics
 from router.clock import utcnow
 from router.logs import log_extra
 from router.queue.batch import Batch, Item, ItemFailed
-from router.steps import PREPARE_COLUMNS, PREPARE_FUNCTIONS, STEP_FUNCTIONS
+from router.steps import PREPARE_FUNCTIONS, STEP_FUNCTIONS
 from router.storage import rows
 from router.storage.db import get_engine, read_scope
 from router.storage.events import record
@@ -144,7 +145,9 @@ class BatchFailed(Exception):
 
 def _attempt(session: Session, ids: list[int], prepared: dict[str, dict[int, Any]]) -> BatchResult:
     pools = {p.name: p for p in session.execute(select(Pool)).scalars()}
-    messages = rows.load(session, Message, col(Message.id).in_(ids), order_by=col(Message.id))
+    # Each attempt starts from the claimed rows as `prepare` read them: a failed attempt's
+    # changes to its copies are gone with its transaction.
+    messages = [copy.copy(prepared[MESSAGES][i]) for i in ids]
     batch = Batch(session=session, desk=get_desk(), now=utcnow(), pools=pools,
                   items=[Item(message=m) for m in messages], prepared=prepared)
     try:
@@ -158,17 +161,24 @@ def _attempt(session: Session, ids: list[int], prepared: dict[str, dict[int, Any
 
 
 Prepared = dict[str, dict[int, Any]]  # step -> message id -> what its `prepare` worked out
+MESSAGES = "messages"  # in Prepared: message id -> the claimed row, as read before the transaction
 
 
 def prepare(ids: list[int], engine=None) -> Prepared:
-    """The steps' work that needs no database, done before the write transaction opens.
+    """The steps' work that needs no database, done before the write transaction opens,
+    and the claimed messages themselves (`MESSAGES`): claimed, no one else changes them,
+    so the transaction need not read them again. On SQLite that read in the transaction
+    was a tenth of the drain's turn of the write lock, which embedded is the desk's
+    ceiling (bench/throughput.py prints each writer's share of it).
 
     (Doing it for the next batch on a helper thread while this batch's transaction ran was
     tried: under the interpreter lock the two took turns, and the drain was slower by the
     wall clock and by CPU time on both databases.)"""
     with read_scope(engine or get_engine()) as reader:
-        messages = rows.load(reader, Message, col(Message.id).in_(ids), columns=PREPARE_COLUMNS)
-    return {name: work(messages) for name, work in PREPARE_FUNCTIONS.items()}
+        messages = rows.load(reader, Message, col(Message.id).in_(ids), order_by=col(Message.id))
+    prepared = {name: work(messages) for name, work in PREPARE_FUNCTIONS.items()}
+    prepared[MESSAGES] = {message.id: message for message in messages}
+    return prepared
 
 
 def _commit_attempt(engine, ids: list[int], prepared: Prepared) -> BatchResult:

@@ -47,7 +47,6 @@ def _text_for_triage(message: Row) -> str:
     return strip_quoted(message.text) if message.channel == "email" else message.text
 
 
-PREPARE_COLUMNS = ("text", "subject", "channel", "secret_kinds")  # what `prepare` reads of a message
 
 
 def prepare(messages: list[Row]) -> dict[int, Classification | Exception]:
