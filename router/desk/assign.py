@@ -37,13 +37,20 @@ class _Load:
     changed: bool = False
 
 
+def memberships(session: Session) -> list[tuple[int, int]]:
+    """Every (agent id, pool id) of the desk, in the database's order."""
+    return [(agent_id, pool_id) for agent_id, pool_id in
+            session.execute(select(col(Membership.agent_id), col(Membership.pool_id)))]
+
+
 class AgentLoads:
     """Every agent's load for one transaction: read (and on PostgreSQL row-locked) once,
     decided in memory, written back in one statement. Two workers assigning at once
     queue on the lock, so neither can push an agent over capacity; on SQLite the write
     transaction (BEGIN IMMEDIATE) already serialises them."""
 
-    def __init__(self, session: Session, now: datetime) -> None:
+    def __init__(self, session: Session, now: datetime, members: list[tuple[int, int]] | None = None) -> None:
+        """`members`: `memberships(session)` when the caller has read them already."""
         self.session, self.now = session, now
         query = select(col(Agent.id), col(Agent.name), col(Agent.status), col(Agent.capacity), col(Agent.languages),
                        col(Agent.open_count), col(Agent.last_assigned_at)).order_by(col(Agent.id))
@@ -53,7 +60,7 @@ class AgentLoads:
                                      frozenset(row.languages.split(",")), row.open_count, row.last_assigned_at)
                        for row in session.execute(query)}
         self.members: dict[int, list[int]] = {}
-        for agent_id, pool_id in session.execute(select(col(Membership.agent_id), col(Membership.pool_id))):
+        for agent_id, pool_id in memberships(session) if members is None else members:
             self.members.setdefault(pool_id, []).append(agent_id)
 
     def _members_of(self, pool_id: int | None) -> list[int] | tuple[()]:

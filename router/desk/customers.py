@@ -87,5 +87,9 @@ def find_or_create_customers(session: Session, wanted: dict[Key, str]) -> dict[K
             session.execute(delete(Customer).where(col(Customer.id).in_(unused)))
         found.update(_existing(session, list(lost)))
     found.update({key: cid for key, cid in owners.items() if key not in lost})
-    customers = {c.id: c for c in rows.load(session, Customer, col(Customer.id).in_(set(found.values())))}
+    # The customers made here are at hand as inserted; only the others are read.
+    customers = {c.id: c for c in new.values()}
+    earlier = set(found.values()) - customers.keys()
+    if earlier:
+        customers.update((c.id, c) for c in rows.load(session, Customer, col(Customer.id).in_(earlier)))
     return {key: customers[cid] for key, cid in found.items()}

@@ -7,12 +7,14 @@ otherwise the usual choice.
 """
 from __future__ import annotations
 
-from router.desk.assign import AgentLoads
+from router.desk.assign import AgentLoads, memberships
 from router.queue.batch import Batch, Item
 
 
 def _loads(batch: Batch) -> AgentLoads:
-    loads = AgentLoads(batch.session, batch.now)
+    # The memberships `route` read for the batch, not read again.
+    members = batch.loaded("memberships", lambda: memberships(batch.session))
+    loads = AgentLoads(batch.session, batch.now, members)
     batch.on_finish.append(loads.write)
     return loads
 

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from router.classify import get_rules
+from router.desk.assign import memberships
 from router.logs import log_extra
 from router.queue.batch import Batch, Item
-from router.storage.models import Membership
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +23,7 @@ def _triage_pool() -> str:
 
 
 def run(batch: Batch) -> None:
-    members = batch.loaded("memberships", lambda: {(agent_id, pool_id) for agent_id, pool_id in
-                                                   batch.session.execute(select(col(Membership.agent_id),
-                                                                                col(Membership.pool_id)))})
+    members = set(batch.loaded("memberships", lambda: memberships(batch.session)))
 
     def decide(item: Item) -> None:
         conversation = item.conversation
