@@ -147,7 +147,8 @@ def _attempt(session: Session, ids: list[int], prepared: dict[str, dict[int, Any
     pools = {p.name: p for p in session.execute(select(Pool)).scalars()}
     # Each attempt starts from the claimed rows as `prepare` read them: a failed attempt's
     # changes to its copies are gone with its transaction.
-    messages = [copy.copy(prepared[MESSAGES][i]) for i in ids]
+    claimed = prepared[MESSAGES]
+    messages = [copy.copy(claimed[i]) for i in ids if i in claimed]
     batch = Batch(session=session, desk=get_desk(), now=utcnow(), pools=pools,
                   items=[Item(message=m) for m in messages], prepared=prepared)
     try:

@@ -47,8 +47,6 @@ def _text_for_triage(message: Row) -> str:
     return strip_quoted(message.text) if message.channel == "email" else message.text
 
 
-
-
 def prepare(messages: list[Row]) -> dict[int, Classification | Exception]:
     """Each message's labels, or the error classifying it raised (its own failure)."""
     model = triage_model()
