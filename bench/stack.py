@@ -130,13 +130,14 @@ class Stack:
         run's own `/metrics` (msgrouter_sqlite_write_held_seconds); {} in other modes."""
         if self.mode != "embedded":
             return {}
-        import re
         import urllib.request
+
+        from prometheus_client.parser import text_string_to_metric_families
 
         with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/metrics", timeout=30) as answer:
             text = answer.read().decode()
-        return {writer: float(seconds) for writer, seconds in
-                re.findall(r'^msgrouter_sqlite_write_held_seconds_total\{writer="([^"]+)"\} (\S+)$', text, re.M)}
+        return {sample.labels["writer"]: sample.value for family in text_string_to_metric_families(text)
+                for sample in family.samples if sample.name == "msgrouter_sqlite_write_held_seconds_total"}
 
     def peak_rss(self) -> dict[str, float]:
         """Each process's peak resident memory so far (MB, children included)."""
